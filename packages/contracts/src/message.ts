@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/** Methods a destination can be called with. GET and HEAD carry no body. */
+export const HttpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+export type HttpMethod = z.infer<typeof HttpMethod>;
+
+/** Limits a publish request is checked against; they come from the ingest configuration. */
+export interface PublishLimits {
+  maxRetries: number;
+  maxDelayMs: number;
+  maxTimeoutMs: number;
+}
+
+export const MAX_DESTINATION_LENGTH = 2048;
+export const MAX_FORWARDED_HEADERS = 64;
+export const MAX_HEADER_BYTES = 16_384;
+const MIN_TIMEOUT_MS = 100;
+
+/**
+ * Headers a sender may not set: they describe the connection rather than the message, or are
+ * reserved for Ferry's own headers, which receivers must be able to trust.
+ */
+const RESERVED_HEADER = /^(host|content-length|transfer-encoding|connection|keep-alive|upgrade|te|trailer|expect|proxy-.*|ferry-.*)$/;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+const destination = z
+  .string()
+  .max(MAX_DESTINATION_LENGTH)
+  .superRefine((text, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute http(s) URL' });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: 'must use http or https' });
+    } else if (url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: 'must not carry credentials; send them in headers' });
+    }
+  });
+
+const headers = z
+  .record(z.string(), z.string())
+  .superRefine((record, ctx) => {
+    const names = Object.keys(record);
+    if (names.length > MAX_FORWARDED_HEADERS) {
+      ctx.addIssue({ code: 'custom', message: `at most ${MAX_FORWARDED_HEADERS} headers` });
+    }
+    const seen = new Set<string>();
+    let bytes = 0;
+    for (const [name, value] of Object.entries(record)) {
+      const lower = name.toLowerCase();
+      bytes += name.length + value.length;
+      if (!HEADER_NAME.test(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
+      } else if (RESERVED_HEADER.test(lower)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is set by Ferry and cannot be forwarded' });
+      } else if (seen.has(lower)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is given twice (header names ignore case)' });
+      }
+      if (!HEADER_VALUE.test(value)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'value contains control characters' });
+      }
+      seen.add(lower);
+    }
+    if (bytes > MAX_HEADER_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `headers exceed ${MAX_HEADER_BYTES} bytes` });
+    }
+  });
+
+/** A non-negative whole number of milliseconds, or a duration string such as "30s". */
+function milliseconds(max: number, min = 0) {
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : parseDuration(value);
+    if (ms === undefined || !Number.isSafeInteger(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'must be whole milliseconds or a duration like "30s", "5m", "1h"' });
+      return z.NEVER;
+    }
+    if (ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max} ms` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+/** An absolute time: epoch milliseconds or an ISO-8601 date-time. */
+const instant = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).transform((value) =>
+  typeof value === 'number' ? value : Date.parse(value),
+);
+
+/** The JSON body of `POST /v1/messages`, as the sender writes it. */
+export function publishMessageSchema(limits: PublishLimits) {
+  return z
+    .strictObject({
+      destination,
+      body: z.unknown().optional(),
+      headers: headers.optional(),
+      method: HttpMethod.optional(),
+      delay: milliseconds(limits.maxDelayMs).optional(),
+      notBefore: instant.optional(),
+      retries: z.number().int().min(0).max(limits.maxRetries).optional(),
+      timeout: milliseconds(limits.maxTimeoutMs, MIN_TIMEOUT_MS).optional(),
+    })
+    .superRefine((message, ctx) => {
+      if (message.delay !== undefined && message.notBefore !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['notBefore'], message: 'give either delay or notBefore, not both' });
+      }
+      const method = message.method ?? 'POST';
+      if ((method === 'GET' || method === 'HEAD') && message.body !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${method} request carries no body` });
+      }
+    });
+}
+export type PublishMessage = z.output<ReturnType<typeof publishMessageSchema>>;
+
+export const MAX_BATCH_SIZE = 1_000;
+
+export function publishBatchSchema(limits: PublishLimits) {
+  return z.array(publishMessageSchema(limits)).min(1).max(MAX_BATCH_SIZE);
+}
+
+export const PublishAccepted = z.strictObject({ messageId: z.string() });
+export type PublishAccepted = z.infer<typeof PublishAccepted>;

@@ -1,0 +1,26 @@
+--[[
+  lease-scan — lists in-flight deliveries whose lease has expired (their dispatcher died or
+  stalled), with their destinations, so the caller can name the keys `reap` needs.
+  Writes nothing.
+
+  KEYS[1] leases   KEYS[2] state
+
+  ARGV[1] most ids to list
+
+  Returns { id1, dest1, id2, dest2, ... }
+  Events: none
+]]
+-- @include now
+-- @include record
+
+local leasesKey, stateKey = KEYS[1], KEYS[2]
+local limit = tonumber(ARGV[1])
+
+local out = {}
+local ids = redis.call('ZRANGEBYSCORE', leasesKey, '-inf', nowMs(), 'LIMIT', 0, limit)
+for _, id in ipairs(ids) do
+  local r = readRecord(stateKey, id)
+  out[#out + 1] = id
+  out[#out + 1] = r and r.dest or ''
+end
+return out

@@ -1,0 +1,38 @@
+--[[
+  release — hands a leased delivery back without spending a retry, to the front of its
+  destination's ready list (a dispatcher shutting down that could not finish it in time).
+
+  KEYS[1] state    KEYS[2] leases   KEYS[3] ready:<dest>   KEYS[4] dests
+  KEYS[5] events   KEYS[6] wake     KEYS[7] dest:<dest>
+
+  ARGV[1] events max length
+  ARGV[2] delivery id
+  ARGV[3] lease token (the attempt number the claim returned)
+
+  Returns 1; -1 unknown delivery; -2 stale lease token.
+  Events: released
+]]
+-- @include now
+-- @include record
+-- @include event
+-- @include wake
+-- @include slot
+
+local stateKey, leasesKey, readyKey, destsKey, eventsKey, wakeKey, destKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local maxLen, id, token = ARGV[1], ARGV[2], tonumber(ARGV[3])
+
+local r = readRecord(stateKey, id)
+if not r then return -1 end
+if r.state ~= 'in_flight' or r.attempt ~= token then return -2 end
+
+local now = nowMs()
+r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
+writeRecord(stateKey, id, r)
+redis.call('ZREM', leasesKey, id)
+releaseSlot(destKey)
+redis.call('LPUSH', readyKey, id)
+redis.call('ZADD', destsKey, 'NX', now, r.dest)
+logEvent(eventsKey, maxLen, 'released', id, r.attempt)
+wake(wakeKey)
+return 1

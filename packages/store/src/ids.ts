@@ -1,0 +1,31 @@
+import { randomBytes, createHash } from 'node:crypto';
+
+/**
+ * Message ids carry their shard (`msg_<shard base36>_<time base36><random>`), so a lookup by id
+ * needs no index. The time part makes ids sort roughly by creation, which helps when reading logs.
+ */
+const ID = /^msg_([0-9a-z]{1,3})_[0-9a-z]{12,24}$/;
+
+export function newMessageId(shard: number): string {
+  const random = randomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0').slice(0, 10);
+  return `msg_${shard.toString(36)}_${Date.now().toString(36)}${random}`;
+}
+
+/** The shard encoded in a message id, or undefined when the text is not a message id. */
+export function shardOfMessageId(id: string, shardCount: number): number | undefined {
+  const match = ID.exec(id);
+  if (!match) return undefined;
+  const shard = parseInt(match[1]!, 36);
+  return shard < shardCount ? shard : undefined;
+}
+
+/**
+ * Picks the shard for a delivery. Deliveries of one tenant that share an ordering key — or, when
+ * there is none, a destination — land on one shard, so ordering and per-destination state are
+ * decided by one script in one slot.
+ */
+export function shardFor(tenant: string, routingKey: string, shardCount: number): number {
+  if (shardCount === 1) return 0;
+  const digest = createHash('sha1').update(tenant).update('\0').update(routingKey).digest();
+  return digest.readUInt32BE(0) % shardCount;
+}

@@ -1,0 +1,30 @@
+import { Keys } from './keys';
+
+describe('Keys', () => {
+  const keys = new Keys('ferry');
+
+  it('builds the documented schema', () => {
+    expect(keys.state(3)).toBe('ferry:{3}:state');
+    expect(keys.msg(3)).toBe('ferry:{3}:msg');
+    expect(keys.ready(3, 'https://a.example:8443')).toBe('ferry:{3}:ready:https://a.example:8443');
+    expect(keys.dest(3, 'https://a.example')).toBe('ferry:{3}:dest:https://a.example');
+    expect(keys.order(3, 'default', 'user-1')).toBe('ferry:{3}:order:default:user-1');
+    expect(keys.dedup(3, 'default', 'k')).toBe('ferry:{3}:dedup:default:k');
+    expect(keys.shardCount()).toBe('ferry:shards');
+  });
+
+  it('tags every per-shard key with the shard, so a script stays in one cluster slot', () => {
+    const perShard = [
+      keys.state(7), keys.msg(7), keys.attempts(7), keys.due(7), keys.ready(7, 'http://x'), keys.dests(7),
+      keys.dest(7, 'http://x'), keys.leases(7), keys.dlq(7), keys.done(7), keys.events(7), keys.wake(7),
+      keys.order(7, 't', 'k'), keys.dedup(7, 't', 'k'),
+    ];
+    for (const key of perShard) {
+      expect(/^[^{]*\{([^}]*)\}/.exec(key)?.[1]).toBe('7');
+    }
+  });
+
+  it('keeps the prefix outside the hash tag', () => {
+    expect(new Keys('staging').due(0)).toBe('staging:{0}:due');
+  });
+});

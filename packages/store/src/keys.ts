@@ -1,0 +1,81 @@
+/**
+ * The Redis key schema — the only place key names are built.
+ *
+ * Every key of a shard shares the hash tag `{s}`, so one script only ever touches one cluster
+ * slot (see docs/decisions/0002-store-layout.md). Per-delivery data lives in shard-wide hashes
+ * keyed by delivery id rather than in a key per delivery: a script that pops an id from a list
+ * can then read and write that delivery through keys it was given, never through a name it
+ * assembled itself.
+ *
+ *   <p>:{s}:state          hash    id -> "state|attempt|maxAttempts|free|createdAt|updatedAt|dest"
+ *   <p>:{s}:msg            hash    id -> envelope JSON, "\n", body (immutable once written)
+ *   <p>:{s}:attempts       hash    id -> JSON array of attempt records (the status trail)
+ *   <p>:{s}:due            zset    scheduled and retry-waiting ids, score = due time (ms)
+ *   <p>:{s}:ready:<dest>   list    ids ready to send to one destination origin, oldest first
+ *   <p>:{s}:dests          zset    destinations with ready work, score = rotation position
+ *   <p>:{s}:dest:<dest>    hash    per-destination counters and settings (inflight, ...)
+ *   <p>:{s}:leases         zset    in-flight ids, score = lease expiry (ms)
+ *   <p>:{s}:dlq            zset    dead-lettered ids, score = time of death (ms)
+ *   <p>:{s}:done           zset    terminal ids, score = finish time; drives retention
+ *   <p>:{s}:events         stream  lifecycle log (trimmed), never the source of truth
+ *   <p>:{s}:wake           list    wake-up token for idle dispatchers (BLPOP)
+ *   <p>:{s}:order:<t>:<k>  list    deliveries waiting behind the head of an ordering key
+ *   <p>:{s}:dedup:<t>:<k>  string  message id for a de-duplication key (with TTL)
+ *   <p>:shards             string  the shard count this keyspace was created with
+ *
+ * `<p>` is the configurable prefix (default `ferry`), `<dest>` a destination origin such as
+ * `https://api.example.com:443`, `<t>` a tenant id.
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  private tag(shard: number): string {
+    return `${this.prefix}:{${shard}}`;
+  }
+
+  state(shard: number): string {
+    return `${this.tag(shard)}:state`;
+  }
+  msg(shard: number): string {
+    return `${this.tag(shard)}:msg`;
+  }
+  attempts(shard: number): string {
+    return `${this.tag(shard)}:attempts`;
+  }
+  due(shard: number): string {
+    return `${this.tag(shard)}:due`;
+  }
+  ready(shard: number, dest: string): string {
+    return `${this.tag(shard)}:ready:${dest}`;
+  }
+  dests(shard: number): string {
+    return `${this.tag(shard)}:dests`;
+  }
+  dest(shard: number, dest: string): string {
+    return `${this.tag(shard)}:dest:${dest}`;
+  }
+  leases(shard: number): string {
+    return `${this.tag(shard)}:leases`;
+  }
+  dlq(shard: number): string {
+    return `${this.tag(shard)}:dlq`;
+  }
+  done(shard: number): string {
+    return `${this.tag(shard)}:done`;
+  }
+  events(shard: number): string {
+    return `${this.tag(shard)}:events`;
+  }
+  wake(shard: number): string {
+    return `${this.tag(shard)}:wake`;
+  }
+  order(shard: number, tenant: string, orderingKey: string): string {
+    return `${this.tag(shard)}:order:${tenant}:${orderingKey}`;
+  }
+  dedup(shard: number, tenant: string, dedupKey: string): string {
+    return `${this.tag(shard)}:dedup:${tenant}:${dedupKey}`;
+  }
+  shardCount(): string {
+    return `${this.prefix}:shards`;
+  }
+}

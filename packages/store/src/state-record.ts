@@ -1,0 +1,29 @@
+import { DeliveryState } from '@ferry/contracts';
+
+/** TypeScript view of the packed state field (format in lua/includes/record.lua). */
+export interface StateRecord {
+  state: DeliveryState;
+  attempt: number;
+  maxAttempts: number;
+  free: number;
+  createdAt: number;
+  updatedAt: number;
+  dest: string;
+}
+
+const RECORD = /^([a-z_]+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(.*)$/s;
+
+export function parseStateRecord(raw: string): StateRecord {
+  const match = RECORD.exec(raw);
+  const state = DeliveryState.safeParse(match?.[1]);
+  if (!match || !state.success) throw new Error(`malformed delivery state record: ${raw.slice(0, 80)}`);
+  return {
+    state: state.data,
+    attempt: Number(match[2]),
+    maxAttempts: Number(match[3]),
+    free: Number(match[4]),
+    createdAt: Number(match[5]),
+    updatedAt: Number(match[6]),
+    dest: match[7]!,
+  };
+}

@@ -1,0 +1,42 @@
+import Redis from 'ioredis';
+import { RedisServer } from '../../../test/support/redis-server';
+import { Store, type ClaimedDelivery, type EnqueueRequest, type StoreOptions } from '../src';
+
+/** One real redis-server per test file; a fresh keyspace and Store per test. */
+export function useStore(options: Partial<StoreOptions> = {}) {
+  const ctx = {} as { server: RedisServer; redis: Redis; store: Store };
+  beforeAll(async () => {
+    ctx.server = await RedisServer.start();
+    ctx.redis = new Redis(ctx.server.url);
+  });
+  beforeEach(async () => {
+    await ctx.redis.flushall();
+    ctx.store = new Store(ctx.redis, { prefix: 'ferry', shards: 2, eventsMaxLen: 1000, maxLeaseLosses: 2, ...options });
+  });
+  afterAll(async () => {
+    ctx.redis?.disconnect();
+    await ctx.server?.destroy();
+  });
+  return ctx;
+}
+
+export function message(overrides: Partial<EnqueueRequest> = {}): EnqueueRequest {
+  return {
+    tenant: 'default',
+    url: 'https://a.example/hook',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"n":1}',
+    maxAttempts: 3,
+    shard: 0,
+    ...overrides,
+  };
+}
+
+export const outcome = (statusCode = 200) => ({ startedAt: Date.now(), durationMs: 12, statusCode });
+
+export async function claimOne(store: Store, shard = 0, leaseMs = 30_000): Promise<ClaimedDelivery> {
+  const [delivery] = await store.claim(shard, 1, leaseMs);
+  if (!delivery) throw new Error('nothing to claim');
+  return delivery;
+}

@@ -1,0 +1,74 @@
+import { expireFinished, reapExpired, shardDepth } from '../src';
+import { waitFor } from '../../../test/support/wait';
+import { claimOne, message, outcome, useStore } from './fixtures';
+
+describe('leases', () => {
+  const ctx = useStore({ maxLeaseLosses: 2 });
+
+  it('takes back an expired lease without spending a retry, and records the lost attempt', async () => {
+    const { store } = ctx;
+    const { id } = await store.enqueue(message({ maxAttempts: 1 }));
+    const lost = await claimOne(store, 0, 50);
+    await waitFor(async () => (await reapExpired(store, 0, 100)).requeued === 1, { what: 'reap' });
+
+    const view = await store.get(id);
+    expect(view?.record).toMatchObject({ state: 'ready', free: 1 });
+    expect(view?.attempts).toEqual([expect.objectContaining({ attempt: 1, error: expect.stringMatching(/lease expired/) })]);
+    await expect(store.ack(lost, outcome())).rejects.toMatchObject({ message: expect.stringMatching(/no longer held/) });
+
+    // The one real attempt allowed (maxAttempts 1) is still there.
+    const again = await claimOne(store);
+    expect(again.attempt).toBe(2);
+    expect(await store.retry(again, outcome(500), { backoffMs: 0, final: false })).toBe('failed');
+  });
+
+  it('dead-letters a delivery that keeps losing its lease', async () => {
+    const { store } = ctx;
+    const { id } = await store.enqueue(message({ maxAttempts: 10 }));
+    for (let lost = 0; lost < 2; lost++) {
+      await claimOne(store, 0, 20);
+      await waitFor(async () => (await reapExpired(store, 0, 100)).requeued === 1, { what: 'requeue' });
+    }
+    await claimOne(store, 0, 20);
+    await waitFor(async () => (await reapExpired(store, 0, 100)).deadLettered === 1, { what: 'dead letter' });
+    expect((await store.get(id))?.record.state).toBe('failed');
+    expect(await shardDepth(store, 0)).toEqual({ ready: 0, scheduled: 0, inFlight: 0, dead: 1 });
+  });
+
+  it('keeps a lease its holder extends', async () => {
+    const { store, redis } = ctx;
+    await store.enqueue(message());
+    const delivery = await claimOne(store, 0, 100);
+    const expiry = await store.extend(delivery, 60_000);
+    expect(expiry).toBeGreaterThan(Date.now() + 50_000);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await reapExpired(store, 0, 100)).toEqual({ requeued: 0, deadLettered: 0 });
+    expect(await redis.zscore(store.keys.leases(0), delivery.id)).toBe(String(expiry));
+    await expect(store.extend({ ...delivery, attempt: 9 }, 1000)).rejects.toMatchObject({ code: -2 });
+  });
+
+  it('puts a released delivery at the front of its destination, without spending a retry', async () => {
+    const { store } = ctx;
+    const first = await store.enqueue(message());
+    await store.enqueue(message());
+    const held = await claimOne(store);
+    expect(held.id).toBe(first.id);
+    await store.release(held);
+    const again = await claimOne(store);
+    expect(again).toMatchObject({ id: first.id, attempt: 2 });
+    expect((await store.get(first.id))?.record.free).toBe(1);
+  });
+
+  it('forgets finished deliveries after the retention period, and only those', async () => {
+    const { store, redis } = ctx;
+    const done = await store.enqueue(message());
+    await store.ack(await claimOne(store), outcome());
+    const waiting = await store.enqueue(message({ delayMs: 60_000 }));
+    expect(await expireFinished(store, 0, 60_000, 100)).toBe(0);
+    await waitFor(async () => (await expireFinished(store, 0, 10, 100)) === 1, { what: 'expiry' });
+    expect(await store.get(done.id)).toBeUndefined();
+    expect(await redis.hexists(store.keys.msg(0), done.id)).toBe(0);
+    expect(await redis.hexists(store.keys.attempts(0), done.id)).toBe(0);
+    expect((await store.get(waiting.id))?.record.state).toBe('scheduled');
+  });
+});

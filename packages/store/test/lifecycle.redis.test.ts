@@ -1,0 +1,152 @@
+import Redis from 'ioredis';
+import { promoteDue, Store, StoreError, StoreErrorCode } from '../src';
+import { waitFor } from '../../../test/support/wait';
+import { claimOne, message, outcome, useStore } from './fixtures';
+
+describe('delivery lifecycle in the store', () => {
+  const ctx = useStore();
+
+  it('enqueues, leases and acks a delivery, keeping the attempt on its trail', async () => {
+    const { store, redis } = ctx;
+    const { id, state } = await store.enqueue(message({ headers: { 'x-a': '1' }, body: 'line1\nline2' }));
+    expect(state).toBe('ready');
+
+    const delivery = await claimOne(store);
+    expect(delivery).toMatchObject({ id, attempt: 1, dest: 'https://a.example', url: 'https://a.example/hook' });
+    expect(delivery.body).toBe('line1\nline2');
+    expect(delivery.headers).toEqual({ 'x-a': '1' });
+    expect((await store.get(id))?.record.state).toBe('in_flight');
+    expect(await redis.hget(store.keys.dest(0, 'https://a.example'), 'inflight')).toBe('1');
+
+    await store.ack(delivery, { startedAt: Date.now(), durationMs: 8, statusCode: 204, responseExcerpt: 'fine' });
+    const view = await store.get(id);
+    expect(view?.record.state).toBe('delivered');
+    expect(view?.attempts).toEqual([expect.objectContaining({ attempt: 1, statusCode: 204, durationMs: 8, responseExcerpt: 'fine' })]);
+    expect(await redis.zcard(store.keys.leases(0))).toBe(0);
+    expect(await redis.exists(store.keys.dest(0, 'https://a.example'))).toBe(0);
+    expect(await store.claim(0, 10, 30_000)).toEqual([]);
+  });
+
+  it('refuses an outcome from a stale lease token', async () => {
+    const { store } = ctx;
+    await store.enqueue(message());
+    const delivery = await claimOne(store);
+    await expect(store.ack({ ...delivery, attempt: delivery.attempt + 1 }, outcome())).rejects.toMatchObject({
+      code: StoreErrorCode.StaleLease,
+    });
+    await store.release(delivery);
+    const again = await claimOne(store);
+    expect(again.attempt).toBe(2);
+    // The first holder comes back late: both its ack and its retry are refused.
+    await expect(store.ack(delivery, outcome())).rejects.toBeInstanceOf(StoreError);
+    await expect(store.retry(delivery, outcome(500), { backoffMs: 0, final: false })).rejects.toMatchObject({
+      code: StoreErrorCode.StaleLease,
+    });
+    await store.ack(again, outcome());
+    expect((await store.get(again.id))?.record.state).toBe('delivered');
+  });
+
+  it('retries with back-off until the attempts are spent, then dead-letters', async () => {
+    const { store, redis } = ctx;
+    const { id } = await store.enqueue(message({ maxAttempts: 3 }));
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const delivery = await claimOne(store);
+      expect(delivery.attempt).toBe(attempt);
+      expect(await store.retry(delivery, outcome(500), { backoffMs: 30, final: false })).toBe('retrying');
+      const view = await store.get(id);
+      expect(view?.record.state).toBe('retrying');
+      expect(view?.nextAttemptAt).toBeGreaterThan(Date.now() - 1000);
+      expect(await store.claim(0, 1, 30_000)).toEqual([]);
+      await waitFor(async () => (await promoteDue(store, 0, 100)).promoted === 1, { what: 'promotion' });
+    }
+    const last = await claimOne(store);
+    expect(await store.retry(last, outcome(503), { backoffMs: 30, final: false })).toBe('failed');
+    const view = await store.get(id);
+    expect(view?.record.state).toBe('failed');
+    expect(view?.attempts.map((a) => a.statusCode)).toEqual([500, 500, 503]);
+    expect(await redis.zscore(store.keys.dlq(0), id)).not.toBeNull();
+    expect(await redis.zcard(store.keys.due(0))).toBe(0);
+  });
+
+  it('dead-letters at once on a final failure', async () => {
+    const { store } = ctx;
+    const { id } = await store.enqueue(message({ maxAttempts: 5 }));
+    const delivery = await claimOne(store);
+    expect(await store.retry(delivery, outcome(410), { backoffMs: 1000, final: true })).toBe('failed');
+    expect((await store.get(id))?.record.state).toBe('failed');
+  });
+
+  it('holds a delayed delivery until it is due', async () => {
+    const { store } = ctx;
+    const { id, state } = await store.enqueue(message({ delayMs: 300 }));
+    expect(state).toBe('scheduled');
+    const first = await promoteDue(store, 0, 100);
+    expect(first.promoted).toBe(0);
+    expect(first.nextDueAt).toBeGreaterThan(first.now);
+    expect(first.nextDueAt! - first.now).toBeLessThanOrEqual(300);
+    expect(await store.claim(0, 1, 30_000)).toEqual([]);
+    await waitFor(async () => (await promoteDue(store, 0, 100)).promoted === 1, { what: 'promotion' });
+    expect((await claimOne(store)).id).toBe(id);
+  });
+
+  it('honours notBefore', async () => {
+    const { store } = ctx;
+    const { state } = await store.enqueue(message({ notBefore: Date.now() + 60_000 }));
+    expect(state).toBe('scheduled');
+    expect((await store.enqueue(message({ notBefore: Date.now() - 60_000 }))).state).toBe('ready');
+  });
+
+  it('cancels deliveries that have not started, and only those', async () => {
+    const { store, redis } = ctx;
+    const ready = await store.enqueue(message());
+    const scheduled = await store.enqueue(message({ delayMs: 60_000 }));
+    await store.cancel(ready.id);
+    await store.cancel(scheduled.id);
+    expect((await store.get(ready.id))?.record.state).toBe('cancelled');
+    expect(await redis.zcard(store.keys.due(0))).toBe(0);
+    // The cancelled entry still in the ready list is dropped by the claim.
+    expect(await store.claim(0, 10, 30_000)).toEqual([]);
+
+    await expect(store.cancel(ready.id)).rejects.toMatchObject({ code: StoreErrorCode.NotCancellable });
+    await store.enqueue(message());
+    const inFlight = await claimOne(store);
+    await expect(store.cancel(inFlight.id)).rejects.toMatchObject({ code: StoreErrorCode.NotCancellable });
+    await expect(store.cancel('msg_0_doesnotexist00')).rejects.toMatchObject({ code: StoreErrorCode.NotFound });
+    await expect(store.cancel('garbage')).rejects.toMatchObject({ code: StoreErrorCode.NotFound });
+  });
+
+  it('refuses a duplicate id', async () => {
+    const { store } = ctx;
+    const { id } = await store.enqueue(message());
+    await expect(store.enqueue(message({ id }))).rejects.toMatchObject({ code: StoreErrorCode.DuplicateId });
+  });
+
+  it('logs every state change to the shard event stream', async () => {
+    const { store, redis } = ctx;
+    const { id } = await store.enqueue(message());
+    await store.ack(await claimOne(store), outcome());
+    const entries = await redis.xrange(store.keys.events(0), '-', '+');
+    const kinds = entries.map(([, fields]) => fields[1]);
+    expect(kinds).toEqual(['accepted', 'leased', 'delivered']);
+    expect(entries.every(([, fields]) => fields[3] === id)).toBe(true);
+  });
+
+  it('wakes a blocked dispatcher when work arrives', async () => {
+    const { store, server } = ctx;
+    const blocking = new Redis(server.url);
+    try {
+      const woken = store.waitForWork(blocking, 5);
+      await store.enqueue(message({ shard: 1 }));
+      expect(await woken).toBe(1);
+    } finally {
+      blocking.disconnect();
+    }
+  });
+
+  it('refuses to run with a shard count other than the keyspace was made with', async () => {
+    const { store, redis } = ctx;
+    await store.ensureShardCount();
+    const other = new Store(redis, { ...store.options, shards: 8 });
+    await expect(other.ensureShardCount()).rejects.toThrow(/FERRY_SHARDS is 8 .* created with 2 shards/);
+  });
+});
