@@ -1,0 +1,67 @@
+import type { ServerResponse } from 'node:http';
+import type { RecordFilter, SinkRecord } from './record-store';
+import type { SinkStatsView } from './sink-stats';
+
+export const CONTROL_PREFIX = '/_sink';
+
+/** What the control API may see and do; the server implements it. */
+export interface SinkControl {
+  list(filter: RecordFilter): SinkRecord[];
+  stats(): SinkStatsView;
+  /** Drops records, counters and per-message attempt counts. */
+  clear(): void;
+}
+
+export function isControlPath(pathname: string): boolean {
+  return pathname === CONTROL_PREFIX || pathname.startsWith(`${CONTROL_PREFIX}/`);
+}
+
+/**
+ * `GET /_sink/requests[?messageId=&since=]`, `DELETE /_sink/requests`, `GET /_sink/stats`.
+ * These requests are neither recorded nor counted, so polling does not disturb what is measured.
+ */
+export function handleControl(
+  control: SinkControl,
+  method: string,
+  pathname: string,
+  query: URLSearchParams,
+  res: ServerResponse,
+): void {
+  const route = pathname.slice(CONTROL_PREFIX.length);
+  if (route === '/requests') {
+    if (method === 'GET') return listRequests(control, query, res);
+    if (method === 'DELETE') {
+      control.clear();
+      res.writeHead(204).end();
+      return;
+    }
+    return sendJson(res, 405, { error: 'use GET or DELETE' }, { allow: 'GET, DELETE' });
+  }
+  if (route === '/stats') {
+    if (method === 'GET') return sendJson(res, 200, control.stats());
+    return sendJson(res, 405, { error: 'use GET' }, { allow: 'GET' });
+  }
+  sendJson(res, 404, { error: 'control routes: /_sink/requests, /_sink/stats' });
+}
+
+function listRequests(control: SinkControl, query: URLSearchParams, res: ServerResponse): void {
+  const filter: RecordFilter = {};
+  const messageId = query.get('messageId');
+  if (messageId !== null) filter.messageId = messageId;
+  const since = query.get('since');
+  if (since !== null) {
+    if (!/^\d{1,15}$/.test(since)) return sendJson(res, 400, { error: 'since must be a record seq' });
+    filter.since = Number(since);
+  }
+  sendJson(res, 200, control.list(filter));
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}

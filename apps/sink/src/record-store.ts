@@ -1,0 +1,73 @@
+/** What the sink saw of one request, as served by `GET /_sink/requests`. */
+export interface SinkRecord {
+  seq: number;
+  /** Wall clock at arrival, ms since the epoch. */
+  at: number;
+  /** `process.hrtime.bigint()` at arrival, as a string: monotonic, for latency measurements. */
+  atNs: string;
+  method: string;
+  /** Path with query, as sent. */
+  path: string;
+  headers: Record<string, string>;
+  /** UTF-8 body, cut at 64 KiB; `bodyBytes` is the full length. */
+  body: string;
+  bodyBytes: number;
+  messageId: string | null;
+  attempt: number | null;
+  /** Status the sink answered; null until it answers, and forever for hang or a client that left. */
+  status: number | null;
+}
+
+export interface RecordFilter {
+  messageId?: string;
+  /** Only records with a larger seq. */
+  since?: number;
+}
+
+/**
+ * A ring buffer: a long benchmark must not grow the sink without bound, so the oldest record
+ * goes once `capacity` is reached.
+ */
+export class RecordStore {
+  private readonly slots: (SinkRecord | undefined)[];
+  private start = 0;
+  private size = 0;
+  // Not reset by clear(): a poller's `since` stays meaningful across a clear.
+  private lastSeq = 0;
+
+  constructor(private readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+    this.slots = new Array<SinkRecord | undefined>(capacity);
+  }
+
+  add(fields: Omit<SinkRecord, 'seq'>): SinkRecord {
+    const record: SinkRecord = { seq: ++this.lastSeq, ...fields };
+    if (this.size < this.capacity) {
+      this.slots[(this.start + this.size) % this.capacity] = record;
+      this.size++;
+    } else {
+      this.slots[this.start] = record;
+      this.start = (this.start + 1) % this.capacity;
+    }
+    return record;
+  }
+
+  /** Records in arrival order. */
+  list(filter: RecordFilter = {}): SinkRecord[] {
+    const out: SinkRecord[] = [];
+    for (let i = 0; i < this.size; i++) {
+      const record = this.slots[(this.start + i) % this.capacity];
+      if (record === undefined) continue;
+      if (filter.since !== undefined && record.seq <= filter.since) continue;
+      if (filter.messageId !== undefined && record.messageId !== filter.messageId) continue;
+      out.push(record);
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.slots.fill(undefined);
+    this.start = 0;
+    this.size = 0;
+  }
+}

@@ -1,0 +1,199 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AttemptCounter } from './attempt-counter';
+import { handleControl, isControlPath } from './control-api';
+import { parseMode, type Mode } from './modes';
+import { readBody, type ReadBody } from './read-body';
+import { RecordStore, type RecordFilter, type SinkRecord } from './record-store';
+import { SinkStats, type SinkStatsView } from './sink-stats';
+
+export interface SinkOptions {
+  /** Ring-buffer size for records, also the number of message ids whose attempts are counted. */
+  maxRecords: number;
+}
+
+const MAX_RETRY_AFTER_LENGTH = 256;
+
+/**
+ * A receiver that records every request and answers as its path asks (see modes.ts). Plain
+ * node:http with no framework, because it is also the target of throughput benchmarks and must
+ * cost as little as possible per request.
+ */
+export class Sink {
+  private readonly server: http.Server;
+  private readonly records: RecordStore;
+  private readonly attempts: AttemptCounter;
+  private readonly counters = new SinkStats();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: SinkOptions) {
+    this.records = new RecordStore(options.maxRecords);
+    this.attempts = new AttemptCounter(options.maxRecords);
+    this.server = http.createServer((req, res) => this.onRequest(req, res));
+  }
+
+  /** Resolves with the bound port (useful with 0). Without a host, listens on every interface. */
+  listen(port: number, host?: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** Stops accepting, then cuts open connections: hang and slow requests would otherwise hold it open. */
+  close(): Promise<void> {
+    this.closing ??= new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    return this.closing;
+  }
+
+  list(filter: RecordFilter = {}): SinkRecord[] {
+    return this.records.list(filter);
+  }
+
+  stats(): SinkStatsView {
+    return this.counters.view();
+  }
+
+  clear(): void {
+    this.records.clear();
+    this.attempts.clear();
+    this.counters.clear();
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const pathname = queryAt < 0 ? url : url.slice(0, queryAt);
+    const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
+
+    if (isControlPath(pathname)) {
+      readBody(req, 0)
+        .then(() => handleControl(this, req.method ?? 'GET', pathname, query, res))
+        .catch(() => res.destroy());
+      return;
+    }
+
+    const at = Date.now();
+    const atNs = process.hrtime.bigint().toString();
+    this.counters.begin();
+    // 'close' fires once whether the response finished or the client left, so inFlight balances.
+    res.once('close', () => this.counters.end());
+    // Whatever goes wrong with one request (client gone, a throw while answering) ends that
+    // request only; an unhandled rejection would take the whole sink down.
+    readBody(req)
+      .then((body) => this.answer(req, res, { url, pathname, query, at, atNs, body }))
+      .catch(() => res.destroy());
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, seen: Arrival): void {
+    const messageId = headerText(req.headers['ferry-message-id']) ?? null;
+    const record = this.records.add({
+      at: seen.at,
+      atNs: seen.atNs,
+      method: req.method ?? '',
+      path: seen.url,
+      headers: flattenHeaders(req.headers),
+      body: seen.body.text,
+      bodyBytes: seen.body.bytes,
+      messageId,
+      attempt: parseAttempt(headerText(req.headers['ferry-attempt'])),
+      status: null,
+    });
+    const send = (status: number, text: string, headers: Record<string, string> = {}): void => {
+      if (res.destroyed) return;
+      record.status = status;
+      this.counters.answered(status);
+      res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
+      res.end(text);
+    };
+
+    const parsed = parseMode(seen.pathname);
+    if (!parsed.ok) return send(400, parsed.error);
+    this.serveMode(parsed.mode, messageId ?? seen.pathname, seen.query, res, send);
+  }
+
+  private serveMode(
+    mode: Mode,
+    messageKey: string,
+    query: URLSearchParams,
+    res: ServerResponse,
+    send: (status: number, text: string, headers?: Record<string, string>) => void,
+  ): void {
+    switch (mode.kind) {
+      case 'ok':
+        return send(200, 'ok');
+      case 'status': {
+        const retryAfter = query.get('retryAfter');
+        if (retryAfter === null) return send(mode.code, `status ${mode.code}`);
+        if (!isValidHeaderValue(retryAfter)) return send(400, 'retryAfter is not a valid header value');
+        return send(mode.code, `status ${mode.code}`, { 'retry-after': retryAfter });
+      }
+      case 'flaky': {
+        const attempt = this.attempts.next(messageKey);
+        if (attempt <= mode.failures) return send(500, `flaky: failure ${attempt} of ${mode.failures}`);
+        return send(200, 'ok');
+      }
+      case 'random-fail': {
+        const first = this.attempts.next(messageKey) === 1;
+        if (first && Math.random() * 100 < mode.percent) return send(500, 'random-fail: first attempt failed');
+        return send(200, 'ok');
+      }
+      case 'slow': {
+        const timer = setTimeout(() => send(200, 'ok'), mode.ms);
+        res.once('close', () => clearTimeout(timer));
+        return;
+      }
+      case 'hang':
+        // Never answers; the connection ends when the client gives up or the sink closes.
+        return;
+    }
+  }
+}
+
+export function createSink(options: SinkOptions): Sink {
+  return new Sink(options);
+}
+
+interface Arrival {
+  url: string;
+  pathname: string;
+  query: URLSearchParams;
+  at: number;
+  atNs: string;
+  body: ReadBody;
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function parseAttempt(value: string | undefined): number | null {
+  if (value === undefined || value.trim() === '') return null;
+  const attempt = Number(value);
+  return Number.isFinite(attempt) ? attempt : null;
+}
+
+function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const text = headerText(value);
+    if (text !== undefined) out[name] = text;
+  }
+  return out;
+}
+
+function isValidHeaderValue(value: string): boolean {
+  if (value.length > MAX_RETRY_AFTER_LENGTH) return false;
+  try {
+    http.validateHeaderValue('retry-after', value);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,219 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryLogger } from './memory-logger';
+import type { Logger } from './logger';
+import { checkRedis, createRedis, reconnectDelayMs, waitForRedis, type Redis } from './redis';
+
+/** A port nothing listens on (it was free a moment ago). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+interface TestRedisServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A private redis-server for this file, so tests never touch a shared instance. */
+async function startRedisServer({ port = 0, extraArgs = [] as string[] } = {}): Promise<TestRedisServer> {
+  port ||= await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-runtime-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const child: ChildProcess = spawn('redis-server', [...args, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `condition` until it holds or the deadline passes. */
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('redis', () => {
+  let server: TestRedisServer;
+  const clients: Redis[] = [];
+  const client = (url: string, options: { name: string; blocking?: boolean }, log = createMemoryLogger().log) => {
+    const redis = createRedis(url, { ...options, log });
+    clients.push(redis);
+    return redis;
+  };
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterEach(async () => {
+    for (const redis of clients.splice(0)) await redis.quit();
+  });
+  afterAll(() => server.stop());
+
+  it('backs off from 50 ms doubling up to 2 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map(reconnectDelayMs)).toEqual([50, 100, 200, 400, 800, 1600, 2000, 2000, 2000]);
+  });
+
+  describe('while Redis is down, and after it comes back', () => {
+    // One port for the whole story; the server that comes back last needs the same password.
+    let port: number;
+    let downUrl: string;
+    const down: Redis[] = [];
+    const flood = createMemoryLogger();
+    const downClient = (name: string, options: { blocking?: boolean; log?: Logger } = {}) => {
+      const redis = createRedis(downUrl, { name, log: createMemoryLogger().log, ...options });
+      down.push(redis);
+      return redis;
+    };
+
+    beforeAll(async () => {
+      port = await freePort();
+      downUrl = `redis://:hunter2@127.0.0.1:${port}`;
+    });
+    // Disconnecting a client that never connected leaves an ioredis timer running for 2 s, so every
+    // client here is first brought back to a live server by the last test and closed after it.
+    afterAll(() => {
+      for (const redis of down) redis.disconnect();
+    });
+
+    it('fails commands fast instead of queueing them for ever', async () => {
+      await expect(downClient('fast-fail').get('key')).rejects.toThrow(/max retries per request/i);
+    });
+
+    it('logs connection errors at most once per interval', async () => {
+      const redis = downClient('flood', { log: flood.log });
+      let errors = 0;
+      redis.on('error', () => errors++);
+      await waitUntil(() => errors >= 4);
+      const logged = flood.lines.filter((line) => line.msg === 'redis connection error');
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ connection: 'flood', err: { code: 'ECONNREFUSED' } });
+    });
+
+    it('waitForRedis gives up after the timeout with the address and the reason, without the password', async () => {
+      const startedAt = Date.now();
+      const failure = waitForRedis(downClient('unreachable'), 300);
+      await expect(failure).rejects.toThrow(`Redis at redis://127.0.0.1:${port} is not reachable: connect ECONNREFUSED`);
+      await expect(failure).rejects.not.toThrow(/hunter2/);
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290);
+      expect(Date.now() - startedAt).toBeLessThan(3_000);
+    });
+
+    it('waitForRedis also gives up for a blocking client, whose commands never fail on their own', async () => {
+      const redis = downClient('blocking', { blocking: true });
+      await expect(waitForRedis(redis, 300)).rejects.toThrow(`Redis at redis://127.0.0.1:${port} is not reachable`);
+    });
+
+    it('reconnects every client once Redis is back and logs the recovery', async () => {
+      const back = await startRedisServer({ port, extraArgs: ['--requirepass', 'hunter2'] });
+      try {
+        // Reconnect attempts are at most 2 s apart.
+        await Promise.all(down.map((redis) => waitForRedis(redis, 5_000)));
+        expect(flood.lines.filter((line) => line.msg === 'redis connection restored')).toHaveLength(1);
+        expect(await down[0]?.set('key', 'value')).toBe('OK');
+      } finally {
+        for (const redis of down.splice(0)) await redis.quit();
+        await back.stop();
+      }
+    });
+  });
+
+  describe('createRedis', () => {
+    it('connects with a ferry- connection name', async () => {
+      const redis = client(server.url, { name: 'dispatcher' });
+      await waitForRedis(redis, 5_000);
+      expect(await redis.client('GETNAME')).toBe('ferry-dispatcher');
+    });
+  });
+
+  describe('waitForRedis', () => {
+    it('resolves once Redis answers PING', async () => {
+      const redis = client(server.url, { name: 'waiter' });
+      await expect(waitForRedis(redis, 5_000)).resolves.toBeUndefined();
+      expect(await redis.ping()).toBe('PONG');
+    });
+
+    it('waits for a Redis that starts late', async () => {
+      const port = await freePort();
+      const redis = createRedis(`redis://127.0.0.1:${port}`, { name: 'late', log: createMemoryLogger().log });
+      const waiting = waitForRedis(redis, 10_000);
+      const late = await startRedisServer({ port });
+      try {
+        await expect(waiting).resolves.toBeUndefined();
+      } finally {
+        // Before the server goes, or the client would start reconnecting to it.
+        await redis.quit();
+        await late.stop();
+      }
+    });
+  });
+
+  describe('checkRedis', () => {
+    it('accepts the real server and reports its version and eviction policy', async () => {
+      const { log, lines } = createMemoryLogger();
+      const redis = client(server.url, { name: 'checker' });
+      const info = await checkRedis(redis, log);
+      expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
+      expect(info.maxmemoryPolicy).toBe('noeviction');
+      expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+    });
+
+    it('warns when the eviction policy could drop queued messages', async () => {
+      const { log, lines } = createMemoryLogger();
+      const redis = client(server.url, { name: 'checker' });
+      await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      try {
+        await expect(checkRedis(redis, log)).resolves.toMatchObject({ maxmemoryPolicy: 'allkeys-lru' });
+        expect(lines.find((line) => line.level === 40)).toMatchObject({ maxmemoryPolicy: 'allkeys-lru' });
+      } finally {
+        await redis.config('SET', 'maxmemory-policy', 'noeviction');
+      }
+    });
+
+    it('tolerates a Redis with CONFIG disabled', async () => {
+      const locked = await startRedisServer({ extraArgs: ['--rename-command', 'CONFIG', ''] });
+      const { log, lines } = createMemoryLogger();
+      const redis = createRedis(locked.url, { name: 'checker', log });
+      try {
+        await expect(checkRedis(redis, log)).resolves.toMatchObject({ maxmemoryPolicy: undefined });
+        expect(lines.find((line) => line.level === 20)?.msg).toMatch(/maxmemory-policy/);
+        expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+      } finally {
+        // Before the server goes, or the client would start reconnecting to it.
+        await redis.quit();
+        await locked.stop();
+      }
+    });
+  });
+});

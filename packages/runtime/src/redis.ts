@@ -1,0 +1,146 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import type { Logger } from './logger';
+
+export { Redis };
+
+export interface RedisClientOptions {
+  /** Shown in `CLIENT LIST` as `ferry-<name>`, so an operator can tell who holds a connection. */
+  name: string;
+  /** For clients that issue blocking commands (BLMOVE, BZPOPMIN…), which may wait indefinitely. */
+  blocking?: boolean;
+  log: Logger;
+}
+
+const ERROR_LOG_INTERVAL_MS = 5_000;
+
+/** Reconnect delay: 50 ms doubling to 2 s, so a restart of Redis is noticed fast but not hammered. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(2_000, 50 * 2 ** Math.min(attempt - 1, 6));
+}
+
+export function createRedis(url: string, { name, blocking = false, log }: RedisClientOptions): Redis {
+  const redis = new Redis(url, {
+    connectionName: `ferry-${name}`,
+    lazyConnect: false,
+    // A normal command fails fast while Redis is down, so callers can answer 503 or retry on their
+    // own schedule; a blocking command is expected to wait, so it must not be failed by a retry cap.
+    maxRetriesPerRequest: blocking ? null : 1,
+    // Auto-pipelining batches concurrent commands; a blocking command would hold up the whole batch.
+    enableAutoPipelining: !blocking,
+    retryStrategy: reconnectDelayMs,
+  });
+
+  // While Redis is down every reconnect attempt fails; one line per interval says as much.
+  let lastLoggedAt = -Infinity;
+  let suppressed = 0;
+  redis.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - lastLoggedAt < ERROR_LOG_INTERVAL_MS) {
+      suppressed++;
+      return;
+    }
+    log.error({ err, connection: name, suppressed }, 'redis connection error');
+    lastLoggedAt = now;
+    suppressed = 0;
+  });
+  redis.on('ready', () => {
+    if (lastLoggedAt === -Infinity) return;
+    log.info({ connection: name }, 'redis connection restored');
+    lastLoggedAt = -Infinity;
+    suppressed = 0;
+  });
+  return redis;
+}
+
+// Oldest release Ferry supports: 6.2 brought commands a queue on Redis leans on (LMOVE, GETDEL,
+// ZRANGE … BYSCORE LIMIT).
+const MIN_VERSION = [6, 2] as const;
+
+export interface RedisServerInfo {
+  version: string;
+  /** Undefined when `CONFIG` is disabled or renamed, as on many managed services. */
+  maxmemoryPolicy: string | undefined;
+}
+
+/** Refuses a Redis that is too old and warns about one that may evict queued messages. */
+export async function checkRedis(redis: Redis, log: Logger): Promise<RedisServerInfo> {
+  const info = await redis.info('server');
+  const version = /^redis_version:(\S+)/m.exec(info)?.[1];
+  if (version === undefined) throw new Error('Cannot read redis_version from INFO server');
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major < MIN_VERSION[0] || (major === MIN_VERSION[0] && minor < MIN_VERSION[1])) {
+    throw new Error(`Redis ${version} is too old: Ferry needs Redis ${MIN_VERSION.join('.')} or newer`);
+  }
+
+  const maxmemoryPolicy = await readMaxmemoryPolicy(redis, log);
+  // Under memory pressure any other policy may delete keys, and a deleted key is a lost message.
+  if (maxmemoryPolicy !== undefined && maxmemoryPolicy !== 'noeviction') {
+    log.warn({ maxmemoryPolicy }, 'redis maxmemory-policy is not noeviction: queued messages may be evicted');
+  }
+  return { version, maxmemoryPolicy };
+}
+
+async function readMaxmemoryPolicy(redis: Redis, log: Logger): Promise<string | undefined> {
+  try {
+    const reply = await redis.config('GET', 'maxmemory-policy');
+    const policy = Array.isArray(reply) ? reply[1] : undefined;
+    return typeof policy === 'string' ? policy : undefined;
+  } catch (err) {
+    log.debug({ err }, 'cannot read maxmemory-policy (CONFIG disabled?); skipping the eviction check');
+    return undefined;
+  }
+}
+
+const PING_INTERVAL_MS = 100;
+
+/**
+ * Resolves once Redis answers PING; throws after `timeoutMs` with the last connection error, so a
+ * service started before Redis waits a little and a misconfigured one fails with a clear reason.
+ */
+export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let reason = `no answer within ${timeoutMs} ms`;
+  // The connection error ("ECONNREFUSED …") says more than the command error it causes.
+  let connectionError: Error | undefined;
+  const onError = (err: Error) => {
+    connectionError = err;
+  };
+  redis.on('error', onError);
+  try {
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      try {
+        // A blocking client (no retry cap) would wait for ever, so each PING gets the time left.
+        await withTimeout(redis.ping(), remaining);
+        return;
+      } catch (err) {
+        reason = (connectionError ?? (err instanceof Error ? err : undefined))?.message ?? String(err);
+      }
+      await delay(Math.min(PING_INTERVAL_MS, Math.max(0, deadline - Date.now())));
+    }
+  } finally {
+    redis.off('error', onError);
+  }
+  throw new Error(`Redis at ${describeServer(redis)} is not reachable: ${reason}`);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `redis://user@host:port/db`, never with the password. */
+function describeServer(redis: Redis): string {
+  const { host, port, db, username, tls } = redis.options;
+  const user = username ? `${encodeURIComponent(username)}@` : '';
+  return `${tls ? 'rediss' : 'redis'}://${user}${host}:${port}${db ? `/${db}` : ''}`;
+}
