@@ -1,0 +1,204 @@
+import type { Logger, Redis } from '@ferry/runtime';
+import { StoreError, StoreErrorCode, type ClaimedDelivery, type Store } from '@ferry/store';
+import type { Dispatcher as HttpDispatcher } from 'undici';
+import { deliver, type AttemptResult } from './deliver';
+import type { AddressPolicy } from './http-agent';
+import { observeAttempt, type DispatcherMetrics } from './metrics';
+import { judge, type OutcomePolicy, type Verdict } from './outcome';
+import { recordOutcome } from './record-outcome';
+
+export interface DispatcherOptions {
+  store: Store;
+  /** A connection of its own: waiting for work blocks it. */
+  blocking: Redis;
+  agent: HttpDispatcher;
+  policy: AddressPolicy;
+  outcomes: OutcomePolicy;
+  metrics: DispatcherMetrics;
+  log: Logger;
+  concurrency: number;
+  claimBatch: number;
+  leaseMs: number;
+  deliveryTimeoutMs: number;
+  excerptBytes: number;
+  /** How long stop() lets in-flight deliveries finish before handing them back. */
+  drainTimeoutMs: number;
+  /** Longest wait on the wake-up lists before looking for work anyway. */
+  idleWaitSeconds?: number;
+}
+
+/**
+ * Claims deliveries in batches and sends them, keeping up to `concurrency` in flight. When no
+ * shard has work it blocks on the wake-up lists instead of polling. Each outcome is written
+ * back with the lease token it was claimed with, so a lease that was lost meanwhile cannot
+ * overwrite a newer outcome.
+ */
+export class DispatcherService {
+  private readonly inFlight = new Map<string, { delivery: ClaimedDelivery; abort: AbortController }>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private slotFreed: (() => void) | undefined;
+  private nextShard = 0;
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  get activeDeliveries(): number {
+    return this.inFlight.size;
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /**
+   * Stops claiming, lets in-flight deliveries finish (up to the drain timeout), then aborts
+   * and hands back any that are left, so another dispatcher sends them without a retry spent.
+   */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.options.blocking.disconnect();
+    this.slotFreed?.();
+    await this.loop;
+
+    const log = this.options.log;
+    if (this.inFlight.size > 0) log.info({ inFlight: this.inFlight.size }, 'draining in-flight deliveries');
+    const drained = await this.waitUntilIdle(this.options.drainTimeoutMs);
+    if (drained) return;
+
+    const left = [...this.inFlight.values()];
+    log.warn({ left: left.length }, 'drain timeout passed; handing back unfinished deliveries');
+    for (const { abort } of left) abort.abort();
+    await this.waitUntilIdle(5_000);
+  }
+
+  private async run(): Promise<void> {
+    const { store, log } = this.options;
+    while (this.running) {
+      const free = this.options.concurrency - this.inFlight.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (this.slotFreed = resolve));
+        continue;
+      }
+      try {
+        const claimed = await this.claimFromShards(free);
+        if (claimed === 0 && this.running) await this.waitForWork();
+      } catch (err) {
+        if (!this.running) break;
+        log.error({ err }, 'claiming failed; retrying shortly');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  /** Claims up to `free` deliveries, visiting the shards round-robin; answers how many it got. */
+  private async claimFromShards(free: number): Promise<number> {
+    const { store, claimBatch, leaseMs } = this.options;
+    const shards = store.options.shards;
+    let claimed = 0;
+    for (let visited = 0; visited < shards && claimed < free && this.running; visited++) {
+      const shard = this.nextShard;
+      this.nextShard = (this.nextShard + 1) % shards;
+      const batch = await store.claim(shard, Math.min(claimBatch, free - claimed), leaseMs);
+      for (const delivery of batch) this.send(delivery);
+      claimed += batch.length;
+    }
+    return claimed;
+  }
+
+  private async waitForWork(): Promise<void> {
+    try {
+      const shard = await this.options.store.waitForWork(this.options.blocking, this.options.idleWaitSeconds ?? 1);
+      if (shard !== undefined) this.nextShard = shard;
+    } catch (err) {
+      // stop() disconnects the blocking connection to end the wait; anything else is worth a line.
+      if (this.running) {
+        this.options.log.warn({ err }, 'waiting for work failed');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  private send(delivery: ClaimedDelivery): void {
+    const abort = new AbortController();
+    this.inFlight.set(delivery.id, { delivery, abort });
+    this.options.metrics.inFlight.set(this.inFlight.size);
+    void this.attempt(delivery, abort.signal).finally(() => {
+      this.inFlight.delete(delivery.id);
+      this.options.metrics.inFlight.set(this.inFlight.size);
+      const resolve = this.slotFreed;
+      this.slotFreed = undefined;
+      resolve?.();
+    });
+  }
+
+  private async attempt(delivery: ClaimedDelivery, shutdown: AbortSignal): Promise<void> {
+    const { agent, policy, excerptBytes, deliveryTimeoutMs, metrics, outcomes } = this.options;
+    const timeoutMs = Math.min(delivery.timeoutMs ?? deliveryTimeoutMs, deliveryTimeoutMs);
+    const result = await deliver(delivery, { agent, policy, timeoutMs, excerptBytes, signal: shutdown });
+    observeAttempt(metrics, result.kind, result.durationMs);
+
+    if (shutdown.aborted && result.kind !== 'success') {
+      await this.handBack(delivery);
+      return;
+    }
+    const verdict = judge(result, delivery.attempt, outcomes);
+    try {
+      const ended = await recordOutcome(this.options.store, delivery, result, verdict);
+      this.logAttempt(delivery, result, ended);
+      if (ended === 'delivered') metrics.delivered.inc();
+      else if (ended === 'retrying') metrics.retried.inc();
+      else metrics.failed.inc();
+    } catch (err) {
+      if (err instanceof StoreError && err.code === StoreErrorCode.StaleLease) {
+        metrics.staleOutcomes.inc();
+        this.options.log.warn({ messageId: delivery.id, attempt: delivery.attempt }, 'outcome refused: lease was lost');
+        return;
+      }
+      // The lease will expire and the delivery be sent again: at-least-once, never lost.
+      this.options.log.error({ err, messageId: delivery.id }, 'could not record the outcome; the lease will expire');
+    }
+  }
+
+  private async handBack(delivery: ClaimedDelivery): Promise<void> {
+    try {
+      await this.options.store.release(delivery);
+      this.options.log.info({ messageId: delivery.id, attempt: delivery.attempt }, 'handed back at shutdown');
+    } catch (err) {
+      this.options.log.warn({ err, messageId: delivery.id }, 'hand-back failed; the lease will expire');
+    }
+  }
+
+  private logAttempt(delivery: ClaimedDelivery, result: AttemptResult, ended: string): void {
+    const line = {
+      messageId: delivery.id,
+      destination: withoutQuery(delivery.url),
+      attempt: delivery.attempt,
+      status: result.statusCode ?? null,
+      durationMs: result.durationMs,
+      outcome: result.kind,
+      state: ended,
+      error: result.error,
+      response: result.responseExcerpt?.slice(0, 200),
+    };
+    if (result.kind === 'success') this.options.log.info(line, 'attempt');
+    else this.options.log.warn(line, 'attempt');
+  }
+
+  private async waitUntilIdle(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return this.inFlight.size === 0;
+  }
+}
+
+/** Query strings often carry tokens; logs keep origin and path only. */
+function withoutQuery(url: string): string {
+  const parsed = new URL(url);
+  return parsed.origin + parsed.pathname;
+}
+
+export type { Verdict };

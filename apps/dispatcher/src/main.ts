@@ -1,0 +1,91 @@
+import {
+  checkRedis,
+  createLogger,
+  createMetricsRegistry,
+  createOpsHandler,
+  createRedis,
+  exitOnConfigError,
+  FERRY_VARIABLES,
+  installSignalHandlers,
+  ShutdownCoordinator,
+  startOpsServer,
+  waitForRedis,
+} from '@ferry/runtime';
+import { Store } from '@ferry/store';
+import { addressPolicy } from './address-policy';
+import { loadConfig, type DispatcherConfig } from './config';
+import { DispatcherService } from './dispatcher-service';
+import { createDeliveryAgent } from './http-agent';
+import { createDispatcherMetrics } from './metrics';
+
+async function main(): Promise<void> {
+  let config: DispatcherConfig;
+  try {
+    config = loadConfig(process.env, { ignore: FERRY_VARIABLES });
+  } catch (err) {
+    exitOnConfigError(err);
+  }
+  const log = createLogger({ service: 'dispatcher', level: config.LOG_LEVEL });
+  // The drain gets the shutdown budget; a few seconds on top let hand-backs and closing finish.
+  const shutdown = new ShutdownCoordinator({ log, deadlineMs: config.FERRY_SHUTDOWN_TIMEOUT_MS + 5_000 });
+  installSignalHandlers(shutdown, log);
+
+  const redis = createRedis(config.REDIS_URL, { name: 'dispatcher', log });
+  const blocking = createRedis(config.REDIS_URL, { name: 'dispatcher-wait', blocking: true, log });
+  shutdown.register('redis', async () => {
+    await redis.quit().catch(() => redis.disconnect());
+  });
+  await waitForRedis(redis, 30_000);
+  await checkRedis(redis, log);
+
+  const store = new Store(redis, {
+    prefix: config.FERRY_KEY_PREFIX,
+    shards: config.FERRY_SHARDS,
+    eventsMaxLen: config.FERRY_EVENTS_MAXLEN,
+    maxLeaseLosses: config.FERRY_MAX_LEASE_LOSSES,
+  });
+  await store.ensureShardCount();
+
+  const policy = addressPolicy(config.FERRY_ALLOW_PRIVATE_DESTINATIONS);
+  const agent = createDeliveryAgent({ connectionsPerOrigin: config.FERRY_DISPATCH_CONCURRENCY, policy });
+  shutdown.register('http agent', () => agent.close());
+
+  const registry = createMetricsRegistry({ service: 'dispatcher' });
+  const dispatcher = new DispatcherService({
+    store,
+    blocking,
+    agent,
+    policy,
+    outcomes: {
+      backoff: { baseMs: config.FERRY_RETRY_BASE_MS, factor: config.FERRY_RETRY_FACTOR, maxMs: config.FERRY_RETRY_MAX_MS },
+      nonRetryableStatuses: new Set(config.FERRY_NON_RETRYABLE_STATUSES.map(Number)),
+    },
+    metrics: createDispatcherMetrics(registry),
+    log,
+    concurrency: config.FERRY_DISPATCH_CONCURRENCY,
+    claimBatch: config.FERRY_CLAIM_BATCH,
+    leaseMs: config.FERRY_LEASE_MS,
+    deliveryTimeoutMs: config.FERRY_DELIVERY_TIMEOUT_MS,
+    excerptBytes: config.FERRY_RESPONSE_EXCERPT_BYTES,
+    drainTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS,
+  });
+
+  const ops = await startOpsServer({
+    port: config.PORT,
+    log,
+    handler: createOpsHandler({
+      registry,
+      isReady: async () => !shutdown.isShuttingDown && (await redis.ping()) === 'PONG',
+    }),
+  });
+  shutdown.register('ops server', () => ops.close());
+
+  dispatcher.start();
+  shutdown.register('dispatcher', () => dispatcher.stop());
+  log.info({ port: ops.port, shards: config.FERRY_SHARDS, concurrency: config.FERRY_DISPATCH_CONCURRENCY }, 'listening');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`dispatcher failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+import { Counter, Gauge, Histogram, type Registry } from '@ferry/runtime';
+import type { AttemptKind } from './deliver';
+
+export type DispatcherMetrics = ReturnType<typeof createDispatcherMetrics>;
+
+export function createDispatcherMetrics(registry: Registry) {
+  return {
+    attempts: new Histogram({
+      name: 'ferry_attempt_duration_seconds',
+      help: 'Duration of delivery attempts. outcome: success, http_error, timeout, network_error, refused.',
+      labelNames: ['outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    delivered: new Counter({
+      name: 'ferry_delivered_total',
+      help: 'Deliveries that ended delivered (a 2xx answer).',
+      registers: [registry],
+    }),
+    retried: new Counter({
+      name: 'ferry_retried_total',
+      help: 'Failed attempts that were scheduled for another try.',
+      registers: [registry],
+    }),
+    failed: new Counter({
+      name: 'ferry_failed_total',
+      help: 'Deliveries dead-lettered: retries spent or a final failure.',
+      registers: [registry],
+    }),
+    staleOutcomes: new Counter({
+      name: 'ferry_stale_outcomes_total',
+      help: 'Outcomes refused because the lease had been lost (the delivery was re-queued meanwhile).',
+      registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: 'ferry_dispatcher_in_flight',
+      help: 'Deliveries this dispatcher is sending right now.',
+      registers: [registry],
+    }),
+  };
+}
+
+export function observeAttempt(metrics: DispatcherMetrics, kind: AttemptKind, durationMs: number): void {
+  metrics.attempts.labels(kind).observe(durationMs / 1000);
+}

@@ -1,0 +1,98 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ClaimedDelivery } from '@ferry/store';
+import { isPublicAddress } from '@ferry/runtime';
+import { deliver } from '../src/deliver';
+import { createDeliveryAgent } from '../src/http-agent';
+
+describe('deliver', () => {
+  let server: Server;
+  let origin: string;
+  const allowAll = () => true;
+  const agent = createDeliveryAgent({ connectionsPerOrigin: 4, policy: allowAll });
+  const guarded = createDeliveryAgent({ connectionsPerOrigin: 4, policy: isPublicAddress });
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (req.url === '/hang') return;
+        if (req.url === '/big') return res.end('x'.repeat(100_000));
+        if (req.url === '/busy') {
+          res.writeHead(429, { 'retry-after': '3' });
+          return res.end('slow down');
+        }
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ headers: req.headers, body: Buffer.concat(chunks).toString(), method: req.method }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await Promise.all([agent.close(), guarded.close(), new Promise((resolve) => server.close(resolve))]);
+  });
+
+  const delivery = (path: string, extra: Partial<ClaimedDelivery> = {}): ClaimedDelivery => ({
+    id: 'msg_0_abcdefghijkl',
+    shard: 0,
+    attempt: 2,
+    dest: origin,
+    tenant: 'default',
+    url: `${origin}${path}`,
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', 'x-custom': 'yes' },
+    body: 'hello',
+    ...extra,
+  });
+  const options = { agent, policy: allowAll, timeoutMs: 1_000, excerptBytes: 1_024 };
+
+  it('sends method, headers, body and the Ferry headers, and keeps an excerpt of the answer', async () => {
+    const result = await deliver(delivery('/echo'), options);
+    expect(result).toMatchObject({ kind: 'success', statusCode: 201 });
+    const echoed = JSON.parse(result.responseExcerpt!);
+    expect(echoed.method).toBe('POST');
+    expect(echoed.body).toBe('hello');
+    expect(echoed.headers).toMatchObject({
+      'content-type': 'text/plain',
+      'x-custom': 'yes',
+      'ferry-message-id': 'msg_0_abcdefghijkl',
+      'ferry-attempt': '2',
+    });
+  });
+
+  it('cuts the excerpt at the limit', async () => {
+    const result = await deliver(delivery('/big'), { ...options, excerptBytes: 10 });
+    expect(result.responseExcerpt).toBe('x'.repeat(10));
+  });
+
+  it('reads Retry-After', async () => {
+    const result = await deliver(delivery('/busy'), options);
+    expect(result).toMatchObject({ kind: 'http_error', statusCode: 429, retryAfterMs: 3_000 });
+  });
+
+  it('gives up after the timeout', async () => {
+    const result = await deliver(delivery('/hang'), { ...options, timeoutMs: 200 });
+    expect(result.kind).toBe('timeout');
+    expect(result.durationMs).toBeGreaterThanOrEqual(150);
+  });
+
+  it('reports a refused connection as a network error', async () => {
+    const result = await deliver(delivery('/x', { url: 'http://127.0.0.1:1/x' }), options);
+    expect(result).toMatchObject({ kind: 'network_error', error: expect.stringMatching(/ECONNREFUSED/) });
+  });
+
+  it('refuses private addresses unless allowed, checking the address connected to', async () => {
+    const literal = await deliver(delivery('/echo'), { ...options, agent: guarded, policy: isPublicAddress });
+    expect(literal).toMatchObject({ kind: 'refused' });
+    const port = new URL(origin).port;
+    const named = await deliver(delivery('/echo', { url: `http://localhost:${port}/echo` }), {
+      ...options,
+      agent: guarded,
+      policy: isPublicAddress,
+    });
+    expect(named).toMatchObject({ kind: 'refused', error: expect.stringMatching(/localhost/) });
+  });
+});
