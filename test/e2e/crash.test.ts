@@ -1,0 +1,59 @@
+import { postJson } from '../support/http';
+import { Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
+import { terminalEvents } from './terminal-states';
+
+async function publishMany(stack: Stack, path: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += 100) {
+    const size = Math.min(100, count - start);
+    const batch = Array.from({ length: size }, (_, i) => ({ destination: stack.sinkUrl(path), body: { n: start + i } }));
+    const { status, body } = await postJson(`${stack.ingest.url}/v1/messages/batch`, batch);
+    expect(status).toBe(202);
+    ids.push(...body.results.map((r: { messageId: string }) => r.messageId));
+  }
+  return ids;
+}
+
+describe('crashes', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('delivers everything after a dispatcher is killed with deliveries in flight', async () => {
+    stack = await Stack.start();
+    const ids = await publishMany(stack, '/slow/300/crash', 300);
+    // Kill it while it holds leases: some deliveries have arrived, many are in flight.
+    await waitFor(async () => (await stack!.sinkRequests()).length >= 50, { what: 'first deliveries' });
+    await stack.dispatchers[0]!.kill9();
+    const arrivedBeforeCrash = new Set((await stack.sinkRequests()).map((r) => r.messageId));
+    expect(arrivedBeforeCrash.size).toBeLessThan(ids.length);
+
+    await stack.addDispatcher();
+    const views = await stack.waitForStates(ids, ['delivered'], 60_000);
+    expect(views.every((view) => view.state === 'delivered')).toBe(true);
+
+    const received = new Set((await stack.sinkRequests()).map((r) => r.messageId));
+    for (const id of ids) expect(received.has(id)).toBe(true);
+    const terminal = await terminalEvents(stack.redis.url);
+    for (const id of ids) expect(terminal.get(id)).toEqual(['delivered']);
+    // The crash hit deliveries in flight: their leases expired and they were sent again.
+    const recovered = views.filter((view) => view.attempts.some((a: { error?: string }) => /lease expired/.test(a.error ?? '')));
+    expect(recovered.length).toBeGreaterThan(0);
+    for (const view of recovered) expect(view.attempts.at(-1)).toMatchObject({ statusCode: 200 });
+  });
+
+  it('loses no accepted message when Redis is killed (appendfsync always)', async () => {
+    stack = await Stack.start({ redis: { appendfsync: 'always' }, dispatchers: 0 });
+    const ids = await publishMany(stack, '/ok/durable', 500);
+    await stack.redis.kill9();
+    await stack.redis.start();
+
+    await stack.addDispatcher();
+    await stack.waitForStates(ids, ['delivered'], 60_000);
+    const received = new Set((await stack.sinkRequests()).map((r) => r.messageId));
+    expect(ids.filter((id) => !received.has(id))).toEqual([]);
+  });
+});

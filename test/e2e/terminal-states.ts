@@ -1,0 +1,23 @@
+import Redis from 'ioredis';
+import { Keys } from '@ferry/store';
+
+const TERMINAL = new Set(['delivered', 'failed', 'cancelled']);
+
+/** Counts terminal events per message id across every shard's event stream. */
+export async function terminalEvents(redisUrl: string, shards = 4): Promise<Map<string, string[]>> {
+  const redis = new Redis(redisUrl);
+  const keys = new Keys('ferry');
+  const seen = new Map<string, string[]>();
+  try {
+    for (let shard = 0; shard < shards; shard++) {
+      for (const [, fields] of await redis.xrange(keys.events(shard), '-', '+')) {
+        const kind = fields[1]!;
+        const id = fields[3]!;
+        if (TERMINAL.has(kind)) seen.set(id, [...(seen.get(id) ?? []), kind]);
+      }
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return seen;
+}

@@ -1,0 +1,87 @@
+import { RedisServer, type RedisServerOptions } from './redis-server';
+import { ServiceProcess } from './service-process';
+import { getJson } from './http';
+import { waitFor } from './wait';
+
+/** Settings that make retries and lease recovery quick enough to watch in a test. */
+export const FAST_ENV: Record<string, string> = {
+  FERRY_ALLOW_PRIVATE_DESTINATIONS: 'true',
+  FERRY_RETRY_BASE_MS: '200',
+  FERRY_RETRY_FACTOR: '2',
+  FERRY_RETRY_MAX_MS: '5000',
+  FERRY_DELIVERY_TIMEOUT_MS: '2000',
+  FERRY_LEASE_MS: '7000',
+  FERRY_REAP_INTERVAL_MS: '200',
+  FERRY_SHUTDOWN_TIMEOUT_MS: '10000',
+};
+
+/**
+ * Redis, the sink and the three services as separate processes: what `npm start` runs, with
+ * every process reachable for crashes and restarts.
+ */
+export class Stack {
+  readonly dispatchers: ServiceProcess[] = [];
+  ingest!: ServiceProcess;
+  scheduler!: ServiceProcess;
+  sink!: ServiceProcess;
+
+  private constructor(
+    readonly redis: RedisServer,
+    readonly env: Record<string, string>,
+  ) {}
+
+  static async start(
+    options: { env?: Record<string, string>; redis?: RedisServerOptions; dispatchers?: number } = {},
+  ): Promise<Stack> {
+    const redis = await RedisServer.start(options.redis);
+    const stack = new Stack(redis, { ...FAST_ENV, ...options.env, REDIS_URL: redis.url });
+    try {
+      [stack.sink, stack.ingest, stack.scheduler] = await Promise.all([
+        ServiceProcess.start('sink', {}),
+        ServiceProcess.start('ingest', stack.env),
+        ServiceProcess.start('scheduler', stack.env),
+      ]);
+      for (let i = 0; i < (options.dispatchers ?? 1); i++) await stack.addDispatcher();
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
+    return stack;
+  }
+
+  async addDispatcher(env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const dispatcher = await ServiceProcess.start('dispatcher', { ...this.env, ...env });
+    this.dispatchers.push(dispatcher);
+    return dispatcher;
+  }
+
+  /** A destination URL on the sink; the path picks the sink's behaviour (ok, flaky/2, status/500…). */
+  sinkUrl(path: string): string {
+    return `${this.sink.url}/${path.replace(/^\//, '')}`;
+  }
+
+  async sinkRequests(query = ''): Promise<Array<Record<string, any>>> {
+    return (await getJson(`${this.sink.url}/_sink/requests${query}`)).body;
+  }
+
+  async message(id: string): Promise<Record<string, any>> {
+    return (await getJson(`${this.ingest.url}/v1/messages/${id}`)).body;
+  }
+
+  /** Waits until every message is in one of the given states; answers their views. */
+  async waitForStates(ids: string[], states: string[], timeoutMs = 30_000): Promise<Array<Record<string, any>>> {
+    return waitFor(
+      async () => {
+        const views = await Promise.all(ids.map((id) => this.message(id)));
+        return views.every((view) => states.includes(view.state)) ? views : undefined;
+      },
+      { timeoutMs, intervalMs: 100, what: `${ids.length} messages to reach ${states.join('/')}` },
+    );
+  }
+
+  async stop(): Promise<void> {
+    const services = [this.ingest, this.scheduler, this.sink, ...this.dispatchers].filter(Boolean);
+    await Promise.all(services.map((service) => service.kill9()));
+    await this.redis.destroy();
+  }
+}
