@@ -38,15 +38,20 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new ServiceProcess(name, child);
-    const listening = await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`${name} exited: ${service.stderr.join('\n')}`);
-        return service.logs.find((line) => /listening/.test(String(line.msg)) && typeof line.port === 'number');
-      },
-      { timeoutMs: 20_000, what: `${name} to listen` },
-    );
-    service.port = listening.port as number;
-    return service;
+    try {
+      const listening = await waitFor(
+        () => {
+          if (child.exitCode !== null) throw new Error(`${name} exited: ${service.stderr.join('\n')}`);
+          return service.logs.find((line) => /listening/.test(String(line.msg)) && typeof line.port === 'number');
+        },
+        { timeoutMs: 20_000, what: `${name} to listen` },
+      );
+      service.port = listening.port as number;
+      return service;
+    } catch (err) {
+      await service.kill9();
+      throw err;
+    }
   }
 
   get url(): string {

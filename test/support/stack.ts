@@ -36,11 +36,10 @@ export class Stack {
     const redis = await RedisServer.start(options.redis);
     const stack = new Stack(redis, { ...FAST_ENV, ...options.env, REDIS_URL: redis.url });
     try {
-      [stack.sink, stack.ingest, stack.scheduler] = await Promise.all([
-        ServiceProcess.start('sink', {}),
-        ServiceProcess.start('ingest', stack.env),
-        ServiceProcess.start('scheduler', stack.env),
-      ]);
+      // Started one by one, so a failure leaves no process the stack does not know about.
+      stack.sink = await ServiceProcess.start('sink', {});
+      stack.ingest = await ServiceProcess.start('ingest', stack.env);
+      stack.scheduler = await ServiceProcess.start('scheduler', stack.env);
       for (let i = 0; i < (options.dispatchers ?? 1); i++) await stack.addDispatcher();
     } catch (err) {
       await stack.stop();

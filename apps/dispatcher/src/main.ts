@@ -1,17 +1,15 @@
 import {
-  checkRedis,
+  connectRedis,
   createLogger,
   createMetricsRegistry,
-  createOpsHandler,
   createRedis,
   exitOnConfigError,
   FERRY_VARIABLES,
   installSignalHandlers,
   ShutdownCoordinator,
-  startOpsServer,
-  waitForRedis,
+  startProbes,
 } from '@ferry/runtime';
-import { Store } from '@ferry/store';
+import { openStore } from '@ferry/store';
 import { addressPolicy } from './address-policy';
 import { loadConfig, type DispatcherConfig } from './config';
 import { DispatcherService } from './dispatcher-service';
@@ -30,21 +28,10 @@ async function main(): Promise<void> {
   const shutdown = new ShutdownCoordinator({ log, deadlineMs: config.FERRY_SHUTDOWN_TIMEOUT_MS + 5_000 });
   installSignalHandlers(shutdown, log);
 
-  const redis = createRedis(config.REDIS_URL, { name: 'dispatcher', log });
+  const redis = await connectRedis(config.REDIS_URL, { name: 'dispatcher', log, shutdown });
+  // Waiting for work blocks a connection, so it gets one of its own; stop() closes it.
   const blocking = createRedis(config.REDIS_URL, { name: 'dispatcher-wait', blocking: true, log });
-  shutdown.register('redis', async () => {
-    await redis.quit().catch(() => redis.disconnect());
-  });
-  await waitForRedis(redis, 30_000);
-  await checkRedis(redis, log);
-
-  const store = new Store(redis, {
-    prefix: config.FERRY_KEY_PREFIX,
-    shards: config.FERRY_SHARDS,
-    eventsMaxLen: config.FERRY_EVENTS_MAXLEN,
-    maxLeaseLosses: config.FERRY_MAX_LEASE_LOSSES,
-  });
-  await store.ensureShardCount();
+  const store = await openStore(redis, config);
 
   const policy = addressPolicy(config.FERRY_ALLOW_PRIVATE_DESTINATIONS);
   const agent = createDeliveryAgent({ connectionsPerOrigin: config.FERRY_DISPATCH_CONCURRENCY, policy });
@@ -69,20 +56,11 @@ async function main(): Promise<void> {
     excerptBytes: config.FERRY_RESPONSE_EXCERPT_BYTES,
     drainTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS,
   });
-
-  const ops = await startOpsServer({
-    port: config.PORT,
-    log,
-    handler: createOpsHandler({
-      registry,
-      isReady: async () => !shutdown.isShuttingDown && (await redis.ping()) === 'PONG',
-    }),
-  });
-  shutdown.register('ops server', () => ops.close());
+  const probes = await startProbes({ port: config.PORT, registry, redis, shutdown, log });
 
   dispatcher.start();
   shutdown.register('dispatcher', () => dispatcher.stop());
-  log.info({ port: ops.port, shards: config.FERRY_SHARDS, concurrency: config.FERRY_DISPATCH_CONCURRENCY }, 'listening');
+  log.info({ port: probes.port, shards: config.FERRY_SHARDS, concurrency: config.FERRY_DISPATCH_CONCURRENCY }, 'listening');
 }
 
 main().catch((err: unknown) => {

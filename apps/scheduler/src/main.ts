@@ -1,17 +1,14 @@
 import {
-  checkRedis,
+  connectRedis,
   createLogger,
   createMetricsRegistry,
-  createOpsHandler,
-  createRedis,
   exitOnConfigError,
   FERRY_VARIABLES,
   installSignalHandlers,
   ShutdownCoordinator,
-  startOpsServer,
-  waitForRedis,
+  startProbes,
 } from '@ferry/runtime';
-import { Store } from '@ferry/store';
+import { openStore } from '@ferry/store';
 import { loadConfig, type SchedulerConfig } from './config';
 import { createSchedulerMetrics } from './metrics';
 import { SchedulerService } from './scheduler-service';
@@ -27,21 +24,8 @@ async function main(): Promise<void> {
   const shutdown = new ShutdownCoordinator({ log, deadlineMs: config.FERRY_SHUTDOWN_TIMEOUT_MS });
   installSignalHandlers(shutdown, log);
 
-  const redis = createRedis(config.REDIS_URL, { name: 'scheduler', log });
-  shutdown.register('redis', async () => {
-    await redis.quit().catch(() => redis.disconnect());
-  });
-  await waitForRedis(redis, 30_000);
-  await checkRedis(redis, log);
-
-  const store = new Store(redis, {
-    prefix: config.FERRY_KEY_PREFIX,
-    shards: config.FERRY_SHARDS,
-    eventsMaxLen: config.FERRY_EVENTS_MAXLEN,
-    maxLeaseLosses: config.FERRY_MAX_LEASE_LOSSES,
-  });
-  await store.ensureShardCount();
-
+  const redis = await connectRedis(config.REDIS_URL, { name: 'scheduler', log, shutdown });
+  const store = await openStore(redis, config);
   const registry = createMetricsRegistry({ service: 'scheduler' });
   const scheduler = new SchedulerService({
     store,
@@ -51,20 +35,11 @@ async function main(): Promise<void> {
     reapIntervalMs: config.FERRY_REAP_INTERVAL_MS,
     retentionMs: config.FERRY_RETENTION,
   });
-
-  const ops = await startOpsServer({
-    port: config.PORT,
-    log,
-    handler: createOpsHandler({
-      registry,
-      isReady: async () => !shutdown.isShuttingDown && (await redis.ping()) === 'PONG',
-    }),
-  });
-  shutdown.register('ops server', () => ops.close());
+  const probes = await startProbes({ port: config.PORT, registry, redis, shutdown, log });
 
   scheduler.start();
   shutdown.register('scheduler', () => scheduler.stop());
-  log.info({ port: ops.port, shards: config.FERRY_SHARDS }, 'listening');
+  log.info({ port: probes.port, shards: config.FERRY_SHARDS }, 'listening');
 }
 
 main().catch((err: unknown) => {

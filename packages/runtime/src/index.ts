@@ -17,3 +17,4 @@ export { createMemoryLogger } from './memory-logger';
 export type { LogLine } from './memory-logger';
 export * from './private-address';
 export { FERRY_VARIABLES } from './ferry-variables';
+export { connectRedis, startProbes } from './service-kit';

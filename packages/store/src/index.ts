@@ -1,4 +1,4 @@
-export { Store } from './store';
+export { Store, openStore, type StoreEnv } from './store';
 export { promoteDue, reapExpired, expireFinished, shardDepth, type PromoteResult } from './maintenance';
 export { Keys } from './keys';
 export { newMessageId, shardFor, shardOfMessageId } from './ids';

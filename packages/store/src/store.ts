@@ -196,3 +196,23 @@ export class Store {
 function sameList(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }
+
+/** The store options every service derives from its environment. */
+export interface StoreEnv {
+  FERRY_KEY_PREFIX: string;
+  FERRY_SHARDS: number;
+  FERRY_EVENTS_MAXLEN: number;
+  FERRY_MAX_LEASE_LOSSES: number;
+}
+
+/** A Store on `redis`, checked against the shard count its keyspace was created with. */
+export async function openStore(redis: Redis, env: StoreEnv): Promise<Store> {
+  const store = new Store(redis, {
+    prefix: env.FERRY_KEY_PREFIX,
+    shards: env.FERRY_SHARDS,
+    eventsMaxLen: env.FERRY_EVENTS_MAXLEN,
+    maxLeaseLosses: env.FERRY_MAX_LEASE_LOSSES,
+  });
+  await store.ensureShardCount();
+  return store;
+}
