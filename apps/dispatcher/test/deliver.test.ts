@@ -18,13 +18,15 @@ describe('deliver', () => {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         if (req.url === '/hang') return;
-        if (req.url === '/big') return res.end('x'.repeat(100_000));
-        if (req.url === '/busy') {
+        if (req.url === '/big') {
+          res.end('x'.repeat(100_000));
+        } else if (req.url === '/busy') {
           res.writeHead(429, { 'retry-after': '3' });
-          return res.end('slow down');
+          res.end('slow down');
+        } else {
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ headers: req.headers, body: Buffer.concat(chunks).toString(), method: req.method }));
         }
-        res.writeHead(201, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ headers: req.headers, body: Buffer.concat(chunks).toString(), method: req.method }));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -26,6 +26,7 @@
 -- @include record
 -- @include event
 -- @include wake
+-- @include rotation
 
 local stateKey, msgKey, leasesKey, destsKey, eventsKey, wakeKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -87,7 +88,7 @@ for i = 1, n do
   if not open[i] then
     redis.call('ZREM', destsKey, dest)
   elseif served[i] then
-    redis.call('ZADD', destsKey, now + i / (n + 1), dest)
+    redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
   end
 end
 

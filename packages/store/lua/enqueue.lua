@@ -21,6 +21,7 @@
 -- @include record
 -- @include event
 -- @include wake
+-- @include rotation
 
 local stateKey, msgKey, dueKey, readyKey, destsKey, eventsKey, wakeKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
@@ -48,6 +49,6 @@ end
 
 writeRecord(stateKey, id, record)
 redis.call('RPUSH', readyKey, id)
-redis.call('ZADD', destsKey, 'NX', now, dest)
+joinRotation(destsKey, dest)
 wake(wakeKey)
 return 1

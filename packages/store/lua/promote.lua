@@ -16,6 +16,7 @@
 -- @include record
 -- @include event
 -- @include wake
+-- @include rotation
 
 local stateKey, dueKey, destsKey, eventsKey, wakeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local maxLen = ARGV[1]
@@ -32,7 +33,7 @@ for i = 2, #ARGV, 3 do
       r.state, r.updatedAt = 'ready', now
       writeRecord(stateKey, id, r)
       redis.call('RPUSH', KEYS[5 + j], id)
-      redis.call('ZADD', destsKey, 'NX', now, dest)
+      joinRotation(destsKey, dest)
       logEvent(eventsKey, maxLen, 'ready', id)
       promoted = promoted + 1
     end

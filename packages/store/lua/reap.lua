@@ -20,6 +20,7 @@
 -- @include event
 -- @include trail
 -- @include wake
+-- @include rotation
 -- @include slot
 
 local stateKey, leasesKey, attemptsKey, destsKey, dlqKey, doneKey, eventsKey, wakeKey =
@@ -50,7 +51,7 @@ for i = 3, #ARGV, 3 do
         r.state, r.free = 'ready', r.free + 1
         writeRecord(stateKey, id, r)
         redis.call('LPUSH', KEYS[7 + 2 * j], id)
-        redis.call('ZADD', destsKey, 'NX', now, dest)
+        joinRotation(destsKey, dest)
         logEvent(eventsKey, maxLen, 'requeued', id, r.attempt)
         requeued = requeued + 1
       end

@@ -16,6 +16,7 @@
 -- @include record
 -- @include event
 -- @include wake
+-- @include rotation
 -- @include slot
 
 local stateKey, leasesKey, readyKey, destsKey, eventsKey, wakeKey, destKey =
@@ -32,7 +33,7 @@ writeRecord(stateKey, id, r)
 redis.call('ZREM', leasesKey, id)
 releaseSlot(destKey)
 redis.call('LPUSH', readyKey, id)
-redis.call('ZADD', destsKey, 'NX', now, r.dest)
+joinRotation(destsKey, r.dest)
 logEvent(eventsKey, maxLen, 'released', id, r.attempt)
 wake(wakeKey)
 return 1

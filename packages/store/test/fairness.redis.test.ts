@@ -20,9 +20,8 @@ describe('claiming across destinations', () => {
     // A newcomer is seen by the claim after next at the latest (candidates travel with each
     // answer), then destinations alternate.
     const order: string[] = [];
-    for (let i = 0; i < 5; i++) order.push((await claimOne(store)).dest);
-    expect(order.filter((dest) => dest === 'https://small.example')).toHaveLength(2);
-    expect(order.slice(-4).filter((dest) => dest === 'https://small.example')).toHaveLength(2);
+    for (let i = 0; i < 5; i++) order.push((await claimOne(store)).dest.replace(/^https:\/\/|\.example$/g, ''));
+    expect(order).toEqual(['big', 'small', 'big', 'small', 'big']);
   });
 
   it('serves destinations beyond the candidate window once earlier ones drain', async () => {

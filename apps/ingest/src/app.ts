@@ -1,0 +1,58 @@
+import { createOpsHandler, type Logger, type OpsHandler, type Registry } from '@ferry/runtime';
+import type { Store } from '@ferry/store';
+import express, { type Express, type RequestHandler } from 'express';
+import type { IngestConfig } from './config';
+import type { DestinationCheck } from './destination-check';
+import type { IngestMetrics } from './metrics';
+import { requireToken } from './middleware/auth';
+import { errorHandler } from './middleware/error-handler';
+import { methodNotAllowed, notFound } from './middleware/fallback';
+import { httpMetrics } from './middleware/http-metrics';
+import { requestId } from './middleware/request-id';
+import { messagesRouter } from './routes/v1/messages';
+
+export interface AppDeps {
+  config: IngestConfig;
+  store: Store;
+  log: Logger;
+  registry: Registry;
+  metrics: IngestMetrics;
+  destinations: DestinationCheck;
+  /** Redis reachable right now (a cheap status check, no round trip). */
+  isStoreAvailable: () => boolean;
+  /** For /readyz: Redis answers and the service is not shutting down. */
+  isReady: () => Promise<boolean>;
+}
+
+const OPS_PATHS = ['/livez', '/readyz', '/metrics'];
+
+/** The HTTP API as an express app; `IngestService` serves it, tests may too. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Status answers change from one second to the next; a validator would only cost hashing.
+  app.set('etag', false);
+
+  app.use(requestId(deps.log));
+  app.use(httpMetrics(deps.metrics));
+  // Probes and metrics before auth: orchestrators and Prometheus carry no API token.
+  app.use(opsRoutes(createOpsHandler({ registry: deps.registry, isReady: deps.isReady })));
+
+  app.use('/v1', requireToken(deps.config.apiToken), messagesRouter(deps));
+  app.use(notFound);
+  app.use(errorHandler(deps.metrics));
+  return app;
+}
+
+/** The runtime's probe handler answers GET and HEAD on its paths; other methods there get a 405. */
+function opsRoutes(handle: OpsHandler): RequestHandler {
+  const wrongMethod = methodNotAllowed(['GET', 'HEAD']);
+  return (req, res, next) => {
+    if (handle(req, res)) return;
+    if (!OPS_PATHS.includes(req.path)) {
+      next();
+      return;
+    }
+    wrongMethod(req, res, next);
+  };
+}

@@ -1,0 +1,86 @@
+import { baseEnvSchema, envBool, envDurationMs, envInt, parseEnv, type LogLevel, type ParseEnvOptions } from '@ferry/runtime';
+import { z } from 'zod';
+
+const MIB = 1_048_576;
+
+const IngestEnv = z
+  .object({
+    ...baseEnvSchema,
+    PORT: envInt({ min: 0, max: 65_535, default: 8080 }),
+    // Optional: without it the API is open, which suits a private network or development only.
+    FERRY_API_TOKEN: z
+      .string()
+      .refine((token) => token.trim() === token, 'must not start or end with whitespace (a newline from a secret file?)')
+      .optional(),
+    // Every queued body lives in Redis memory until it is delivered, hence the upper bound.
+    FERRY_MAX_BODY_BYTES: envInt({ min: 1, max: 16 * MIB, default: MIB }),
+    FERRY_DEFAULT_RETRIES: envInt({ min: 0, max: 100, default: 5 }),
+    FERRY_MAX_RETRIES: envInt({ min: 0, max: 100, default: 20 }),
+    FERRY_MAX_DELAY: envDurationMs('30d', { max: 365 * 86_400_000 }),
+    // 100 ms is the smallest per-message timeout the contract accepts.
+    FERRY_DELIVERY_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 15_000 }),
+    FERRY_ALLOW_PRIVATE_DESTINATIONS: envBool(false),
+    FERRY_EVENTS_MAXLEN: envInt({ min: 1_000, max: 100_000_000, default: 100_000 }),
+    FERRY_MAX_LEASE_LOSSES: envInt({ min: 1, max: 1_000, default: 5 }),
+    // Shared with the other services: how long a stop may take before it is cut short.
+    FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0 }),
+  })
+  .superRefine((env, ctx) => {
+    if (env.FERRY_DEFAULT_RETRIES > env.FERRY_MAX_RETRIES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FERRY_DEFAULT_RETRIES'],
+        message: `must not exceed FERRY_MAX_RETRIES (${env.FERRY_MAX_RETRIES})`,
+      });
+    }
+  })
+  .transform(
+    (env): IngestConfig => ({
+      port: env.PORT,
+      redisUrl: env.REDIS_URL,
+      logLevel: env.LOG_LEVEL,
+      keyPrefix: env.FERRY_KEY_PREFIX,
+      shards: env.FERRY_SHARDS,
+      apiToken: env.FERRY_API_TOKEN,
+      maxBodyBytes: env.FERRY_MAX_BODY_BYTES,
+      defaultRetries: env.FERRY_DEFAULT_RETRIES,
+      maxRetries: env.FERRY_MAX_RETRIES,
+      maxDelayMs: env.FERRY_MAX_DELAY,
+      maxTimeoutMs: env.FERRY_DELIVERY_TIMEOUT_MS,
+      allowPrivateDestinations: env.FERRY_ALLOW_PRIVATE_DESTINATIONS,
+      eventsMaxLen: env.FERRY_EVENTS_MAXLEN,
+      maxLeaseLosses: env.FERRY_MAX_LEASE_LOSSES,
+      shutdownTimeoutMs: env.FERRY_SHUTDOWN_TIMEOUT_MS,
+    }),
+  );
+
+export interface IngestConfig {
+  /** HTTP port for the API and the probes; 0 picks a free one (the log line says which). */
+  port: number;
+  redisUrl: string;
+  logLevel: LogLevel;
+  keyPrefix: string;
+  shards: number;
+  /** Bearer token every /v1 request must carry; undefined leaves the API open. */
+  apiToken: string | undefined;
+  /** Largest message body, measured as it will be delivered (after JSON serialisation). */
+  maxBodyBytes: number;
+  /** Retries of a message that does not say (attempts = retries + 1). */
+  defaultRetries: number;
+  maxRetries: number;
+  /** Furthest into the future a message may be scheduled, by `delay` or `notBefore`. */
+  maxDelayMs: number;
+  /** Largest per-message `timeout`; the default timeout is the dispatcher's to choose. */
+  maxTimeoutMs: number;
+  /** Accept destinations on loopback, private and link-local networks (development, internal hooks). */
+  allowPrivateDestinations: boolean;
+  eventsMaxLen: number;
+  maxLeaseLosses: number;
+  /** Longest wait for requests in flight when stopping. */
+  shutdownTimeoutMs: number;
+}
+
+/** Parses the environment; a `ConfigError` names every bad or unknown variable. */
+export function loadConfig(env: Record<string, string | undefined>, options?: ParseEnvOptions): IngestConfig {
+  return parseEnv(IngestEnv, env, options);
+}

@@ -1,0 +1,94 @@
+import { ApiError, type ErrorEnvelope } from '@ferry/contracts';
+import { newRequestId } from '@ferry/runtime';
+import type { ErrorRequestHandler } from 'express';
+import { ReplyError } from 'ioredis';
+import { ZodError } from 'zod';
+import { isPublishRoute, routeLabel, type IngestMetrics } from '../metrics';
+
+const MAX_DETAILS = 50;
+const MAX_MESSAGE_LENGTH = 300;
+
+/**
+ * The one place an error becomes an answer: every refusal and failure leaves as the error
+ * envelope with the request id, its status following from the code alone.
+ */
+export function errorHandler(metrics: IngestMetrics): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const error = toApiError(err);
+    const requestId = req.requestId ?? newRequestId();
+    const log = req.log;
+    if (error.status >= 500) {
+      log.error({ err, code: error.code, status: error.status }, 'request failed');
+    } else {
+      log.info({ code: error.code, status: error.status, method: req.method, route: routeLabel(req.originalUrl) }, 'request refused');
+    }
+    if (req.method === 'POST' && isPublishRoute(routeLabel(req.originalUrl))) metrics.rejected.inc({ code: error.code });
+
+    const body: ErrorEnvelope = { error: { code: error.code, message: error.message, requestId } };
+    if (error.details !== undefined) body.error.details = error.details;
+    res.status(error.status).setHeader('Cache-Control', 'no-store').json(body);
+  };
+}
+
+/** Expected refusals keep their code; anything unrecognised is INTERNAL (and logged in full). */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ZodError) return validationError(err);
+  if (isRedisFailure(err)) return new ApiError('SERVICE_UNAVAILABLE', 'The message store is unavailable; retry later');
+  return fromHttpError(err) ?? new ApiError('INTERNAL', 'Internal error; quote the request id when reporting it');
+}
+
+/** Turns a zod error into VALIDATION_FAILED with `details` = `[{ path, message }]` (capped). */
+export function validationError(err: ZodError): ApiError {
+  const details = err.issues.slice(0, MAX_DETAILS).map((issue) => ({
+    path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
+    message: shorten(issue.message),
+  }));
+  const first = details[0];
+  const where = first !== undefined && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
+  const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more)` : '';
+  return new ApiError('VALIDATION_FAILED', `Invalid request: ${where}${first?.message ?? 'invalid input'}${more}`, details);
+}
+
+/** Connection loss, the retry cap, and error replies (OOM, READONLY, LOADING …) all mean "not now". */
+export function isRedisFailure(err: unknown): boolean {
+  if (err instanceof ReplyError) return true;
+  if (!(err instanceof Error)) return false;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    err.message === 'Connection is closed.' ||
+    err.message.startsWith("Stream isn't writeable")
+  );
+}
+
+interface HttpError extends Error {
+  status?: unknown;
+  type?: unknown;
+  limit?: unknown;
+}
+
+/** Errors raised by the body parser and the router (http-errors with a status and a `type`). */
+function fromHttpError(err: unknown): ApiError | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const { status, type, limit } = err as HttpError;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  switch (type) {
+    case 'entity.parse.failed':
+      return new ApiError('MALFORMED_JSON', `The body is not valid JSON: ${shorten(err.message)}`);
+    case 'entity.too.large':
+      return new ApiError('PAYLOAD_TOO_LARGE', `The request body is larger than the ${String(limit)} bytes accepted here`);
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', shorten(err.message));
+  }
+  if (err instanceof URIError) return new ApiError('VALIDATION_FAILED', 'The request path is not valid percent-encoding');
+  return new ApiError('MALFORMED_JSON', `The request body could not be read: ${shorten(err.message)}`);
+}
+
+function shorten(text: string): string {
+  return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : text;
+}

@@ -1,0 +1,128 @@
+import { ApiError, publishBatchSchema, publishMessageSchema, type PublishLimits } from '@ferry/contracts';
+import { StoreError, StoreErrorCode, type Enqueued, type Store } from '@ferry/store';
+import { Router, type Request, type RequestHandler } from 'express';
+import type { IngestConfig } from '../../config';
+import type { DestinationCheck } from '../../destination-check';
+import { toMessageStatus } from '../../message-view';
+import type { IngestMetrics } from '../../metrics';
+import { jsonBody } from '../../middleware/json-body';
+import { toApiError } from '../../middleware/error-handler';
+import { methodNotAllowed } from '../../middleware/fallback';
+import { requireStore } from '../../middleware/require-store';
+import { toEnqueueRequest, type PublishPolicy } from '../../publish-request';
+
+export interface MessagesRouteDeps {
+  config: IngestConfig;
+  store: Store;
+  destinations: DestinationCheck;
+  metrics: IngestMetrics;
+  /** False while Redis is unreachable. */
+  isStoreAvailable: () => boolean;
+}
+
+// The parser's limit only bounds memory before the body can be measured; the exact check is on
+// the serialised message body (publish-request.ts). On top of the body, a message carries its
+// destination (≤ 2 KiB), headers (≤ 16 KiB) and the rest, and JSON escaping can inflate a string.
+const ENVELOPE_ALLOWANCE = 64 * 1024;
+// A batch of 1000 maximum-size messages would hold a gigabyte in memory for one request; large
+// messages are meant to be published one by one.
+const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
+/** `/v1/messages`: publish, publish a batch, look up, cancel. */
+export function messagesRouter(deps: MessagesRouteDeps): Router {
+  const { config, store } = deps;
+  const limits: PublishLimits = { maxRetries: config.maxRetries, maxDelayMs: config.maxDelayMs, maxTimeoutMs: config.maxTimeoutMs };
+  const policy: PublishPolicy = { defaultRetries: config.defaultRetries, maxBodyBytes: config.maxBodyBytes, maxDelayMs: config.maxDelayMs };
+  const messageSchema = publishMessageSchema(limits);
+  const batchSchema = publishBatchSchema(limits);
+  const messageLimit = config.maxBodyBytes + ENVELOPE_ALLOWANCE;
+  const storeUp = requireStore(deps.isStoreAvailable);
+
+  const publish: RequestHandler = async (req, res) => {
+    const message = messageSchema.parse(req.body);
+    const request = toEnqueueRequest(message, policy);
+    await deps.destinations.assertAllowed([{ destination: message.destination, path: ['destination'] }]);
+    const { id, state } = await store.enqueue(request);
+    deps.metrics.accepted.inc();
+    req.log.debug({ messageId: id, state }, 'message accepted');
+    res.status(202).json({ messageId: id });
+  };
+
+  // All or nothing up to the enqueue: every message is validated and checked before any is written.
+  const publishBatch: RequestHandler = async (req, res) => {
+    const messages = batchSchema.parse(req.body);
+    const now = Date.now();
+    const requests = messages.map((message, i) => toEnqueueRequest(message, policy, [i], now));
+    await deps.destinations.assertAllowed(messages.map(({ destination }, i) => ({ destination, path: [i, 'destination'] })));
+    // Concurrent on purpose: ioredis pipelines the calls into a few round trips.
+    const settled = await Promise.allSettled(requests.map((request) => store.enqueue(request)));
+    const enqueued = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    deps.metrics.accepted.inc(enqueued.length);
+    logAccepted(req, enqueued);
+    if (enqueued.length === settled.length) {
+      res.status(202).json({ results: enqueued.map(({ id }) => ({ messageId: id })) });
+      return;
+    }
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (enqueued.length === 0) throw failed?.reason;
+    req.log.error({ err: failed?.reason, accepted: enqueued.length, total: settled.length }, 'batch partly enqueued');
+    throw partialBatch(settled);
+  };
+
+  const get: RequestHandler<{ id: string }> = async (req, res) => {
+    const view = await store.get(req.params.id);
+    if (view === undefined) throw messageNotFound(req.params.id);
+    res.setHeader('Cache-Control', 'no-store').json(toMessageStatus(view));
+  };
+
+  const cancel: RequestHandler<{ id: string }> = async (req, res) => {
+    const { id } = req.params;
+    try {
+      await store.cancel(id);
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+      if (err.code === StoreErrorCode.NotCancellable) {
+        const state = (await store.get(id))?.record.state ?? 'finished';
+        throw new ApiError('MESSAGE_NOT_CANCELLABLE', `Message ${id} is ${state} and can no longer be cancelled`, { state });
+      }
+      if (err.code === StoreErrorCode.NotFound) throw messageNotFound(id);
+      throw err;
+    }
+    req.log.info({ messageId: id }, 'message cancelled');
+    res.json({ messageId: id, state: 'cancelled' });
+  };
+
+  const router = Router();
+  router.route('/messages').post(storeUp, jsonBody(messageLimit), publish).all(methodNotAllowed(['POST']));
+  router
+    .route('/messages/batch')
+    .post(storeUp, jsonBody(Math.min(messageLimit * 1_000, MAX_BATCH_BYTES)), publishBatch)
+    .all(methodNotAllowed(['POST']));
+  router.route('/messages/:id').get(storeUp, get).delete(storeUp, cancel).all(methodNotAllowed(['GET', 'HEAD', 'DELETE']));
+  return router;
+}
+
+function logAccepted(req: Request, enqueued: readonly Enqueued[]): void {
+  if (!req.log.isLevelEnabled('debug')) return;
+  for (const { id, state } of enqueued) req.log.debug({ messageId: id, state }, 'message accepted');
+}
+
+/** Some messages of a batch are stored and some not: tell the sender which, so it retries only those. */
+function partialBatch(settled: readonly PromiseSettledResult<Enqueued>[]): ApiError {
+  const results = settled.map((outcome) => {
+    if (outcome.status === 'fulfilled') return { messageId: outcome.value.id };
+    const { code, message } = toApiError(outcome.reason);
+    return { error: { code, message } };
+  });
+  const accepted = results.filter((result) => 'messageId' in result).length;
+  return new ApiError(
+    'SERVICE_UNAVAILABLE',
+    `${accepted} of ${results.length} messages were accepted; details.results says which, retry the others`,
+    { results },
+  );
+}
+
+function messageNotFound(id: string): ApiError {
+  const shown = id.length > 64 ? `${id.slice(0, 61)}...` : id;
+  return new ApiError('MESSAGE_NOT_FOUND', `No message with id ${shown}`);
+}

@@ -1,0 +1,142 @@
+import { call, expectError, startIngest, storedCount, testLookup, type RunningIngest } from './support/ingest-harness';
+import { RedisServer } from '../../../test/support/redis-server';
+
+let redisServer: RedisServer;
+let ingest: RunningIngest;
+const MAX_BODY = 2_048;
+
+beforeAll(async () => {
+  redisServer = await RedisServer.start();
+  ingest = await startIngest(redisServer.url, { FERRY_MAX_BODY_BYTES: String(MAX_BODY), FERRY_MAX_DELAY: '1d' }, { lookup: testLookup });
+});
+
+afterAll(async () => {
+  await ingest?.close();
+  await redisServer?.destroy();
+});
+
+const DEST = 'https://hooks.example.test/in';
+const publish = (body: unknown, headers?: Record<string, string>) => call(ingest.base, 'POST', '/v1/messages', body, headers);
+
+describe('validation', () => {
+  it.each<[string, Record<string, unknown>, (string | number)[]]>([
+    ['an unknown field', { destination: DEST, colour: 'red' }, []],
+    ['a missing destination', { body: 'x' }, ['destination']],
+    ['a destination that is no URL', { destination: 'hooks.example.test/in' }, ['destination']],
+    ['an ftp:// destination', { destination: 'ftp://hooks.example.test/in' }, ['destination']],
+    ['a javascript: destination', { destination: 'javascript:alert(1)' }, ['destination']],
+    ['credentials in the URL', { destination: 'https://user:secret@hooks.example.test/in' }, ['destination']],
+    ['a bad duration', { destination: DEST, delay: 'soon' }, ['delay']],
+    ['a fractional delay', { destination: DEST, delay: 1.5 }, ['delay']],
+    ['a negative delay', { destination: DEST, delay: -1 }, ['delay']],
+    ['a delay past FERRY_MAX_DELAY', { destination: DEST, delay: '2d' }, ['delay']],
+    ['retries over the maximum', { destination: DEST, retries: 21 }, ['retries']],
+    ['retries as a string', { destination: DEST, retries: '3' }, ['retries']],
+    ['both delay and notBefore', { destination: DEST, delay: '1m', notBefore: Date.now() + 60_000 }, ['notBefore']],
+    ['a notBefore past FERRY_MAX_DELAY', { destination: DEST, notBefore: Date.now() + 2 * 86_400_000 }, ['notBefore']],
+    ['a notBefore that is no date', { destination: DEST, notBefore: 'tomorrow' }, ['notBefore']],
+    ['a GET with a body', { destination: DEST, method: 'GET', body: { a: 1 } }, ['body']],
+    ['an unknown method', { destination: DEST, method: 'BREW' }, ['method']],
+    ['a timeout over FERRY_DELIVERY_TIMEOUT_MS', { destination: DEST, timeout: '1m' }, ['timeout']],
+    ['a timeout under 100 ms', { destination: DEST, timeout: 5 }, ['timeout']],
+    ['the reserved header Ferry-Attempt', { destination: DEST, headers: { 'Ferry-Attempt': '1' } }, ['headers', 'Ferry-Attempt']],
+    ['a Host header', { destination: DEST, headers: { Host: 'internal' } }, ['headers', 'Host']],
+    ['a header given twice', { destination: DEST, headers: { 'x-a': '1', 'X-A': '2' } }, ['headers', 'X-A']],
+    ['a header value with a newline', { destination: DEST, headers: { 'x-a': 'a\r\nx-b: 1' } }, ['headers', 'x-a']],
+    ['a header with a number value', { destination: DEST, headers: { 'x-a': 1 } }, ['headers', 'x-a']],
+    ['a body nested too deeply', { destination: DEST, body: JSON.parse('['.repeat(200) + ']'.repeat(200)) as unknown }, ['body']],
+  ])('refuses %s with 400 VALIDATION_FAILED naming the field', async (_, message, path) => {
+    const error = expectError(await publish(message), 400, 'VALIDATION_FAILED');
+    expect(error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path, message: expect.any(String) })]));
+    expect(error.message).toMatch(/^Invalid request/);
+  });
+
+  it('refuses a top-level array or an empty body for one message, and a non-array for a batch', async () => {
+    expectError(await publish([{ destination: DEST }]), 400, 'VALIDATION_FAILED');
+    expectError(await publish(''), 400, 'VALIDATION_FAILED');
+    expectError(await call(ingest.base, 'POST', '/v1/messages/batch', { destination: DEST }), 400, 'VALIDATION_FAILED');
+    expectError(await call(ingest.base, 'POST', '/v1/messages/batch', []), 400, 'VALIDATION_FAILED');
+  });
+
+  it('refuses malformed JSON, and a bare JSON string at the top, with 400 MALFORMED_JSON', async () => {
+    expect(expectError(await publish('{"destination": '), 400, 'MALFORMED_JSON').message).toContain('not valid JSON');
+    expectError(await publish('"https://hooks.example.test"'), 400, 'MALFORMED_JSON');
+    expectError(await publish('{"a":1}}'), 400, 'MALFORMED_JSON');
+  });
+
+  it('refuses anything but JSON with 415', async () => {
+    const body = JSON.stringify({ destination: DEST });
+    expectError(await publish(body, { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(await publish(body, { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(await publish(body, { 'content-type': 'application/json; charset=latin1' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const bare = await fetch(`${ingest.base}/v1/messages`, { method: 'POST', body: new Uint8Array(Buffer.from(body)) });
+    expectError({ status: bare.status, headers: bare.headers, body: await bare.json() }, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expect((await publish({ destination: DEST }, { 'content-type': 'application/json; charset=utf-8' })).status).toBe(202);
+  });
+
+  it('refuses a message body over FERRY_MAX_BODY_BYTES with 413, measured as it will be sent', async () => {
+    const before = await storedCount(ingest.store);
+    const error = expectError(await publish({ destination: DEST, body: 'é'.repeat(MAX_BODY / 2 + 1) }), 413, 'PAYLOAD_TOO_LARGE');
+    expect(error.details).toEqual([{ path: ['body'], message: expect.stringContaining(`${MAX_BODY + 2} bytes`) }]);
+    expectError(await publish({ destination: DEST, body: { text: 'x'.repeat(MAX_BODY) } }), 413, 'PAYLOAD_TOO_LARGE');
+    expect((await publish({ destination: DEST, body: 'x'.repeat(MAX_BODY) })).status).toBe(202);
+    expect(await storedCount(ingest.store)).toBe(before + 1);
+  });
+
+  it('refuses a request body over the parser limit with 413 before parsing it', async () => {
+    const huge = JSON.stringify({ destination: DEST, body: 'x'.repeat(MAX_BODY + 70_000) });
+    expectError(await publish(huge), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(await call(ingest.base, 'POST', '/v1/messages/batch', `[${huge}]`), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(await publish(`{"destination":"${DEST}","body":"${'y'.repeat(MAX_BODY * 100)}`), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('names the index of an oversized message in a batch', async () => {
+    const batch = [{ destination: DEST }, { destination: DEST, body: 'x'.repeat(MAX_BODY + 1) }];
+    const error = expectError(await call(ingest.base, 'POST', '/v1/messages/batch', batch), 413, 'PAYLOAD_TOO_LARGE');
+    expect(error.details).toEqual([{ path: [1, 'body'], message: expect.any(String) }]);
+  });
+
+  it('caps the details of a batch with many errors', async () => {
+    const batch = Array.from({ length: 200 }, () => ({ destination: 'nope' }));
+    const error = expectError(await call(ingest.base, 'POST', '/v1/messages/batch', batch), 400, 'VALIDATION_FAILED');
+    expect(error.details).toHaveLength(50);
+    expect(error.message).toContain('and 199 more');
+  });
+});
+
+describe('routing', () => {
+  it('answers 404 NOT_FOUND for unknown paths, in and out of /v1', async () => {
+    for (const path of ['/', '/nope', '/v1', '/v1/nope', '/v2/messages', '/v1/messages/a/b']) {
+      expectError(await call(ingest.base, 'GET', path), 404, 'NOT_FOUND');
+    }
+    expectError(await call(ingest.base, 'POST', '/v1/topics', {}), 404, 'NOT_FOUND');
+  });
+
+  it('answers 405 with Allow for a known path asked with the wrong method', async () => {
+    const cases: [string, string, string][] = [
+      ['GET', '/v1/messages', 'POST'],
+      ['PUT', '/v1/messages', 'POST'],
+      ['GET', '/v1/messages/batch', 'POST'],
+      ['DELETE', '/v1/messages/batch', 'POST'],
+      ['POST', '/v1/messages/msg_0_abc', 'GET, HEAD, DELETE'],
+      ['PATCH', '/v1/messages/msg_0_abc', 'GET, HEAD, DELETE'],
+      ['POST', '/livez', 'GET, HEAD'],
+      ['DELETE', '/metrics', 'GET, HEAD'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const answer = await call(ingest.base, method, path);
+      expectError(answer, 405, 'METHOD_NOT_ALLOWED');
+      expect(answer.headers.get('allow')).toBe(allow);
+    }
+  });
+
+  it('answers a path that is not valid percent-encoding with a 4xx envelope', async () => {
+    const answer = await call(ingest.base, 'GET', '/v1/messages/%E0%A4%A');
+    expect(answer.status).toBe(400);
+    expectError(answer, 400, 'VALIDATION_FAILED');
+  });
+
+  it('never produced a 5xx or logged an error', () => {
+    expect(ingest.lines.filter((line) => line.level >= 50)).toEqual([]);
+  });
+});

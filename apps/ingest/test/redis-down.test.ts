@@ -1,0 +1,74 @@
+import { call, expectError, startIngest, storedCount, testLookup, type RunningIngest } from './support/ingest-harness';
+import { RedisServer } from '../../../test/support/redis-server';
+import { waitFor } from '../../../test/support/wait';
+
+let redisServer: RedisServer;
+let ingest: RunningIngest;
+
+beforeAll(async () => {
+  redisServer = await RedisServer.start();
+  ingest = await startIngest(redisServer.url, { FERRY_SHARDS: '1' }, { lookup: testLookup });
+});
+
+afterAll(async () => {
+  await ingest?.close();
+  await redisServer?.destroy();
+});
+
+const DEST = 'https://hooks.example.test/in';
+
+describe('a batch Redis stops taking halfway', () => {
+  afterAll(() => ingest.redis.config('SET', 'maxmemory', '0'));
+
+  it('answers 503 listing which messages were accepted, and those are stored', async () => {
+    const used = Number(/used_memory:(\d+)/.exec(await ingest.redis.info('memory'))?.[1]);
+    // Room for a few bodies; after that Redis refuses writes with OOM.
+    await ingest.redis.config('SET', 'maxmemory', String(used + 600_000));
+    await ingest.redis.config('SET', 'maxmemory-policy', 'noeviction');
+    // Bodies small enough to come back in one socket read: larger replies make redis-parser start a
+    // buffer-shrinking interval that outlives the test by a second or more.
+    const batch = Array.from({ length: 30 }, (_, i) => ({ destination: DEST, body: `${i}:${'x'.repeat(40_000)}` }));
+    const before = await storedCount(ingest.store);
+
+    const answer = await call(ingest.base, 'POST', '/v1/messages/batch', batch);
+    const error = expectError(answer, 503, 'SERVICE_UNAVAILABLE');
+    const { results } = error.details as { results: ({ messageId: string } | { error: { code: string; message: string } })[] };
+    expect(results).toHaveLength(30);
+    const accepted = results.flatMap((result) => ('messageId' in result ? [result.messageId] : []));
+    const failed = results.filter((result) => 'error' in result);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed).toContainEqual({ error: { code: 'SERVICE_UNAVAILABLE', message: expect.any(String) } });
+    expect(error.message).toContain(`${accepted.length} of 30`);
+
+    expect(await storedCount(ingest.store)).toBe(before + accepted.length);
+    for (const [i, result] of results.entries()) {
+      if ('messageId' in result) expect((await ingest.store.get(result.messageId))?.envelope.body).toBe(batch[i]!.body);
+    }
+  });
+});
+
+describe('Redis down', () => {
+  it('answers 503 SERVICE_UNAVAILABLE within a few seconds, keeps /livez up and /readyz down, then recovers', async () => {
+    expect((await call(ingest.base, 'POST', '/v1/messages', { destination: DEST })).status).toBe(202);
+    await redisServer.kill9();
+
+    const started = Date.now();
+    expectError(await call(ingest.base, 'POST', '/v1/messages', { destination: DEST }), 503, 'SERVICE_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expectError(await call(ingest.base, 'POST', '/v1/messages/batch', [{ destination: DEST }]), 503, 'SERVICE_UNAVAILABLE');
+    expectError(await call(ingest.base, 'GET', '/v1/messages/msg_0_abcdefghijklm'), 503, 'SERVICE_UNAVAILABLE');
+    expectError(await call(ingest.base, 'DELETE', '/v1/messages/msg_0_abcdefghijklm'), 503, 'SERVICE_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await call(ingest.base, 'GET', '/readyz')).status).toBe(503);
+    expect((await call(ingest.base, 'GET', '/livez')).status).toBe(200);
+    expect(ingest.lines.some((line) => line.level === 50 && line.code === 'SERVICE_UNAVAILABLE')).toBe(true);
+
+    await redisServer.start();
+    await waitFor(async () => (await call(ingest.base, 'GET', '/readyz')).status === 200, {
+      timeoutMs: 10_000,
+      what: 'readiness after Redis is back',
+    });
+    expect((await call(ingest.base, 'POST', '/v1/messages', { destination: DEST })).status).toBe(202);
+  });
+});

@@ -1,0 +1,113 @@
+import { createMemoryLogger, createMetricsRegistry, createRedis, type LogLine, type Redis } from '@ferry/runtime';
+import type { Store } from '@ferry/store';
+import { ErrorEnvelope } from '@ferry/contracts';
+import { loadConfig } from '../../src/config';
+import { systemLookup, type HostLookup } from '../../src/destination-check';
+import { IngestService } from '../../src/ingest-service';
+
+export interface RunningIngest {
+  base: string;
+  port: number;
+  service: IngestService;
+  store: Store;
+  redis: Redis;
+  lines: LogLine[];
+  close(): Promise<void>;
+}
+
+let instances = 0;
+
+/**
+ * Starts the real service in-process on a free port against `redisUrl`. Each instance gets a key
+ * prefix of its own, so tests sharing one redis-server do not see each other's keys.
+ */
+export async function startIngest(
+  redisUrl: string,
+  env: Record<string, string> = {},
+  { lookup }: { lookup?: HostLookup } = {},
+): Promise<RunningIngest> {
+  const config = loadConfig({
+    REDIS_URL: redisUrl,
+    PORT: '0',
+    LOG_LEVEL: 'debug',
+    FERRY_KEY_PREFIX: `t${process.pid}-${++instances}`,
+    FERRY_SHARDS: '4',
+    ...env,
+  });
+  const { log, lines } = createMemoryLogger({ service: 'ingest', level: config.logLevel });
+  const redis = createRedis(config.redisUrl, { name: 'ingest-test', log });
+  const service = new IngestService({
+    config,
+    redis,
+    log,
+    lookup,
+    host: '127.0.0.1',
+    registry: createMetricsRegistry({ service: 'ingest', collectDefault: false }),
+  });
+  const { port } = await service.start();
+  return {
+    base: `http://127.0.0.1:${port}`,
+    port,
+    service,
+    store: service.store,
+    redis,
+    lines,
+    close: async () => {
+      await service.stop();
+      redis.disconnect();
+    },
+  };
+}
+
+/**
+ * Names under example.test resolve to a public address without asking DNS (the test machine may
+ * have none); everything else goes to the system resolver, so `localhost` is the real thing.
+ */
+export const PUBLIC_IP = '93.184.215.14';
+export const testLookup: HostLookup = async (hostname) =>
+  hostname.endsWith('.example.test') ? [{ address: PUBLIC_IP }] : systemLookup(hostname);
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${base}${path}`, init);
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** Asserts the answer is the error envelope with `code`, carrying the response's request id. */
+export function expectError(answer: Answer, status: number, code: string): ErrorEnvelope['error'] {
+  const parsed = ErrorEnvelope.safeParse(answer.body);
+  if (!parsed.success) throw new Error(`not an error envelope (status ${answer.status}): ${JSON.stringify(answer.body)}`);
+  expect({ status: answer.status, code: parsed.data.error.code }).toEqual({ status, code });
+  expect(parsed.data.error.requestId).toBe(answer.headers.get('x-request-id'));
+  return parsed.data.error;
+}
+
+/** Number of deliveries stored across all shards: proof that nothing (or something) was written. */
+export async function storedCount(store: Store): Promise<number> {
+  let total = 0;
+  for (let shard = 0; shard < store.options.shards; shard++) total += await store.redis.hlen(store.keys.state(shard));
+  return total;
+}
