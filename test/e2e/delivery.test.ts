@@ -109,4 +109,24 @@ describe('delivery, end to end', () => {
     expect((await stack.message(body.messageId)).state).toBe('cancelled');
     expect(await stack.sinkRequests(`?messageId=${body.messageId}`)).toHaveLength(0);
   });
+
+  it('reports health and counts on every service', async () => {
+    for (const service of [stack.ingest, stack.scheduler, stack.dispatchers[0]!]) {
+      expect((await fetch(`${service.url}/livez`)).status).toBe(200);
+      expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
+    }
+    // The value of a sample with this name whose labels include `label` (e.g. 'outcome="success"').
+    const metric = async (url: string, name: string, label = '') => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const line = text.split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(label));
+      return line === undefined ? undefined : Number(line.split(' ').at(-1));
+    };
+    expect(await metric(stack.ingest.url, 'ferry_messages_accepted_total')).toBeGreaterThanOrEqual(5);
+    const dispatcher = stack.dispatchers[0]!.url;
+    expect(await metric(dispatcher, 'ferry_delivered_total')).toBeGreaterThanOrEqual(4);
+    expect(await metric(dispatcher, 'ferry_retried_total')).toBeGreaterThanOrEqual(4);
+    expect(await metric(dispatcher, 'ferry_failed_total')).toBeGreaterThanOrEqual(1);
+    expect(await metric(dispatcher, 'ferry_attempt_duration_seconds_count', 'outcome="success"')).toBeGreaterThanOrEqual(4);
+    expect(await metric(stack.scheduler.url, 'ferry_queue_depth', 'state="dead_lettered"')).toBeGreaterThanOrEqual(1);
+  });
 });
