@@ -1,18 +1,9 @@
-import { postJson } from '../support/http';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { terminalEvents } from './terminal-states';
 
-async function publishMany(stack: Stack, path: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let start = 0; start < count; start += 100) {
-    const size = Math.min(100, count - start);
-    const batch = Array.from({ length: size }, (_, i) => ({ destination: stack.sinkUrl(path), body: { n: start + i } }));
-    const { status, body } = await postJson(`${stack.ingest.url}/v1/messages/batch`, batch);
-    expect(status).toBe(202);
-    ids.push(...body.results.map((r: { messageId: string }) => r.messageId));
-  }
-  return ids;
+function publishMany(stack: Stack, path: string, count: number): Promise<string[]> {
+  return stack.publishAll(Array.from({ length: count }, (_, n) => ({ destination: stack.sinkUrl(path), body: { n } })));
 }
 
 describe('crashes', () => {

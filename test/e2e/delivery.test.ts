@@ -123,10 +123,11 @@ describe('delivery, end to end', () => {
     };
     expect(await metric(stack.ingest.url, 'ferry_messages_accepted_total')).toBeGreaterThanOrEqual(5);
     const dispatcher = stack.dispatchers[0]!.url;
-    expect(await metric(dispatcher, 'ferry_delivered_total')).toBeGreaterThanOrEqual(4);
-    expect(await metric(dispatcher, 'ferry_retried_total')).toBeGreaterThanOrEqual(4);
-    expect(await metric(dispatcher, 'ferry_failed_total')).toBeGreaterThanOrEqual(1);
+    expect(await metric(dispatcher, 'ferry_attempt_outcomes_total', 'outcome="delivered"')).toBeGreaterThanOrEqual(4);
+    expect(await metric(dispatcher, 'ferry_attempt_outcomes_total', 'outcome="retrying"')).toBeGreaterThanOrEqual(4);
+    expect(await metric(dispatcher, 'ferry_attempt_outcomes_total', 'outcome="failed"')).toBeGreaterThanOrEqual(1);
     expect(await metric(dispatcher, 'ferry_attempt_duration_seconds_count', 'outcome="success"')).toBeGreaterThanOrEqual(4);
     expect(await metric(stack.scheduler.url, 'ferry_queue_depth', 'state="dead_lettered"')).toBeGreaterThanOrEqual(1);
+    expect(await metric(stack.scheduler.url, 'ferry_destination_ready', 'destination_class="default"')).toBe(0);
   });
 });

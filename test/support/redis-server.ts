@@ -11,6 +11,8 @@ export interface RedisServerOptions {
   appendfsync?: 'always' | 'everysec' | 'no';
   /** Run as a one-node Redis Cluster owning every slot, so cross-slot access is refused. */
   cluster?: boolean;
+  /** More command-line options, e.g. `['--maxmemory', '64mb']`. */
+  args?: string[];
 }
 
 /**
@@ -48,6 +50,7 @@ export class RedisServer {
     if (this.options.cluster) {
       args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(this.dir, 'nodes.conf'));
     }
+    if (this.options.args) args.push(...this.options.args);
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     await waitFor(() => canConnect(this.port), { timeoutMs: 10_000, what: `redis-server on ${this.port}` });

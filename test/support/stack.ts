@@ -1,6 +1,6 @@
 import { RedisServer, type RedisServerOptions } from './redis-server';
 import { ServiceProcess } from './service-process';
-import { getJson } from './http';
+import { getJson, postJson } from './http';
 import { waitFor } from './wait';
 
 /** Settings that make retries and lease recovery quick enough to watch in a test. */
@@ -21,6 +21,7 @@ export const FAST_ENV: Record<string, string> = {
  */
 export class Stack {
   readonly dispatchers: ServiceProcess[] = [];
+  private readonly extraSinks: ServiceProcess[] = [];
   ingest!: ServiceProcess;
   scheduler!: ServiceProcess;
   sink!: ServiceProcess;
@@ -54,13 +55,45 @@ export class Stack {
     return dispatcher;
   }
 
+  /** Another sink: a second destination origin. Stopped with the stack. */
+  async addSink(): Promise<ServiceProcess> {
+    const sink = await ServiceProcess.start('sink', {});
+    this.extraSinks.push(sink);
+    return sink;
+  }
+
   /** A destination URL on the sink; the path picks the sink's behaviour (ok, flaky/2, status/500…). */
   sinkUrl(path: string): string {
     return `${this.sink.url}/${path.replace(/^\//, '')}`;
   }
 
-  async sinkRequests(query = ''): Promise<Array<Record<string, any>>> {
-    return (await getJson(`${this.sink.url}/_sink/requests${query}`)).body;
+  async sinkRequests(query = '', sink: ServiceProcess = this.sink): Promise<Array<Record<string, any>>> {
+    return (await getJson(`${sink.url}/_sink/requests${query}`)).body;
+  }
+
+  async sinkStats(sink: ServiceProcess = this.sink): Promise<Record<string, any>> {
+    return (await getJson(`${sink.url}/_sink/stats`)).body;
+  }
+
+  /** Publishes in batches of 100; answers the message ids in order. */
+  async publishAll(messages: Array<Record<string, unknown>>): Promise<string[]> {
+    const ids: string[] = [];
+    for (let start = 0; start < messages.length; start += 100) {
+      const { status, body } = await postJson(`${this.ingest.url}/v1/messages/batch`, messages.slice(start, start + 100));
+      if (status !== 202) throw new Error(`batch refused: ${status} ${JSON.stringify(body)}`);
+      ids.push(...body.results.map((r: { messageId: string }) => r.messageId));
+    }
+    return ids;
+  }
+
+  /** Changes a destination's settings through the API. */
+  async configureDestination(origin: string, settings: Record<string, unknown>): Promise<void> {
+    const response = await fetch(`${this.ingest.url}/v1/destinations/${encodeURIComponent(origin)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(settings),
+    });
+    if (response.status !== 200) throw new Error(`destination settings refused: ${response.status} ${await response.text()}`);
   }
 
   async message(id: string): Promise<Record<string, any>> {
@@ -79,7 +112,7 @@ export class Stack {
   }
 
   async stop(): Promise<void> {
-    const services = [this.ingest, this.scheduler, this.sink, ...this.dispatchers].filter(Boolean);
+    const services = [this.ingest, this.scheduler, this.sink, ...this.extraSinks, ...this.dispatchers].filter(Boolean);
     await Promise.all(services.map((service) => service.kill9()));
     await this.redis.destroy();
   }

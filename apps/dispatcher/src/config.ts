@@ -12,12 +12,14 @@ const schema = z
     FERRY_RETRY_MAX_MS: envDurationMs('12h', { min: 1 }),
     FERRY_DISPATCH_CONCURRENCY: envInt({ min: 1, max: 10_000, default: 128 }),
     FERRY_CLAIM_BATCH: envInt({ min: 1, max: 1_000, default: 32 }),
+    FERRY_DEST_CONCURRENCY: envInt({ min: 1, max: 100_000, default: 32 }),
+    FERRY_MAX_RETRY_AFTER: envDurationMs('15m', { min: 0 }),
     FERRY_NON_RETRYABLE_STATUSES: envList([]),
     FERRY_ALLOW_PRIVATE_DESTINATIONS: envBool(false),
     FERRY_RESPONSE_EXCERPT_BYTES: envInt({ min: 0, max: 16_384, default: 1_024 }),
     FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0 }),
     FERRY_EVENTS_MAXLEN: envInt({ min: 100, max: 10_000_000, default: 100_000 }),
-    FERRY_MAX_LEASE_LOSSES: envInt({ min: 0, max: 100, default: 5 }),
+    FERRY_MAX_FREE_ATTEMPTS: envInt({ min: 0, max: 100, default: 5 }),
   })
   .superRefine((env, ctx) => {
     // A lease must outlive the longest attempt, or a slow but healthy delivery would be handed

@@ -4,7 +4,7 @@ import type { Dispatcher as HttpDispatcher } from 'undici';
 import { deliver, type AttemptResult } from './deliver';
 import type { AddressPolicy } from './http-agent';
 import { observeAttempt, type DispatcherMetrics } from './metrics';
-import { judge, type OutcomePolicy, type Verdict } from './outcome';
+import { judge, type OutcomePolicy } from './outcome';
 import { recordOutcome } from './record-outcome';
 
 export interface DispatcherOptions {
@@ -18,6 +18,8 @@ export interface DispatcherOptions {
   log: Logger;
   concurrency: number;
   claimBatch: number;
+  /** Concurrency cap of a destination without one of its own (held across all dispatchers). */
+  destinationConcurrency: number;
   leaseMs: number;
   deliveryTimeoutMs: number;
   excerptBytes: number;
@@ -39,6 +41,8 @@ export class DispatcherService {
   private loop: Promise<void> | undefined;
   private slotFreed: (() => void) | undefined;
   private nextShard = 0;
+  /** Earliest time a parked destination (Retry-After, rate limit) may send again, over all shards. */
+  private nextParkedAt = Infinity;
 
   constructor(private readonly options: DispatcherOptions) {}
 
@@ -94,22 +98,33 @@ export class DispatcherService {
 
   /** Claims up to `free` deliveries, visiting the shards round-robin; answers how many it got. */
   private async claimFromShards(free: number): Promise<number> {
-    const { store, claimBatch, leaseMs } = this.options;
+    const { store, claimBatch, leaseMs, destinationConcurrency } = this.options;
     const shards = store.options.shards;
     let claimed = 0;
+    let nextParkedAt = Infinity;
     for (let visited = 0; visited < shards && claimed < free && this.running; visited++) {
       const shard = this.nextShard;
       this.nextShard = (this.nextShard + 1) % shards;
-      const batch = await store.claim(shard, Math.min(claimBatch, free - claimed), leaseMs);
-      for (const delivery of batch) this.send(delivery);
-      claimed += batch.length;
+      const limit = Math.min(claimBatch, free - claimed);
+      const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency });
+      for (const delivery of batch.deliveries) this.send(delivery);
+      claimed += batch.deliveries.length;
+      nextParkedAt = Math.min(nextParkedAt, batch.nextParkedAt ?? Infinity);
     }
+    this.nextParkedAt = nextParkedAt;
     return claimed;
   }
 
+  /**
+   * Blocks until a shard signals new work, a parked destination may send again, or the idle
+   * wait runs out — whichever comes first.
+   */
   private async waitForWork(): Promise<void> {
+    const idleMs = (this.options.idleWaitSeconds ?? 1) * 1000;
+    const untilParked = this.nextParkedAt - Date.now();
+    const waitMs = Math.max(10, Math.min(idleMs, untilParked));
     try {
-      const shard = await this.options.store.waitForWork(this.options.blocking, this.options.idleWaitSeconds ?? 1);
+      const shard = await this.options.store.waitForWork(this.options.blocking, waitMs / 1000);
       if (shard !== undefined) this.nextShard = shard;
     } catch (err) {
       // stop() disconnects the blocking connection to end the wait; anything else is worth a line.
@@ -145,11 +160,9 @@ export class DispatcherService {
     }
     const verdict = judge(result, delivery.attempt, outcomes);
     try {
-      const ended = await recordOutcome(this.options.store, delivery, result, verdict);
+      const ended = await recordOutcome(this.options.store, delivery, result, verdict, outcomes.backoff.maxMs);
       this.logAttempt(delivery, result, ended);
-      if (ended === 'delivered') metrics.delivered.inc();
-      else if (ended === 'retrying') metrics.retried.inc();
-      else metrics.failed.inc();
+      metrics.outcomes.labels(ended).inc();
     } catch (err) {
       if (err instanceof StoreError && err.code === StoreErrorCode.StaleLease) {
         metrics.staleOutcomes.inc();
@@ -201,4 +214,3 @@ function withoutQuery(url: string): string {
   return parsed.origin + parsed.pathname;
 }
 
-export type { Verdict };

@@ -46,11 +46,13 @@ async function main(): Promise<void> {
     outcomes: {
       backoff: { baseMs: config.FERRY_RETRY_BASE_MS, factor: config.FERRY_RETRY_FACTOR, maxMs: config.FERRY_RETRY_MAX_MS },
       nonRetryableStatuses: new Set(config.FERRY_NON_RETRYABLE_STATUSES.map(Number)),
+      maxRetryAfterMs: config.FERRY_MAX_RETRY_AFTER,
     },
     metrics: createDispatcherMetrics(registry),
     log,
     concurrency: config.FERRY_DISPATCH_CONCURRENCY,
     claimBatch: config.FERRY_CLAIM_BATCH,
+    destinationConcurrency: config.FERRY_DEST_CONCURRENCY,
     leaseMs: config.FERRY_LEASE_MS,
     deliveryTimeoutMs: config.FERRY_DELIVERY_TIMEOUT_MS,
     excerptBytes: config.FERRY_RESPONSE_EXCERPT_BYTES,

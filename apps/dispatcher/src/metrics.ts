@@ -12,19 +12,12 @@ export function createDispatcherMetrics(registry: Registry) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
-    delivered: new Counter({
-      name: 'ferry_delivered_total',
-      help: 'Deliveries that ended delivered (a 2xx answer).',
-      registers: [registry],
-    }),
-    retried: new Counter({
-      name: 'ferry_retried_total',
-      help: 'Failed attempts that were scheduled for another try.',
-      registers: [registry],
-    }),
-    failed: new Counter({
-      name: 'ferry_failed_total',
-      help: 'Deliveries dead-lettered: retries spent or a final failure.',
+    outcomes: new Counter({
+      name: 'ferry_attempt_outcomes_total',
+      help:
+        'What each recorded attempt led to. outcome: delivered (2xx), retrying (back-off), ' +
+        'failed (dead-lettered), deferred (the destination asked to wait; no retry spent).',
+      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
     staleOutcomes: new Counter({

@@ -3,6 +3,7 @@ import { judge, type OutcomePolicy } from './outcome';
 const policy: OutcomePolicy = {
   backoff: { baseMs: 1_000, factor: 2, maxMs: 60_000 },
   nonRetryableStatuses: new Set([410]),
+  maxRetryAfterMs: 600_000,
 };
 const base = { startedAt: 0, durationMs: 5 };
 
@@ -11,26 +12,36 @@ describe('judge', () => {
     expect(judge({ ...base, kind: 'success', statusCode: 204 }, 0, policy)).toEqual({ action: 'ack' });
   });
 
-  it('retries other failures with growing back-off', () => {
+  it('retries other failures with growing back-off, and says what failed', () => {
     const first = judge({ ...base, kind: 'http_error', statusCode: 500 }, 1, policy);
-    const third = judge({ ...base, kind: 'timeout' }, 3, policy);
-    expect(first).toMatchObject({ action: 'retry', final: false });
-    expect(third).toMatchObject({ action: 'retry', final: false });
+    const third = judge({ ...base, kind: 'timeout', error: 'no response within 100 ms' }, 3, policy);
+    expect(first).toMatchObject({ action: 'retry', final: false, summary: 'HTTP 500' });
+    expect(third).toMatchObject({ action: 'retry', final: false, summary: 'no response within 100 ms' });
     if (first.action === 'retry' && third.action === 'retry') {
       expect(first.backoffMs).toBeLessThanOrEqual(1_200);
       expect(third.backoffMs).toBeGreaterThanOrEqual(3_200);
     }
   });
 
-  it('honours Retry-After, up to the cap', () => {
+  it('defers on 429 or 503 with a Retry-After it accepts', () => {
     expect(judge({ ...base, kind: 'http_error', statusCode: 429, retryAfterMs: 2_000 }, 1, policy)).toEqual({
-      action: 'retry',
-      backoffMs: 2_000,
-      final: false,
+      action: 'defer',
+      waitMs: 2_000,
+      summary: 'HTTP 429 (Retry-After 2 s)',
     });
+    expect(judge({ ...base, kind: 'http_error', statusCode: 503, retryAfterMs: 0 }, 1, policy)).toMatchObject({ action: 'defer' });
+  });
+
+  it('retries, capped, when the Retry-After is too long or the status is another', () => {
     expect(judge({ ...base, kind: 'http_error', statusCode: 503, retryAfterMs: 86_400_000 }, 1, policy)).toMatchObject({
+      action: 'retry',
       backoffMs: 60_000,
     });
+    expect(judge({ ...base, kind: 'http_error', statusCode: 500, retryAfterMs: 2_000 }, 1, policy)).toMatchObject({
+      action: 'retry',
+      backoffMs: 2_000,
+    });
+    expect(judge({ ...base, kind: 'http_error', statusCode: 429 }, 1, policy)).toMatchObject({ action: 'retry' });
   });
 
   it('makes non-retryable statuses and refused destinations final', () => {

@@ -1,24 +1,44 @@
 import { backoffMs, type BackoffPolicy } from './backoff';
 import type { AttemptResult } from './deliver';
 
-export type Verdict = { action: 'ack' } | { action: 'retry'; backoffMs: number; final: boolean };
+export type Verdict =
+  | { action: 'ack' }
+  /** The destination asked to wait: park it, hand the delivery back without spending a retry. */
+  | { action: 'defer'; waitMs: number; summary: string }
+  | { action: 'retry'; backoffMs: number; final: boolean; summary: string };
 
 export interface OutcomePolicy {
   backoff: BackoffPolicy;
   /** Statuses that mean "never retry this" (dead-letter at once). */
   nonRetryableStatuses: ReadonlySet<number>;
+  /** Longest Retry-After honoured as a wait that spends no retry. */
+  maxRetryAfterMs: number;
 }
+
+const DEFER_STATUSES = new Set([429, 503]);
 
 /**
  * Decides what an attempt's result means for the delivery. `failures` counts failed attempts
- * including this one. A destination's Retry-After is honoured (up to the back-off cap) in
- * place of the computed back-off; a refused destination never becomes acceptable by waiting.
+ * including this one. A 429 or 503 with a Retry-After the policy accepts defers: the
+ * destination is left alone until then, and no retry is spent. Any other Retry-After replaces
+ * the computed back-off (up to its cap); a refused destination never becomes acceptable by waiting.
  */
 export function judge(result: AttemptResult, failures: number, policy: OutcomePolicy): Verdict {
   if (result.kind === 'success') return { action: 'ack' };
-  const final =
-    result.kind === 'refused' || (result.statusCode !== undefined && policy.nonRetryableStatuses.has(result.statusCode));
-  const computed = backoffMs(failures, policy.backoff);
-  const wait = result.retryAfterMs === undefined ? computed : Math.min(result.retryAfterMs, policy.backoff.maxMs);
-  return { action: 'retry', backoffMs: wait, final };
+  const summary = summarize(result);
+  const status = result.statusCode;
+  const wait = result.retryAfterMs;
+  if (status !== undefined && DEFER_STATUSES.has(status) && wait !== undefined && wait <= policy.maxRetryAfterMs) {
+    return { action: 'defer', waitMs: wait, summary };
+  }
+  const final = result.kind === 'refused' || (status !== undefined && policy.nonRetryableStatuses.has(status));
+  const backoff = wait === undefined ? backoffMs(failures, policy.backoff) : Math.min(wait, policy.backoff.maxMs);
+  return { action: 'retry', backoffMs: backoff, final, summary };
+}
+
+/** A few words on a failed attempt, kept as the destination's last error. */
+export function summarize(result: AttemptResult): string {
+  const retryAfter = result.retryAfterMs === undefined ? '' : ` (Retry-After ${result.retryAfterMs / 1000} s)`;
+  if (result.statusCode !== undefined) return `HTTP ${result.statusCode}${retryAfter}`;
+  return (result.error ?? result.kind).slice(0, 200);
 }

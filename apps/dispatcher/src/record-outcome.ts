@@ -5,17 +5,21 @@ import type { Verdict } from './outcome';
 
 const WRITE_TRIES = 5;
 
+export type Ended = 'delivered' | 'retrying' | 'failed' | 'deferred';
+
 /**
  * Writes an attempt's outcome to the store, retrying a few times through a Redis hiccup (the
  * receiver already has the message; losing the outcome would mean sending it again).
- * Refusals (stale lease) are not retried. Answers the state the delivery ended in.
+ * Refusals (stale lease) are not retried. A deferral the store declines (the delivery's free
+ * attempts are spent) becomes an ordinary retry after the wait. Answers how the delivery ended.
  */
 export async function recordOutcome(
   store: Store,
   delivery: ClaimedDelivery,
   result: AttemptResult,
   verdict: Verdict,
-): Promise<'delivered' | 'retrying' | 'failed'> {
+  maxBackoffMs: number,
+): Promise<Ended> {
   const outcome = {
     startedAt: result.startedAt,
     durationMs: result.durationMs,
@@ -23,13 +27,25 @@ export async function recordOutcome(
     ...(result.error !== undefined && { error: result.error }),
     ...(result.responseExcerpt !== undefined && { responseExcerpt: result.responseExcerpt }),
   };
-  for (let tries = 1; ; tries++) {
-    try {
-      if (verdict.action === 'ack') {
+  const write = async (): Promise<Ended> => {
+    switch (verdict.action) {
+      case 'ack':
         await store.ack(delivery, outcome);
         return 'delivered';
-      }
-      return await store.retry(delivery, outcome, verdict);
+      case 'defer':
+        if (await store.defer(delivery, outcome, verdict)) return 'deferred';
+        return store.retry(delivery, outcome, {
+          backoffMs: Math.min(verdict.waitMs, maxBackoffMs),
+          final: false,
+          summary: verdict.summary,
+        });
+      case 'retry':
+        return store.retry(delivery, outcome, verdict);
+    }
+  };
+  for (let tries = 1; ; tries++) {
+    try {
+      return await write();
     } catch (err) {
       if (err instanceof StoreError || tries >= WRITE_TRIES) throw err;
       await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** tries));

@@ -1,6 +1,7 @@
 import { createOpsHandler, type Logger, type OpsHandler, type Registry } from '@ferry/runtime';
 import type { Store } from '@ferry/store';
 import express, { type Express, type RequestHandler } from 'express';
+import type { Backpressure } from './backpressure';
 import type { IngestConfig } from './config';
 import type { DestinationCheck } from './destination-check';
 import type { IngestMetrics } from './metrics';
@@ -9,6 +10,7 @@ import { errorHandler } from './middleware/error-handler';
 import { methodNotAllowed, notFound } from './middleware/fallback';
 import { httpMetrics } from './middleware/http-metrics';
 import { requestId } from './middleware/request-id';
+import { destinationsRouter } from './routes/v1/destinations';
 import { messagesRouter } from './routes/v1/messages';
 
 export interface AppDeps {
@@ -18,6 +20,7 @@ export interface AppDeps {
   registry: Registry;
   metrics: IngestMetrics;
   destinations: DestinationCheck;
+  backpressure: Backpressure;
   /** Redis reachable right now (a cheap status check, no round trip). */
   isStoreAvailable: () => boolean;
   /** For /readyz: Redis answers and the service is not shutting down. */
@@ -38,7 +41,7 @@ export function createApp(deps: AppDeps): Express {
   // Probes and metrics before auth: orchestrators and Prometheus carry no API token.
   app.use(opsRoutes(createOpsHandler({ registry: deps.registry, isReady: deps.isReady })));
 
-  app.use('/v1', requireToken(deps.config.apiToken), messagesRouter(deps));
+  app.use('/v1', requireToken(deps.config.apiToken), messagesRouter(deps), destinationsRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.metrics));
   return app;

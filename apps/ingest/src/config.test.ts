@@ -27,8 +27,10 @@ describe('loadConfig', () => {
       maxTimeoutMs: 15_000,
       allowPrivateDestinations: false,
       eventsMaxLen: 100_000,
-      maxLeaseLosses: 5,
+      maxFreeAttempts: 5,
       shutdownTimeoutMs: 30_000,
+      maxBacklog: 1_000_000,
+      maxRedisMemory: 0.9,
     });
   });
 
@@ -47,8 +49,10 @@ describe('loadConfig', () => {
       FERRY_DELIVERY_TIMEOUT_MS: '30000',
       FERRY_ALLOW_PRIVATE_DESTINATIONS: 'yes',
       FERRY_EVENTS_MAXLEN: '5000',
-      FERRY_MAX_LEASE_LOSSES: '2',
+      FERRY_MAX_FREE_ATTEMPTS: '2',
       FERRY_SHUTDOWN_TIMEOUT_MS: '10s',
+      FERRY_MAX_BACKLOG: '5000',
+      FERRY_MAX_REDIS_MEMORY: '0.75',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -61,8 +65,10 @@ describe('loadConfig', () => {
       maxTimeoutMs: 30_000,
       allowPrivateDestinations: true,
       eventsMaxLen: 5_000,
-      maxLeaseLosses: 2,
+      maxFreeAttempts: 2,
       shutdownTimeoutMs: 10_000,
+      maxBacklog: 5_000,
+      maxRedisMemory: 0.75,
     });
   });
 
@@ -78,6 +84,14 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'FERRY_MAX_BODY_BYTES', 'FERRY_MAX_DELAY', 'FERRY_ALLOW_PRIVATE_DESTINATIONS', 'FERRY_TENANT', 'FERRY_API_TOKEN']) {
       expect(found).toContainEqual(expect.stringMatching(new RegExp(`^${name}: `)));
     }
+  });
+
+  it.each(['0', '1.5', '90%', '-0.5', 'half', '.', '1e-1'])('refuses FERRY_MAX_REDIS_MEMORY=%s', (value) => {
+    expect(problems({ FERRY_MAX_REDIS_MEMORY: value })).toEqual([expect.stringMatching(/^FERRY_MAX_REDIS_MEMORY: must be a fraction above 0/)]);
+  });
+
+  it.each([['1', 1], ['0.5', 0.5], ['.95', 0.95], ['1.0', 1]])('reads FERRY_MAX_REDIS_MEMORY=%s as %d', (value, fraction) => {
+    expect(loadConfig({ FERRY_MAX_REDIS_MEMORY: value }).maxRedisMemory).toBe(fraction);
   });
 
   it('refuses default retries above the maximum', () => {

@@ -2,6 +2,23 @@ import { baseEnvSchema, envBool, envDurationMs, envInt, parseEnv, type LogLevel,
 import { z } from 'zod';
 
 const MIB = 1_048_576;
+const FRACTION = /^(?:0|1)?(?:\.\d+)?$/;
+
+/** A share such as "0.9": above 0, at most 1. */
+function envFraction(fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return fallback;
+      const text = raw.trim();
+      const value = Number(text);
+      if (FRACTION.test(text) && value > 0 && value <= 1) return value;
+      const shown = JSON.stringify(raw.slice(0, 60));
+      ctx.addIssue({ code: 'custom', message: `must be a fraction above 0 and at most 1, such as 0.9 (got ${shown})` });
+      return z.NEVER;
+    });
+}
 
 const IngestEnv = z
   .object({
@@ -21,9 +38,12 @@ const IngestEnv = z
     FERRY_DELIVERY_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 15_000 }),
     FERRY_ALLOW_PRIVATE_DESTINATIONS: envBool(false),
     FERRY_EVENTS_MAXLEN: envInt({ min: 1_000, max: 100_000_000, default: 100_000 }),
-    FERRY_MAX_LEASE_LOSSES: envInt({ min: 1, max: 1_000, default: 5 }),
+    FERRY_MAX_FREE_ATTEMPTS: envInt({ min: 1, max: 1_000, default: 5 }),
     // Shared with the other services: how long a stop may take before it is cut short.
     FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0 }),
+    // Backpressure: publishing is refused (429) before Redis fills up with undelivered messages.
+    FERRY_MAX_BACKLOG: envInt({ min: 1, max: 1_000_000_000, default: 1_000_000 }),
+    FERRY_MAX_REDIS_MEMORY: envFraction(0.9),
   })
   .superRefine((env, ctx) => {
     if (env.FERRY_DEFAULT_RETRIES > env.FERRY_MAX_RETRIES) {
@@ -49,8 +69,10 @@ const IngestEnv = z
       maxTimeoutMs: env.FERRY_DELIVERY_TIMEOUT_MS,
       allowPrivateDestinations: env.FERRY_ALLOW_PRIVATE_DESTINATIONS,
       eventsMaxLen: env.FERRY_EVENTS_MAXLEN,
-      maxLeaseLosses: env.FERRY_MAX_LEASE_LOSSES,
+      maxFreeAttempts: env.FERRY_MAX_FREE_ATTEMPTS,
       shutdownTimeoutMs: env.FERRY_SHUTDOWN_TIMEOUT_MS,
+      maxBacklog: env.FERRY_MAX_BACKLOG,
+      maxRedisMemory: env.FERRY_MAX_REDIS_MEMORY,
     }),
   );
 
@@ -75,9 +97,13 @@ export interface IngestConfig {
   /** Accept destinations on loopback, private and link-local networks (development, internal hooks). */
   allowPrivateDestinations: boolean;
   eventsMaxLen: number;
-  maxLeaseLosses: number;
+  maxFreeAttempts: number;
   /** Longest wait for requests in flight when stopping. */
   shutdownTimeoutMs: number;
+  /** Most unfinished deliveries a tenant may have (summed over shards) before publishing is refused. */
+  maxBacklog: number;
+  /** Share of Redis `maxmemory` in use at which publishing is refused; unused when maxmemory is 0. */
+  maxRedisMemory: number;
 }
 
 /** Parses the environment; a `ConfigError` names every bad or unknown variable. */

@@ -6,6 +6,7 @@ import type { ErrorEnvelope } from '@ferry/contracts';
 import { checkRedis, createMetricsRegistry, newRequestId, waitForRedis, type Logger, type Redis, type Registry } from '@ferry/runtime';
 import { Store } from '@ferry/store';
 import { createApp } from './app';
+import { Backpressure } from './backpressure';
 import type { IngestConfig } from './config';
 import { DestinationCheck, type HostLookup } from './destination-check';
 import { createIngestMetrics } from './metrics';
@@ -47,7 +48,7 @@ export class IngestService {
       prefix: config.keyPrefix,
       shards: config.shards,
       eventsMaxLen: config.eventsMaxLen,
-      maxLeaseLosses: config.maxLeaseLosses,
+      maxFreeAttempts: config.maxFreeAttempts,
     });
     this.registry = options.registry ?? createMetricsRegistry({ service: 'ingest' });
   }
@@ -67,6 +68,7 @@ export class IngestService {
       registry: this.registry,
       metrics: createIngestMetrics(this.registry),
       destinations: new DestinationCheck({ allowPrivate: config.allowPrivateDestinations, lookup: this.options.lookup }),
+      backpressure: new Backpressure({ store: this.store, maxBacklog: config.maxBacklog, maxMemoryFraction: config.maxRedisMemory }),
       isStoreAvailable: () => redis.status === 'ready',
       isReady: () => this.isReady(),
     });

@@ -14,5 +14,6 @@ export function toMessageStatus(view: DeliveryView): MessageStatus {
     attempts: view.attempts,
   };
   if (view.nextAttemptAt !== undefined) status.nextAttemptAt = new Date(view.nextAttemptAt).toISOString();
+  if (view.envelope.orderingKey !== undefined) status.orderingKey = view.envelope.orderingKey;
   return status;
 }

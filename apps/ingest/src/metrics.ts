@@ -5,11 +5,22 @@ import { Counter, Histogram, type Registry } from '@ferry/runtime';
  * The route label comes from this fixed list, never from the raw path: one series per message
  * id (or per scanner probing random URLs) would grow the registry without bound.
  */
-export const ROUTES = ['/v1/messages', '/v1/messages/batch', '/v1/messages/:id', '/livez', '/readyz', '/metrics', 'other'] as const;
+export const ROUTES = [
+  '/v1/messages',
+  '/v1/messages/batch',
+  '/v1/messages/:id',
+  '/v1/destinations',
+  '/v1/destinations/:origin',
+  '/livez',
+  '/readyz',
+  '/metrics',
+  'other',
+] as const;
 export type RouteLabel = (typeof ROUTES)[number];
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const MESSAGE_BY_ID = /^\/v1\/messages\/[^/]+$/;
+const DESTINATION_BY_ORIGIN = /^\/v1\/destinations\/[^/]+$/;
 
 export interface IngestMetrics {
   accepted: Counter;
@@ -50,6 +61,7 @@ export function routeLabel(url: string): RouteLabel {
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   if (path === '/v1/messages/batch') return path;
   if (MESSAGE_BY_ID.test(path)) return '/v1/messages/:id';
+  if (DESTINATION_BY_ORIGIN.test(path)) return '/v1/destinations/:origin';
   return (ROUTES as readonly string[]).includes(path) ? (path as RouteLabel) : 'other';
 }
 

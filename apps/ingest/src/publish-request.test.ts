@@ -28,7 +28,16 @@ describe('toEnqueueRequest', () => {
 
   it('maps every field', () => {
     expect(
-      prepare({ destination: 'https://a.test/', method: 'PUT', body: [1], headers: { 'X-A': 'b' }, retries: 0, timeout: '2s', delay: '30s' }),
+      prepare({
+        destination: 'https://a.test/',
+        method: 'PUT',
+        body: [1],
+        headers: { 'X-A': 'b' },
+        retries: 0,
+        timeout: '2s',
+        delay: '30s',
+        orderingKey: 'order:42',
+      }),
     ).toEqual({
       tenant: 'default',
       url: 'https://a.test/',
@@ -38,6 +47,7 @@ describe('toEnqueueRequest', () => {
       maxAttempts: 1,
       timeoutMs: 2_000,
       delayMs: 30_000,
+      orderingKey: 'order:42',
     });
     expect(prepare({ destination: 'https://a.test/', notBefore: 1_030_000 }).notBefore).toBe(1_030_000);
   });

@@ -31,6 +31,7 @@ export function toEnqueueRequest(message: PublishMessage, policy: PublishPolicy,
   };
   if (message.body !== undefined) request.body = serializeBody(message.body, headers, policy.maxBodyBytes, [...at, 'body']);
   if (message.timeout !== undefined) request.timeoutMs = message.timeout;
+  if (message.orderingKey !== undefined) request.orderingKey = message.orderingKey;
   if (message.delay !== undefined && message.delay > 0) request.delayMs = message.delay;
   if (message.notBefore !== undefined) {
     // The schema bounds `delay`; an instant needs the same bound, or notBefore: 9e15 parks a message for ever.

@@ -44,6 +44,11 @@ describe('validation', () => {
     ['a header given twice', { destination: DEST, headers: { 'x-a': '1', 'X-A': '2' } }, ['headers', 'X-A']],
     ['a header value with a newline', { destination: DEST, headers: { 'x-a': 'a\r\nx-b: 1' } }, ['headers', 'x-a']],
     ['a header with a number value', { destination: DEST, headers: { 'x-a': 1 } }, ['headers', 'x-a']],
+    ['an ordering key with a |', { destination: DEST, orderingKey: 'a|b' }, ['orderingKey']],
+    ['an ordering key over 128 characters', { destination: DEST, orderingKey: 'k'.repeat(129) }, ['orderingKey']],
+    ['an empty ordering key', { destination: DEST, orderingKey: '' }, ['orderingKey']],
+    ['an ordering key with a space', { destination: DEST, orderingKey: 'order 42' }, ['orderingKey']],
+    ['an ordering key that is a number', { destination: DEST, orderingKey: 42 }, ['orderingKey']],
     ['a body nested too deeply', { destination: DEST, body: JSON.parse('['.repeat(200) + ']'.repeat(200)) as unknown }, ['body']],
   ])('refuses %s with 400 VALIDATION_FAILED naming the field', async (_, message, path) => {
     const error = expectError(await publish(message), 400, 'VALIDATION_FAILED');
@@ -106,7 +111,7 @@ describe('validation', () => {
 
 describe('routing', () => {
   it('answers 404 NOT_FOUND for unknown paths, in and out of /v1', async () => {
-    for (const path of ['/', '/nope', '/v1', '/v1/nope', '/v2/messages', '/v1/messages/a/b']) {
+    for (const path of ['/', '/nope', '/v1', '/v1/nope', '/v2/messages', '/v1/messages/a/b', '/v1/destinations/https://api.example.test']) {
       expectError(await call(ingest.base, 'GET', path), 404, 'NOT_FOUND');
     }
     expectError(await call(ingest.base, 'POST', '/v1/topics', {}), 404, 'NOT_FOUND');
@@ -120,6 +125,9 @@ describe('routing', () => {
       ['DELETE', '/v1/messages/batch', 'POST'],
       ['POST', '/v1/messages/msg_0_abc', 'GET, HEAD, DELETE'],
       ['PATCH', '/v1/messages/msg_0_abc', 'GET, HEAD, DELETE'],
+      ['POST', '/v1/destinations', 'GET, HEAD'],
+      ['DELETE', '/v1/destinations/https%3A%2F%2Fapi.example.test', 'GET, HEAD, PUT'],
+      ['POST', '/v1/destinations/https%3A%2F%2Fapi.example.test', 'GET, HEAD, PUT'],
       ['POST', '/livez', 'GET, HEAD'],
       ['DELETE', '/metrics', 'GET, HEAD'],
     ];

@@ -1,4 +1,5 @@
 import { MessageStatus } from '@ferry/contracts';
+import type { ClaimedDelivery } from '@ferry/store';
 import { call, expectError, PUBLIC_IP, startIngest, storedCount, testLookup, type RunningIngest } from './support/ingest-harness';
 import { RedisServer } from '../../../test/support/redis-server';
 
@@ -108,6 +109,21 @@ describe('POST /v1/messages', () => {
     expect((await status(past)).state).toBe('ready');
   });
 
+  it('keeps an ordering key: a second message with the key waits until the first is finished', async () => {
+    const dest = 'https://ordered.example.test/events';
+    const first = await publish({ destination: dest, orderingKey: 'customer/42' });
+    const second = await publish({ destination: dest, orderingKey: 'customer/42' });
+    const unrelated = await publish({ destination: dest, orderingKey: 'customer/43' });
+    const states = [(await status(first)).state, (await status(second)).state, (await status(unrelated)).state];
+    expect(states).toEqual(['ready', 'waiting', 'ready']);
+    expect((await envelope(second)).orderingKey).toBe('customer/42');
+    expect((await envelope(await publish({ destination: dest }))).orderingKey).toBeUndefined();
+
+    const lease = await waitForLease(first, ingest.store.shardOf(first)!);
+    await ingest.store.ack(lease, { startedAt: Date.now(), durationMs: 3, statusCode: 200 });
+    expect((await status(second)).state).toBe('ready');
+  });
+
   it('accepts a public IP literal as destination', async () => {
     await publish({ destination: `http://${PUBLIC_IP}:8080/hook` });
   });
@@ -137,6 +153,16 @@ describe('POST /v1/messages/batch', () => {
     const tooMany = await call(ingest.base, 'POST', '/v1/messages/batch', Array.from({ length: 1001 }, (_, i) => message(i)));
     expectError(tooMany, 400, 'VALIDATION_FAILED');
     expect(await storedCount(ingest.store)).toBe(before + 1000);
+  });
+
+  it('keeps the order of a batch for messages sharing an ordering key', async () => {
+    const destination = 'https://ordered.example.test/batch';
+    const batch = Array.from({ length: 3 }, (_, i) => ({ destination, body: { i }, orderingKey: 'batch-key' }));
+    const answer = await call(ingest.base, 'POST', '/v1/messages/batch', batch);
+    expect(answer.status).toBe(202);
+    const { results } = answer.body as { results: { messageId: string }[] };
+    const states = await Promise.all(results.map(async ({ messageId }) => (await status(messageId)).state));
+    expect(states).toEqual(['ready', 'waiting', 'waiting']);
   });
 
   it('writes nothing when one message is invalid, and names it by index', async () => {
@@ -193,10 +219,11 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 }
 
 /** Leases ready deliveries of the shard, as a dispatcher would, until `id` is among them. */
-async function waitForLease(id: string, shard: number): Promise<void> {
+async function waitForLease(id: string, shard: number): Promise<ClaimedDelivery> {
   for (let round = 0; round < 100; round++) {
-    const leased = await ingest.store.claim(shard, 1_000, 60_000);
-    if (leased.some((delivery) => delivery.id === id)) return;
+    const { deliveries } = await ingest.store.claim(shard, { limit: 1_000, leaseMs: 60_000, defaultConcurrency: 1_000 });
+    const leased = deliveries.find((delivery) => delivery.id === id);
+    if (leased !== undefined) return leased;
   }
   throw new Error(`${id} was never claimed`);
 }

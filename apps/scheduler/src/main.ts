@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry({ service: 'scheduler' });
   const scheduler = new SchedulerService({
     store,
-    metrics: createSchedulerMetrics(registry, store),
+    metrics: createSchedulerMetrics(registry, store, { perDestination: config.FERRY_METRICS_PER_DESTINATION }),
     log,
     tickMs: config.FERRY_SCHEDULER_TICK_MS,
     reapIntervalMs: config.FERRY_REAP_INTERVAL_MS,

@@ -1,10 +1,57 @@
 import { Counter, Gauge, type Registry } from '@ferry/runtime';
-import { shardDepth, type Store } from '@ferry/store';
+import { listDestinations, shardDepth, type DestinationView, type Store } from '@ferry/store';
 
 export type SchedulerMetrics = ReturnType<typeof createSchedulerMetrics>;
 
-export function createSchedulerMetrics(registry: Registry, store: Store) {
+/** Destinations looked at per scrape: the most recently active ones. */
+const SCRAPED_DESTINATIONS = 1_000;
+
+export interface SchedulerMetricsOptions {
+  /** Label destinations by origin instead of by class: unbounded, so only on the operator's say. */
+  perDestination: boolean;
+}
+
+export function createSchedulerMetrics(registry: Registry, store: Store, options: SchedulerMetricsOptions) {
+  const labelOf = (view: DestinationView) =>
+    options.perDestination ? view.destination : (view.settings.class ?? 'default');
+  // One read of the destinations per scrape, shared by the gauges below.
+  let cached: { at: number; views: Promise<DestinationView[]> } | undefined;
+  const destinations = () => {
+    if (!cached || Date.now() - cached.at > 1_000) {
+      cached = { at: Date.now(), views: listDestinations(store, SCRAPED_DESTINATIONS) };
+    }
+    return cached.views;
+  };
+  const perDestination = (name: string, help: string, value: (view: DestinationView) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['destination_class'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const sums = new Map<string, number>();
+        for (const view of await destinations()) sums.set(labelOf(view), (sums.get(labelOf(view)) ?? 0) + value(view));
+        for (const [label, sum] of sums) this.set({ destination_class: label }, sum);
+      },
+    });
+
   return {
+    destinationReady: perDestination(
+      'ferry_destination_ready',
+      'Deliveries ready to send, by destination class (the class setting; the origin with FERRY_METRICS_PER_DESTINATION).',
+      (view) => view.backlog,
+    ),
+    destinationInFlight: perDestination(
+      'ferry_destination_in_flight',
+      'Deliveries in flight, by destination class.',
+      (view) => view.inFlight,
+    ),
+    destinationsPaused: perDestination(
+      'ferry_destinations_paused',
+      'Destinations paused by an operator or waiting out a Retry-After, by destination class.',
+      (view) => (view.settings.paused || view.pausedUntil !== undefined ? 1 : 0),
+    ),
     promoted: new Counter({
       name: 'ferry_promoted_total',
       help: 'Deliveries moved from waiting (delay or back-off) to ready.',
@@ -19,6 +66,11 @@ export function createSchedulerMetrics(registry: Registry, store: Store) {
     expired: new Counter({
       name: 'ferry_records_expired_total',
       help: 'Finished deliveries forgotten after the retention period.',
+      registers: [registry],
+    }),
+    destinationsForgotten: new Counter({
+      name: 'ferry_destinations_forgotten_total',
+      help: 'Idle destinations without settings forgotten after the retention period.',
       registers: [registry],
     }),
     queueDepth: new Gauge({

@@ -1,5 +1,5 @@
 import type { Logger } from '@ferry/runtime';
-import { expireFinished, promoteDue, reapExpired, type Store } from '@ferry/store';
+import { expireFinished, promoteDue, pruneDestinations, reapExpired, type Store } from '@ferry/store';
 import type { SchedulerMetrics } from './metrics';
 
 export interface SchedulerOptions {
@@ -15,6 +15,7 @@ export interface SchedulerOptions {
 const PROMOTE_BATCH = 500;
 const REAP_BATCH = 500;
 const EXPIRE_BATCH = 1_000;
+const PRUNE_BATCH = 100;
 const EXPIRE_INTERVAL_MS = 5_000;
 const ERROR_PAUSE_MS = 1_000;
 
@@ -72,6 +73,7 @@ export class SchedulerService {
     return this.options.reapIntervalMs;
   }
 
+  /** Forgets finished deliveries, and destinations idle for as long, after the retention period. */
   async expire(): Promise<number> {
     const { store, metrics, retentionMs } = this.options;
     for (let shard = 0; shard < store.options.shards; shard++) {
@@ -80,6 +82,8 @@ export class SchedulerService {
         forgotten = await expireFinished(store, shard, retentionMs, EXPIRE_BATCH);
         metrics.expired.inc(forgotten);
       } while (forgotten === EXPIRE_BATCH && this.running);
+      // The cutoff is only a bound on idleness; the script checks each destination itself.
+      metrics.destinationsForgotten.inc(await pruneDestinations(store, shard, Date.now() - retentionMs, PRUNE_BATCH));
     }
     return EXPIRE_INTERVAL_MS;
   }

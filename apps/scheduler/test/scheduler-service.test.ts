@@ -19,12 +19,12 @@ describe('SchedulerService', () => {
   });
   beforeEach(async () => {
     await redis.flushall();
-    store = new Store(redis, { prefix: 'ferry', shards: 3, eventsMaxLen: 1000, maxLeaseLosses: 3 });
+    store = new Store(redis, { prefix: 'ferry', shards: 3, eventsMaxLen: 1000, maxFreeAttempts: 3 });
     const { log } = createMemoryLogger();
     const registry = createMetricsRegistry({ service: 'scheduler', collectDefault: false });
     scheduler = new SchedulerService({
       store,
-      metrics: createSchedulerMetrics(registry, store),
+      metrics: createSchedulerMetrics(registry, store, { perDestination: false }),
       log,
       tickMs: 20,
       reapIntervalMs: 20,
@@ -39,7 +39,8 @@ describe('SchedulerService', () => {
   });
 
   it('promotes delayed deliveries on every shard once they are due', async () => {
-    const ids = await Promise.all([0, 1, 2].map((shard) => store.enqueue({ ...message, shard, delayMs: 150 })));
+    const urls = ['https://a.example/x', 'https://b.example/x', 'https://c.example/x', 'https://d.example/x'];
+    const ids = await Promise.all(urls.map((url) => store.enqueue({ ...message, url, delayMs: 150 })));
     expect((await store.get(ids[0]!.id))?.record.state).toBe('scheduled');
     for (const { id } of ids) {
       await waitFor(async () => (await store.get(id))?.record.state === 'ready', { what: `${id} to be ready` });
@@ -47,13 +48,13 @@ describe('SchedulerService', () => {
   });
 
   it('takes back the lease of a delivery whose dispatcher went away', async () => {
-    const { id } = await store.enqueue({ ...message, shard: 1 });
-    await store.claim(1, 1, 50);
+    const { id } = await store.enqueue(message);
+    await store.claim(store.shardOfDestination('https://a.example'), { limit: 1, leaseMs: 50, defaultConcurrency: 10 });
     await waitFor(async () => (await store.get(id))?.record.state === 'ready', { what: 're-queue' });
   });
 
   it('forgets finished deliveries after the retention period', async () => {
-    const { id } = await store.enqueue({ ...message, shard: 2 });
+    const { id } = await store.enqueue(message);
     await store.cancel(id);
     expect(await store.get(id)).toBeDefined();
     // The loop sweeps every 5 s; sweep directly here until the retention (200 ms) has passed.

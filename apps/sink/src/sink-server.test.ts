@@ -63,6 +63,15 @@ describe('modes', () => {
     expect([...a, b]).toEqual([500, 200, 500]);
   });
 
+  it('fails flaky requests with the status and Retry-After asked for, per path with scope=path', async () => {
+    const first = await post('/flaky/1/busy?status=429&retryAfter=2&scope=path', { 'ferry-message-id': 'q1' });
+    expect(first.status).toBe(429);
+    expect(first.headers.get('retry-after')).toBe('2');
+    // Another message on the same path: the destination's one failure is spent.
+    expect((await post('/flaky/1/busy?status=429&retryAfter=2&scope=path', { 'ferry-message-id': 'q2' })).status).toBe(200);
+    expect((await post('/flaky/1/x?status=200')).status).toBe(400);
+  });
+
   it('fails only first attempts on /random-fail/<percent>/', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await post('/random-fail/100/fifo', { 'ferry-message-id': 'r1' })).status);

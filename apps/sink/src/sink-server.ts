@@ -115,7 +115,23 @@ export class Sink {
 
     const parsed = parseMode(seen.pathname);
     if (!parsed.ok) return send(400, parsed.error);
-    this.serveMode(parsed.mode, messageId ?? seen.pathname, seen.query, res, send);
+    // Flaky counts attempts per message, or per path with ?scope=path (a destination that
+    // fails its first n requests whatever they carry).
+    const counterKey = seen.query.get('scope') === 'path' ? `path:${seen.pathname}` : (messageId ?? seen.pathname);
+    this.serveMode(parsed.mode, counterKey, seen.query, res, send);
+  }
+
+  /** Answers `status`, with the Retry-After header that `?retryAfter=` asks for. */
+  private sendFailure(
+    status: number,
+    text: string,
+    query: URLSearchParams,
+    send: (status: number, text: string, headers?: Record<string, string>) => void,
+  ): void {
+    const retryAfter = query.get('retryAfter');
+    if (retryAfter === null) return send(status, text);
+    if (!isValidHeaderValue(retryAfter)) return send(400, 'retryAfter is not a valid header value');
+    return send(status, text, { 'retry-after': retryAfter });
   }
 
   private serveMode(
@@ -128,16 +144,14 @@ export class Sink {
     switch (mode.kind) {
       case 'ok':
         return send(200, 'ok');
-      case 'status': {
-        const retryAfter = query.get('retryAfter');
-        if (retryAfter === null) return send(mode.code, `status ${mode.code}`);
-        if (!isValidHeaderValue(retryAfter)) return send(400, 'retryAfter is not a valid header value');
-        return send(mode.code, `status ${mode.code}`, { 'retry-after': retryAfter });
-      }
+      case 'status':
+        return this.sendFailure(mode.code, `status ${mode.code}`, query, send);
       case 'flaky': {
         const attempt = this.attempts.next(messageKey);
-        if (attempt <= mode.failures) return send(500, `flaky: failure ${attempt} of ${mode.failures}`);
-        return send(200, 'ok');
+        if (attempt > mode.failures) return send(200, 'ok');
+        const status = query.get('status') ?? '500';
+        if (!/^[45]\d\d$/.test(status)) return send(400, 'status must be a 4xx or 5xx code');
+        return this.sendFailure(Number(status), `flaky: failure ${attempt} of ${mode.failures}`, query, send);
       }
       case 'random-fail': {
         const first = this.attempts.next(messageKey) === 1;

@@ -2,10 +2,20 @@ import { z } from 'zod';
 import { HttpMethod } from './message';
 
 /**
- * Where a delivery is in its life. `scheduled` waits for its time, `ready` waits for a dispatcher,
- * `in_flight` is leased to one, `retrying` waits out a back-off; the last three are terminal.
+ * Where a delivery is in its life. `waiting` waits for an earlier delivery with its ordering
+ * key to finish, `scheduled` for its time, `ready` for a dispatcher; `in_flight` is leased to
+ * one, `retrying` waits out a back-off; the last three are terminal.
  */
-export const DeliveryState = z.enum(['scheduled', 'ready', 'in_flight', 'retrying', 'delivered', 'failed', 'cancelled']);
+export const DeliveryState = z.enum([
+  'waiting',
+  'scheduled',
+  'ready',
+  'in_flight',
+  'retrying',
+  'delivered',
+  'failed',
+  'cancelled',
+]);
 export type DeliveryState = z.infer<typeof DeliveryState>;
 
 export const TERMINAL_STATES: readonly DeliveryState[] = ['delivered', 'failed', 'cancelled'];
@@ -31,6 +41,7 @@ export const MessageStatus = z.strictObject({
   updatedAt: z.string(),
   nextAttemptAt: z.string().optional(),
   maxAttempts: z.number().int().positive(),
+  orderingKey: z.string().optional(),
   attempts: z.array(Attempt),
 });
 export type MessageStatus = z.infer<typeof MessageStatus>;

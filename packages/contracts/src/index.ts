@@ -2,3 +2,4 @@ export * from './errors';
 export * from './duration';
 export * from './message';
 export * from './delivery';
+export * from './destination';

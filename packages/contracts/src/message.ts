@@ -24,6 +24,9 @@ const MIN_TIMEOUT_MS = 100;
 const RESERVED_HEADER = /^(host|content-length|transfer-encoding|connection|keep-alive|upgrade|te|trailer|expect|proxy-.*|ferry-.*)$/;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+// The store joins fields with `|` and builds key names from the ordering key, so it gets a
+// plain alphabet: enough for ids like "order:42" or "tenant/a@b.example", never a separator.
+const ORDERING_KEY = /^[A-Za-z0-9._:@/-]{1,128}$/;
 
 const destination = z
   .string()
@@ -105,6 +108,8 @@ export function publishMessageSchema(limits: PublishLimits) {
       notBefore: instant.optional(),
       retries: z.number().int().min(0).max(limits.maxRetries).optional(),
       timeout: milliseconds(limits.maxTimeoutMs, MIN_TIMEOUT_MS).optional(),
+      // Messages with one key (and destination) are delivered one at a time, in acceptance order.
+      orderingKey: z.string().regex(ORDERING_KEY, 'must be 1 to 128 characters of A-Z, a-z, 0-9 and . _ : @ / -').optional(),
     })
     .superRefine((message, ctx) => {
       if (message.delay !== undefined && message.notBefore !== undefined) {

@@ -1,9 +1,13 @@
 --[[
-  cancel — stops a delivery that has not started: scheduled, ready or waiting to retry.
-  A ready one stays in its list and is dropped when a claim reaches it (O(1) here instead
-  of a scan of the list).
+  cancel — stops a delivery that has not started: waiting behind its ordering key,
+  scheduled, ready or waiting to retry. A ready one stays in its list and is dropped when a
+  claim reaches it (O(1) here instead of a scan of the list). Cancelling the head of an
+  ordering key lets the next one start.
 
-  KEYS[1] state   KEYS[2] due   KEYS[3] done   KEYS[4] events
+  KEYS[1] state    KEYS[2] due      KEYS[3] done     KEYS[4] events
+  KEYS[5] backlog  KEYS[6] ready:<dest>   KEYS[7] dests   KEYS[8] parked
+  KEYS[9] dest:<dest>   KEYS[10] wake
+  KEYS[11] order:<dest>:<tenant>:<key>   (only with an ordering key)
 
   ARGV[1] events max length
   ARGV[2] delivery id
@@ -14,18 +18,25 @@
 -- @include now
 -- @include record
 -- @include event
+-- @include wake
+-- @include rotation
+-- @include route
+-- @include finish
 
-local stateKey, dueKey, doneKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local k = { state = KEYS[1], due = KEYS[2], done = KEYS[3], backlog = KEYS[5], ready = KEYS[6],
+            dests = KEYS[7], parked = KEYS[8], dest = KEYS[9], wake = KEYS[10], order = KEYS[11] }
+local eventsKey = KEYS[4]
 local maxLen, id = ARGV[1], ARGV[2]
 
-local r = readRecord(stateKey, id)
+local r = readRecord(k.state, id)
 if not r then return -1 end
-if r.state ~= 'scheduled' and r.state ~= 'ready' and r.state ~= 'retrying' then return -3 end
+local s = r.state
+if s ~= 'scheduled' and s ~= 'ready' and s ~= 'retrying' and s ~= 'waiting' then return -3 end
 
 local now = nowMs()
-redis.call('ZREM', dueKey, id)
+redis.call('ZREM', k.due, id)
 r.state, r.updatedAt = 'cancelled', now
-writeRecord(stateKey, id, r)
-redis.call('ZADD', doneKey, now, id)
+writeRecord(k.state, id, r)
 logEvent(eventsKey, maxLen, 'cancelled', id)
+finish(k, id, r, now)
 return 1

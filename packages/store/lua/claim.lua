@@ -1,25 +1,29 @@
 --[[
-  claim — leases up to N ready deliveries, taking one at a time from each candidate
-  destination in turn, so a destination with a long backlog cannot crowd out the others
-  within a batch. Served destinations move to the back of the rotation; drained ones leave it.
+  claim — leases up to N ready deliveries, one at a time from each candidate destination in
+  turn, so a destination with a long backlog cannot crowd out the others. Each destination is
+  held to its limits here, where they hold across every dispatcher: paused ones leave the
+  rotation until resumed; one past its Retry-After time or its rate (GCRA: `tat` is the
+  theoretical arrival time, `burst` deliveries may start at once) is parked until it may send
+  again; one at its concurrency cap leaves until a slot frees. Served destinations go to the
+  back of the rotation, drained ones leave it. Parked destinations whose time has come rejoin.
 
-  The caller names the candidate destinations (from the previous claim's answer or the head
-  of the rotation), because a script may only touch keys it is given. Stale candidates are
-  harmless: an empty list is skipped and dropped from the rotation.
+  The caller names the candidates (from the previous claim's answer or the head of the
+  rotation), because a script may only touch keys it is given; a stale candidate is harmless.
 
-  KEYS[1] state    KEYS[2] msg     KEYS[3] leases   KEYS[4] dests
-  KEYS[5] events   KEYS[6] wake
-  KEYS[5+2i] ready:<dest i>        KEYS[6+2i] dest:<dest i>      (i = 1..n)
+  KEYS[1] state    KEYS[2] msg    KEYS[3] leases   KEYS[4] dests   KEYS[5] parked
+  KEYS[6] events   KEYS[7] wake
+  KEYS[6+2i] ready:<dest i>       KEYS[7+2i] dest:<dest i>        (i = 1..n)
 
   ARGV[1] events max length
   ARGV[2] lease duration in ms
   ARGV[3] most deliveries to lease
   ARGV[4] how many next candidates to return
-  ARGV[4+i] destination origin i
+  ARGV[5] concurrency cap of a destination that has none of its own
+  ARGV[5+i] destination origin i
 
-  Returns { leased, candidates } where leased is a flat list of
-  (id, attempt, dest, envelope) for each leased delivery and candidates the destinations now
-  at the head of the rotation.
+  Returns { leased, candidates, nextParkedAt } where leased is a flat list of
+  (id, attempt, dest, envelope) per leased delivery, candidates the destinations now at the
+  head of the rotation, and nextParkedAt when the first parked destination may send (-1: none).
   Events: leased
 ]]
 -- @include now
@@ -28,43 +32,85 @@
 -- @include wake
 -- @include rotation
 
-local stateKey, msgKey, leasesKey, destsKey, eventsKey, wakeKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local maxLen, leaseMs, limit, candidateLimit =
-  ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local n = #ARGV - 4
+local stateKey, msgKey, leasesKey, destsKey, parkedKey, eventsKey, wakeKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local maxLen, leaseMs, limit, candidateLimit, defaultCap =
+  ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local n = #ARGV - 5
 
 local now = nowMs()
+for _, dest in ipairs(redis.call('ZRANGEBYSCORE', parkedKey, '-inf', now, 'LIMIT', 0, 100)) do
+  redis.call('ZREM', parkedKey, dest)
+  if not redis.call('ZSCORE', destsKey, dest) then
+    redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
+  end
+end
+
+-- May destination i start one more delivery now? If not, it leaves the rotation (or parks).
+local function admit(i)
+  local destKey, dest = KEYS[7 + 2 * i], ARGV[5 + i]
+  local f = redis.call('HMGET', destKey, 'paused', 'until', 'inflight', 'concurrency', 'rate', 'burst', 'tat')
+  if f[1] == '1' then
+    redis.call('ZREM', destsKey, dest)
+    return false
+  end
+  local untilMs = tonumber(f[2])
+  if untilMs and untilMs > now then
+    park(destsKey, parkedKey, dest, untilMs)
+    return false
+  end
+  if (tonumber(f[3]) or 0) >= (tonumber(f[4]) or defaultCap) then
+    redis.call('ZREM', destsKey, dest)
+    return false
+  end
+  local rate = tonumber(f[5])
+  if rate then
+    local interval = 1000 / rate
+    local tolerance = ((tonumber(f[6]) or 1) - 1) * interval
+    local tat = math.max(tonumber(f[7]) or 0, now)
+    if tat - now > tolerance then
+      park(destsKey, parkedKey, dest, math.ceil(tat - tolerance))
+      return false
+    end
+    redis.call('HSET', destKey, 'tat', tat + interval)
+  end
+  return true
+end
+
 local expiry = now + leaseMs
 local leased, count = {}, 0
 local open, served = {}, {}
 for i = 1, n do open[i] = true end
 
 local function leaseFrom(i)
-  local readyKey, destKey, dest = KEYS[5 + 2 * i], KEYS[6 + 2 * i], ARGV[4 + i]
-  while true do
-    local id = redis.call('LPOP', readyKey)
+  local readyKey = KEYS[6 + 2 * i]
+  local id, r
+  repeat
+    id = redis.call('LINDEX', readyKey, 0)
     if not id then
       open[i] = false
       return
     end
-    local r = readRecord(stateKey, id)
+    r = readRecord(stateKey, id)
     -- Anything but 'ready' was cancelled while it waited: drop the stale entry.
-    if r and r.state == 'ready' then
-      r.state, r.attempt, r.updatedAt = 'in_flight', r.attempt + 1, now
-      writeRecord(stateKey, id, r)
-      redis.call('ZADD', leasesKey, expiry, id)
-      redis.call('HINCRBY', destKey, 'inflight', 1)
-      logEvent(eventsKey, maxLen, 'leased', id, r.attempt)
-      leased[#leased + 1] = id
-      leased[#leased + 1] = r.attempt
-      leased[#leased + 1] = dest
-      leased[#leased + 1] = redis.call('HGET', msgKey, id)
-      count = count + 1
-      served[i] = true
-      return
-    end
+    if not (r and r.state == 'ready') then redis.call('LPOP', readyKey) end
+  until r and r.state == 'ready'
+  if not admit(i) then
+    open[i] = false
+    return
   end
+  redis.call('LPOP', readyKey)
+  r.state, r.attempt, r.updatedAt = 'in_flight', r.attempt + 1, now
+  writeRecord(stateKey, id, r)
+  redis.call('ZADD', leasesKey, expiry, id)
+  redis.call('HINCRBY', KEYS[7 + 2 * i], 'inflight', 1)
+  logEvent(eventsKey, maxLen, 'leased', id, r.attempt)
+  leased[#leased + 1] = id
+  leased[#leased + 1] = r.attempt
+  leased[#leased + 1] = ARGV[5 + i]
+  leased[#leased + 1] = redis.call('HGET', msgKey, id)
+  count = count + 1
+  served[i] = true
 end
 
 local progress = true
@@ -78,22 +124,22 @@ while count < limit and progress do
   end
 end
 
--- Rotate: a served destination goes to the back, a drained one leaves; one the batch did
--- not reach keeps its place.
+-- A served destination goes to the back, one without ready work leaves; one the batch did
+-- not reach keeps its place, and one held back by a limit was moved by admit().
 for i = 1, n do
-  local dest = ARGV[4 + i]
+  local dest = ARGV[5 + i]
   if open[i] and served[i] then
-    open[i] = redis.call('LLEN', KEYS[5 + 2 * i]) > 0
-  end
-  if not open[i] then
+    if redis.call('LLEN', KEYS[6 + 2 * i]) > 0 then
+      redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
+    else
+      redis.call('ZREM', destsKey, dest)
+    end
+  elseif not open[i] and redis.call('LLEN', KEYS[6 + 2 * i]) == 0 then
     redis.call('ZREM', destsKey, dest)
-  elseif served[i] then
-    redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
   end
 end
 
 local candidates = redis.call('ZRANGE', destsKey, 0, candidateLimit - 1)
-if #candidates > 0 then
-  wake(wakeKey)
-end
-return { leased, candidates }
+if #candidates > 0 then wake(wakeKey) end
+local firstParked = redis.call('ZRANGE', parkedKey, 0, 0, 'WITHSCORES')
+return { leased, candidates, firstParked[2] and tonumber(firstParked[2]) or -1 }

@@ -1,10 +1,12 @@
 --[[
-  enqueue — accepts one delivery: stores it, then routes it to the due set (when it is due
-  later) or to its destination's ready list (due now), logs it and wakes a dispatcher.
+  enqueue — accepts one delivery: stores it and routes it to the due set (when it is due
+  later) or its destination's ready list (due now) — or, when an earlier delivery with the
+  same ordering key has not finished, behind it. Counts it in its tenant's backlog.
 
-  KEYS[1] state           KEYS[2] msg              KEYS[3] due
-  KEYS[4] ready:<dest>    KEYS[5] dests            KEYS[6] events
-  KEYS[7] wake
+  KEYS[1] state     KEYS[2] msg      KEYS[3] due        KEYS[4] ready:<dest>
+  KEYS[5] dests     KEYS[6] parked   KEYS[7] dest:<dest> KEYS[8] events
+  KEYS[9] wake      KEYS[10] backlog KEYS[11] destinations
+  KEYS[12] order:<dest>:<tenant>:<key>   (only with an ordering key)
 
   ARGV[1] events max length
   ARGV[2] delivery id
@@ -13,8 +15,10 @@
   ARGV[5] max attempts (retries + 1)
   ARGV[6] delay in ms (0: no delay)
   ARGV[7] not-before, ms since the epoch (0: none)
+  ARGV[8] tenant
+  ARGV[9] ordering key ('' for none)
 
-  Returns 1 when ready now, 2 when scheduled; -4 when the id exists already.
+  Returns 1 ready, 2 scheduled, 3 waiting behind its ordering key; -4 the id exists already.
   Events: accepted
 ]]
 -- @include now
@@ -22,33 +26,32 @@
 -- @include event
 -- @include wake
 -- @include rotation
+-- @include route
 
-local stateKey, msgKey, dueKey, readyKey, destsKey, eventsKey, wakeKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local k = { state = KEYS[1], due = KEYS[3], ready = KEYS[4], dests = KEYS[5], parked = KEYS[6],
+            dest = KEYS[7], wake = KEYS[9] }
+local msgKey, eventsKey, backlogKey, indexKey, orderKey = KEYS[2], KEYS[8], KEYS[10], KEYS[11], KEYS[12]
 local maxLen, id, envelope, dest = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local maxAttempts, delay, notBefore = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local tenant, orderingKey = ARGV[8], ARGV[9]
 
-if redis.call('HEXISTS', stateKey, id) == 1 then
+if redis.call('HEXISTS', k.state, id) == 1 then
   return -4
 end
 
 local now = nowMs()
 local dueAt = math.max(now + delay, notBefore)
-local record = { state = 'ready', attempt = 0, maxAttempts = maxAttempts, free = 0,
-                 createdAt = now, updatedAt = now, dest = dest }
+if dueAt <= now then dueAt = 0 end
+local r = { state = 'waiting', attempt = 0, maxAttempts = maxAttempts, free = 0, createdAt = now,
+            updatedAt = now, dueAt = dueAt, dest = dest, tenant = tenant, orderingKey = orderingKey }
 
 redis.call('HSET', msgKey, id, envelope)
+redis.call('HINCRBY', backlogKey, tenant, 1)
+redis.call('ZADD', indexKey, now, dest)
 logEvent(eventsKey, maxLen, 'accepted', id)
 
-if dueAt > now then
-  record.state = 'scheduled'
-  writeRecord(stateKey, id, record)
-  redis.call('ZADD', dueKey, dueAt, id)
-  return 2
+if orderKey and redis.call('RPUSH', orderKey, id) > 1 then
+  writeRecord(k.state, id, r)
+  return 3
 end
-
-writeRecord(stateKey, id, record)
-redis.call('RPUSH', readyKey, id)
-joinRotation(destsKey, dest)
-wake(wakeKey)
-return 1
+return route(k, id, r, now) == 'ready' and 1 or 2

@@ -1,13 +1,12 @@
 --[[
   lease-scan — lists in-flight deliveries whose lease has expired (their dispatcher died or
-  stalled), with their destinations, so the caller can name the keys `reap` needs.
-  Writes nothing.
+  stalled), with what the caller needs to name the keys `reap` touches. Writes nothing.
 
   KEYS[1] leases   KEYS[2] state
 
   ARGV[1] most ids to list
 
-  Returns { id1, dest1, id2, dest2, ... }
+  Returns { id1, dest1, tenant1, orderingKey1, id2, ... } ('' for what a missing record lacks)
   Events: none
 ]]
 -- @include now
@@ -22,5 +21,7 @@ for _, id in ipairs(ids) do
   local r = readRecord(stateKey, id)
   out[#out + 1] = id
   out[#out + 1] = r and r.dest or ''
+  out[#out + 1] = r and r.tenant or ''
+  out[#out + 1] = r and r.orderingKey or ''
 end
 return out

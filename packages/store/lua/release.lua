@@ -3,7 +3,7 @@
   destination's ready list (a dispatcher shutting down that could not finish it in time).
 
   KEYS[1] state    KEYS[2] leases   KEYS[3] ready:<dest>   KEYS[4] dests
-  KEYS[5] events   KEYS[6] wake     KEYS[7] dest:<dest>
+  KEYS[5] parked   KEYS[6] events   KEYS[7] wake           KEYS[8] dest:<dest>
 
   ARGV[1] events max length
   ARGV[2] delivery id
@@ -19,8 +19,8 @@
 -- @include rotation
 -- @include slot
 
-local stateKey, leasesKey, readyKey, destsKey, eventsKey, wakeKey, destKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local stateKey, leasesKey, readyKey, destsKey, parkedKey, eventsKey, wakeKey, destKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local maxLen, id, token = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
 local r = readRecord(stateKey, id)
@@ -31,9 +31,8 @@ local now = nowMs()
 r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
 writeRecord(stateKey, id, r)
 redis.call('ZREM', leasesKey, id)
-releaseSlot(destKey)
 redis.call('LPUSH', readyKey, id)
-joinRotation(destsKey, r.dest)
+releaseSlot(destKey, readyKey, destsKey, parkedKey, r.dest)
 logEvent(eventsKey, maxLen, 'released', id, r.attempt)
 wake(wakeKey)
 return 1

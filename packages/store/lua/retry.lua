@@ -1,9 +1,14 @@
 --[[
   retry — records a failed attempt. While retries remain the delivery waits in the due set
-  for its back-off; when they are spent, or the failure is final, it is dead-lettered.
+  for its back-off (the rest of its ordering key waits behind it); when they are spent, or the
+  failure is final, it is dead-lettered and the next delivery with its ordering key may start.
+  The destination keeps the failure as its last error.
 
-  KEYS[1] state    KEYS[2] leases   KEYS[3] attempts   KEYS[4] due
-  KEYS[5] dlq      KEYS[6] done     KEYS[7] events     KEYS[8] dest:<dest>
+  KEYS[1] state    KEYS[2] leases   KEYS[3] attempts   KEYS[4] done
+  KEYS[5] events   KEYS[6] dest:<dest>   KEYS[7] ready:<dest>   KEYS[8] dests
+  KEYS[9] parked   KEYS[10] wake    KEYS[11] due       KEYS[12] backlog
+  KEYS[13] dlq
+  KEYS[14] order:<dest>:<tenant>:<key>   (only with an ordering key)
 
   ARGV[1] events max length
   ARGV[2] delivery id
@@ -11,6 +16,7 @@
   ARGV[4] attempt record (JSON object)
   ARGV[5] back-off before the next attempt, in ms (computed by the caller)
   ARGV[6] 1 when the failure is final (no retry whatever remains), else 0
+  ARGV[7] the failure in a few words, kept as the destination's last error
 
   Returns 1 retrying, 2 dead-lettered; -1 unknown delivery; -2 stale lease token.
   Events: retrying | failed
@@ -19,34 +25,40 @@
 -- @include record
 -- @include event
 -- @include trail
+-- @include wake
+-- @include rotation
 -- @include slot
+-- @include route
+-- @include finish
 
-local stateKey, leasesKey, attemptsKey, dueKey, dlqKey, doneKey, eventsKey, destKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local k = { state = KEYS[1], done = KEYS[4], dest = KEYS[6], ready = KEYS[7], dests = KEYS[8],
+            parked = KEYS[9], wake = KEYS[10], due = KEYS[11], backlog = KEYS[12], order = KEYS[14] }
+local leasesKey, attemptsKey, eventsKey, dlqKey = KEYS[2], KEYS[3], KEYS[5], KEYS[13]
 local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local backoff, final = tonumber(ARGV[5]), ARGV[6] == '1'
+local backoff, final, lastError = tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7]
 
-local r = readRecord(stateKey, id)
+local r = readRecord(k.state, id)
 if not r then return -1 end
 if r.state ~= 'in_flight' or r.attempt ~= token then return -2 end
 
 local now = nowMs()
 redis.call('ZREM', leasesKey, id)
-releaseSlot(destKey)
 appendAttempt(attemptsKey, id, attemptJson)
+redis.call('HSET', k.dest, 'error', lastError, 'errorAt', now)
+releaseSlot(k.dest, k.ready, k.dests, k.parked, r.dest)
 r.updatedAt = now
 
 if final or r.attempt - r.free >= r.maxAttempts then
   r.state = 'failed'
-  writeRecord(stateKey, id, r)
+  writeRecord(k.state, id, r)
   redis.call('ZADD', dlqKey, now, id)
-  redis.call('ZADD', doneKey, now, id)
   logEvent(eventsKey, maxLen, 'failed', id, r.attempt)
+  finish(k, id, r, now)
   return 2
 end
 
 r.state = 'retrying'
-writeRecord(stateKey, id, r)
-redis.call('ZADD', dueKey, now + backoff, id)
+writeRecord(k.state, id, r)
+redis.call('ZADD', k.due, now + backoff, id)
 logEvent(eventsKey, maxLen, 'retrying', id, r.attempt)
 return 1

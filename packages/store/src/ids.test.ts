@@ -1,4 +1,4 @@
-import { newMessageId, shardFor, shardOfMessageId } from './ids';
+import { newMessageId, shardForDestination, shardOfMessageId } from './ids';
 
 describe('message ids', () => {
   it('carry their shard', () => {
@@ -19,10 +19,10 @@ describe('message ids', () => {
     expect(shardOfMessageId('msg_1_abcdefghijklmn/../x', 4)).toBeUndefined();
   });
 
-  it('route one tenant and key to one shard, and spread different keys', () => {
-    expect(shardFor('t', 'https://a.example', 8)).toBe(shardFor('t', 'https://a.example', 8));
-    const shards = new Set(Array.from({ length: 200 }, (_, i) => shardFor('t', `https://h${i}.example`, 8)));
+  it('route a destination to one shard, and spread destinations over the shards', () => {
+    expect(shardForDestination('https://a.example', 8)).toBe(shardForDestination('https://a.example', 8));
+    const shards = new Set(Array.from({ length: 200 }, (_, i) => shardForDestination(`https://h${i}.example`, 8)));
     expect(shards.size).toBe(8);
-    expect(shardFor('t', 'anything', 1)).toBe(0);
+    expect(shardForDestination('anything', 1)).toBe(0);
   });
 });

@@ -20,12 +20,11 @@ export function shardOfMessageId(id: string, shardCount: number): number | undef
 }
 
 /**
- * Picks the shard for a delivery. Deliveries of one tenant that share an ordering key — or, when
- * there is none, a destination — land on one shard, so ordering and per-destination state are
- * decided by one script in one slot.
+ * Picks the shard for a destination origin. Every delivery to a destination lands on its
+ * shard, so its concurrency cap, rate limit, pause and ordering keys are decided by one script
+ * in one slot (docs/decisions/0003-fair-isolated-ordered-delivery.md).
  */
-export function shardFor(tenant: string, routingKey: string, shardCount: number): number {
+export function shardForDestination(origin: string, shardCount: number): number {
   if (shardCount === 1) return 0;
-  const digest = createHash('sha1').update(tenant).update('\0').update(routingKey).digest();
-  return digest.readUInt32BE(0) % shardCount;
+  return createHash('sha1').update(origin).digest().readUInt32BE(0) % shardCount;
 }

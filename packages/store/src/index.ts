@@ -1,7 +1,15 @@
 export { Store, openStore, type StoreEnv } from './store';
-export { promoteDue, reapExpired, expireFinished, shardDepth, type PromoteResult } from './maintenance';
+export { promoteDue, reapExpired, expireFinished, pruneDestinations, shardDepth, type PromoteResult } from './maintenance';
+export {
+  getDestination,
+  listDestinations,
+  updateDestination,
+  type DestinationChange,
+  type DestinationSettings,
+  type DestinationView,
+} from './destinations';
 export { Keys } from './keys';
-export { newMessageId, shardFor, shardOfMessageId } from './ids';
+export { newMessageId, shardForDestination, shardOfMessageId } from './ids';
 export { StoreError, StoreErrorCode } from './errors';
 export type { Envelope } from './envelope';
 export type { AttemptOutcome } from './attempt-record';

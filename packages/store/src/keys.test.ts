@@ -8,7 +8,9 @@ describe('Keys', () => {
     expect(keys.msg(3)).toBe('ferry:{3}:msg');
     expect(keys.ready(3, 'https://a.example:8443')).toBe('ferry:{3}:ready:https://a.example:8443');
     expect(keys.dest(3, 'https://a.example')).toBe('ferry:{3}:dest:https://a.example');
-    expect(keys.order(3, 'default', 'user-1')).toBe('ferry:{3}:order:default:user-1');
+    expect(keys.order(3, 'https://a.example', 'default', 'user-1')).toBe('ferry:{3}:order:https://a.example:default:user-1');
+    expect(keys.parked(3)).toBe('ferry:{3}:parked');
+    expect(keys.backlog(3)).toBe('ferry:{3}:backlog');
     expect(keys.dedup(3, 'default', 'k')).toBe('ferry:{3}:dedup:default:k');
     expect(keys.shardCount()).toBe('ferry:shards');
   });
@@ -17,7 +19,7 @@ describe('Keys', () => {
     const perShard = [
       keys.state(7), keys.msg(7), keys.attempts(7), keys.due(7), keys.ready(7, 'http://x'), keys.dests(7),
       keys.dest(7, 'http://x'), keys.leases(7), keys.dlq(7), keys.done(7), keys.events(7), keys.wake(7),
-      keys.order(7, 't', 'k'), keys.dedup(7, 't', 'k'),
+      keys.order(7, 'http://x', 't', 'k'), keys.dedup(7, 't', 'k'), keys.parked(7), keys.destinations(7), keys.backlog(7),
     ];
     for (const key of perShard) {
       expect(/^[^{]*\{([^}]*)\}/.exec(key)?.[1]).toBe('7');

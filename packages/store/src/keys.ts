@@ -7,24 +7,28 @@
  * can then read and write that delivery through keys it was given, never through a name it
  * assembled itself.
  *
- *   <p>:{s}:state          hash    id -> "state|attempt|maxAttempts|free|createdAt|updatedAt|dest"
- *   <p>:{s}:msg            hash    id -> envelope JSON, "\n", body (immutable once written)
- *   <p>:{s}:attempts       hash    id -> JSON array of attempt records (the status trail)
- *   <p>:{s}:due            zset    scheduled and retry-waiting ids, score = due time (ms)
- *   <p>:{s}:ready:<dest>   list    ids ready to send to one destination origin, oldest first
- *   <p>:{s}:dests          zset    destinations with ready work, score = rotation position
- *   <p>:{s}:dest:<dest>    hash    per-destination counters and settings (inflight, ...)
- *   <p>:{s}:leases         zset    in-flight ids, score = lease expiry (ms)
- *   <p>:{s}:dlq            zset    dead-lettered ids, score = time of death (ms)
- *   <p>:{s}:done           zset    terminal ids, score = finish time; drives retention
- *   <p>:{s}:events         stream  lifecycle log (trimmed), never the source of truth
- *   <p>:{s}:wake           list    wake-up token for idle dispatchers (BLPOP)
- *   <p>:{s}:order:<t>:<k>  list    deliveries waiting behind the head of an ordering key
- *   <p>:{s}:dedup:<t>:<k>  string  message id for a de-duplication key (with TTL)
- *   <p>:shards             string  the shard count this keyspace was created with
+ *   <p>:{s}:state                hash    id -> "state|attempt|maxAttempts|free|createdAt|updatedAt|dueAt|dest|tenant|orderingKey"
+ *   <p>:{s}:msg                  hash    id -> envelope JSON, "\n", body (immutable once written)
+ *   <p>:{s}:attempts             hash    id -> JSON array of attempt records (the status trail)
+ *   <p>:{s}:due                  zset    scheduled and retry-waiting ids, score = due time (ms)
+ *   <p>:{s}:ready:<dest>         list    ids ready to send to one destination origin, oldest first
+ *   <p>:{s}:dests                zset    the rotation: destinations that may be served now
+ *   <p>:{s}:parked               zset    destinations waiting out a Retry-After or rate, score = until (ms)
+ *   <p>:{s}:dest:<dest>          hash    per destination: inflight, settings, until, tat, last error
+ *   <p>:{s}:destinations         zset    destinations seen, score = last activity (ms); the API's list
+ *   <p>:{s}:leases               zset    in-flight ids, score = lease expiry (ms)
+ *   <p>:{s}:dlq                  zset    dead-lettered ids, score = time of death (ms)
+ *   <p>:{s}:done                 zset    terminal ids, score = finish time; drives retention
+ *   <p>:{s}:backlog              hash    tenant -> deliveries not yet finished (backpressure)
+ *   <p>:{s}:events               stream  lifecycle log (trimmed), never the source of truth
+ *   <p>:{s}:wake                 list    wake-up token for idle dispatchers (BLPOP)
+ *   <p>:{s}:order:<dest>:<t>:<k> list    unfinished deliveries of an ordering key, head first
+ *   <p>:{s}:dedup:<t>:<k>        string  message id for a de-duplication key (with TTL)
+ *   <p>:shards                   string  the shard count this keyspace was created with
  *
  * `<p>` is the configurable prefix (default `ferry`), `<dest>` a destination origin such as
- * `https://api.example.com:443`, `<t>` a tenant id.
+ * `https://api.example.com:8443`, `<t>` a tenant id. A destination lives on one shard (see
+ * docs/decisions/0003-fair-isolated-ordered-delivery.md), so its limits hold exactly.
  */
 export class Keys {
   constructor(readonly prefix: string) {}
@@ -54,6 +58,15 @@ export class Keys {
   dest(shard: number, dest: string): string {
     return `${this.tag(shard)}:dest:${dest}`;
   }
+  parked(shard: number): string {
+    return `${this.tag(shard)}:parked`;
+  }
+  destinations(shard: number): string {
+    return `${this.tag(shard)}:destinations`;
+  }
+  backlog(shard: number): string {
+    return `${this.tag(shard)}:backlog`;
+  }
   leases(shard: number): string {
     return `${this.tag(shard)}:leases`;
   }
@@ -69,8 +82,8 @@ export class Keys {
   wake(shard: number): string {
     return `${this.tag(shard)}:wake`;
   }
-  order(shard: number, tenant: string, orderingKey: string): string {
-    return `${this.tag(shard)}:order:${tenant}:${orderingKey}`;
+  order(shard: number, dest: string, tenant: string, orderingKey: string): string {
+    return `${this.tag(shard)}:order:${dest}:${tenant}:${orderingKey}`;
   }
   dedup(shard: number, tenant: string, dedupKey: string): string {
     return `${this.tag(shard)}:dedup:${tenant}:${dedupKey}`;

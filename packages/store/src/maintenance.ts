@@ -3,8 +3,8 @@ import type { ShardDepth } from './types';
 
 /**
  * Housekeeping over one shard: promote due deliveries, take back expired leases, forget
- * finished deliveries after their retention. Each is a scan (read-only script) followed by
- * a script that re-checks every id, so any number of schedulers can run these at once.
+ * finished deliveries and idle destinations. Each is a scan (a read-only script or a read)
+ * followed by a script that re-checks every id, so any number of schedulers can run these at once.
  */
 
 export interface PromoteResult {
@@ -13,6 +13,25 @@ export interface PromoteResult {
   nextDueAt?: number;
   /** Redis time of the scan (ms since the epoch). */
   now: number;
+}
+
+/**
+ * Numbers groups of keys for a script's KEYS (one group per destination, say): the first time
+ * a group is seen its keys are appended and it gets the next number, from 1.
+ */
+class KeyGroups {
+  private readonly index = new Map<string, number>();
+  constructor(readonly keys: string[]) {}
+
+  indexOf(group: string, keysOfGroup: () => string[]): number {
+    let j = this.index.get(group);
+    if (j === undefined) {
+      this.keys.push(...keysOfGroup());
+      j = this.index.size + 1;
+      this.index.set(group, j);
+    }
+    return j;
+  }
 }
 
 export async function promoteDue(store: Store, shard: number, limit: number): Promise<PromoteResult> {
@@ -24,24 +43,17 @@ export async function promoteDue(store: Store, shard: number, limit: number): Pr
   if (nextDue >= 0) result.nextDueAt = nextDue;
   if (scan.length <= 2) return result;
 
-  const destIndex = new Map<string, number>();
-  const keys = [k.state(shard), k.due(shard), k.dests(shard), k.events(shard), k.wake(shard)];
+  const groups = new KeyGroups(
+    [k.state(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)],
+  );
   const args: Array<string | number> = [store.options.eventsMaxLen];
   for (let i = 2; i + 1 < scan.length; i += 2) {
     const id = String(scan[i]);
     const dest = String(scan[i + 1]);
-    let j = 0;
-    if (dest !== '') {
-      j = destIndex.get(dest) ?? 0;
-      if (j === 0) {
-        keys.push(k.ready(shard, dest));
-        j = keys.length - 5;
-        destIndex.set(dest, j);
-      }
-    }
-    args.push(id, j, dest);
+    const j = dest === '' ? 0 : groups.indexOf(dest, () => [k.ready(shard, dest), k.dest(shard, dest)]);
+    args.push(id, j);
   }
-  result.promoted = await store.redis.ferryPromote(keys.length, ...keys, ...args);
+  result.promoted = await store.redis.ferryPromote(groups.keys.length, ...groups.keys, ...args);
   return result;
 }
 
@@ -54,27 +66,25 @@ export async function reapExpired(
   const scan = await store.redis.ferryLeaseScan(2, k.leases(shard), k.state(shard), limit);
   if (scan.length === 0) return { requeued: 0, deadLettered: 0 };
 
-  const destIndex = new Map<string, number>();
-  const keys = [
-    k.state(shard), k.leases(shard), k.attempts(shard), k.dests(shard),
-    k.dlq(shard), k.done(shard), k.events(shard), k.wake(shard),
-  ];
-  const args: Array<string | number> = [store.options.eventsMaxLen, store.options.maxLeaseLosses];
-  for (let i = 0; i + 1 < scan.length; i += 2) {
-    const id = scan[i]!;
-    const dest = scan[i + 1]!;
-    let j = 0;
-    if (dest !== '') {
-      j = destIndex.get(dest) ?? 0;
-      if (j === 0) {
-        keys.push(k.ready(shard, dest), k.dest(shard, dest));
-        j = (keys.length - 8) / 2;
-        destIndex.set(dest, j);
-      }
-    }
-    args.push(id, j, dest);
+  const groups = new KeyGroups(
+    [
+      k.state(shard), k.leases(shard), k.attempts(shard), k.dests(shard), k.parked(shard),
+      k.dlq(shard), k.done(shard), k.events(shard), k.wake(shard), k.due(shard), k.backlog(shard),
+    ],
+  );
+  const args: Array<string | number> = [store.options.eventsMaxLen, store.options.maxFreeAttempts];
+  for (let i = 0; i + 3 < scan.length; i += 4) {
+    const [id, dest, tenant, orderingKey] = [scan[i]!, scan[i + 1]!, scan[i + 2]!, scan[i + 3]!];
+    const delivery = { shard, dest, tenant, orderingKey };
+    const j =
+      dest === ''
+        ? 0
+        : groups.indexOf(JSON.stringify([dest, tenant, orderingKey]), () => [
+            k.ready(shard, dest), k.dest(shard, dest), store.scriptKeys.order(delivery),
+          ]);
+    args.push(id, j);
   }
-  const [requeued, deadLettered] = await store.redis.ferryReap(keys.length, ...keys, ...args);
+  const [requeued, deadLettered] = await store.redis.ferryReap(groups.keys.length, ...groups.keys, ...args);
   return { requeued, deadLettered };
 }
 
@@ -84,21 +94,32 @@ export async function expireFinished(store: Store, shard: number, retentionMs: n
   return store.redis.ferryExpire(5, k.done(shard), k.state(shard), k.msg(shard), k.attempts(shard), k.dlq(shard), retentionMs, limit);
 }
 
+/** Forgets up to `limit` destinations idle since before `cutoff` that carry no settings or work. */
+export async function pruneDestinations(store: Store, shard: number, cutoff: number, limit: number): Promise<number> {
+  const k = store.keys;
+  const idle = await store.redis.zrangebyscore(k.destinations(shard), '-inf', cutoff, 'LIMIT', 0, limit);
+  if (idle.length === 0) return 0;
+  const keys = [k.destinations(shard)];
+  for (const dest of idle) keys.push(k.dest(shard, dest), k.ready(shard, dest));
+  return store.redis.ferryDestPrune(keys.length, ...keys, cutoff, ...idle);
+}
+
 /**
- * Queue depth of one shard. Ready work is summed over the destinations in the rotation
- * (at most `maxDests` of them, so a scrape stays cheap); cancelled entries still in a ready
- * list are counted until a claim drops them.
+ * Queue depth of one shard. Ready work is summed over the destinations in the rotation and
+ * the parked ones (at most `maxDests` of each, so a scrape stays cheap); cancelled entries still
+ * in a ready list are counted until a claim drops them. Paused destinations' work is not counted.
  */
 export async function shardDepth(store: Store, shard: number, maxDests = 1000): Promise<ShardDepth> {
   const k = store.keys;
   const redis = store.redis;
-  const [dests, scheduled, inFlight, dead] = await Promise.all([
+  const [rotation, parked, scheduled, inFlight, dead] = await Promise.all([
     redis.zrange(k.dests(shard), 0, maxDests - 1),
+    redis.zrange(k.parked(shard), 0, maxDests - 1),
     redis.zcard(k.due(shard)),
     redis.zcard(k.leases(shard)),
     redis.zcard(k.dlq(shard)),
   ]);
-  const lengths = await Promise.all(dests.map((dest) => redis.llen(k.ready(shard, dest))));
+  const lengths = await Promise.all([...rotation, ...parked].map((dest) => redis.llen(k.ready(shard, dest))));
   const ready = lengths.reduce((sum, n) => sum + n, 0);
   return { ready, scheduled, inFlight, dead };
 }

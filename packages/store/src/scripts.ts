@@ -18,12 +18,15 @@ export const SCRIPT_NAMES = [
   'retry',
   'extend',
   'release',
+  'defer',
   'cancel',
   'due-scan',
   'promote',
   'lease-scan',
   'reap',
   'expire',
+  'dest-settings',
+  'dest-prune',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -32,17 +35,20 @@ type Arg = string | number;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     ferryEnqueue(numKeys: number, ...args: Arg[]): Result<number, Context>;
-    ferryClaim(numKeys: number, ...args: Arg[]): Result<[Array<string | number>, string[]], Context>;
+    ferryClaim(numKeys: number, ...args: Arg[]): Result<[Array<string | number>, string[], number], Context>;
     ferryAck(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryRetry(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryExtend(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryRelease(numKeys: number, ...args: Arg[]): Result<number, Context>;
+    ferryDefer(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryCancel(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryDueScan(numKeys: number, ...args: Arg[]): Result<Array<string | number>, Context>;
     ferryPromote(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryLeaseScan(numKeys: number, ...args: Arg[]): Result<string[], Context>;
     ferryReap(numKeys: number, ...args: Arg[]): Result<[number, number], Context>;
     ferryExpire(numKeys: number, ...args: Arg[]): Result<number, Context>;
+    ferryDestSettings(numKeys: number, ...args: Arg[]): Result<string[], Context>;
+    ferryDestPrune(numKeys: number, ...args: Arg[]): Result<number, Context>;
   }
 }
 

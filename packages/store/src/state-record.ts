@@ -8,10 +8,15 @@ export interface StateRecord {
   free: number;
   createdAt: number;
   updatedAt: number;
+  /** When it may start, ms since the epoch; 0 for at once. */
+  dueAt: number;
   dest: string;
+  tenant: string;
+  /** '' when it has none. */
+  orderingKey: string;
 }
 
-const RECORD = /^([a-z_]+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(.*)$/s;
+const RECORD = /^([a-z_]+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|([^|]*)\|([^|]*)\|(.*)$/s;
 
 export function parseStateRecord(raw: string): StateRecord {
   const match = RECORD.exec(raw);
@@ -24,6 +29,9 @@ export function parseStateRecord(raw: string): StateRecord {
     free: Number(match[4]),
     createdAt: Number(match[5]),
     updatedAt: Number(match[6]),
-    dest: match[7]!,
+    dueAt: Number(match[7]),
+    dest: match[8]!,
+    tenant: match[9]!,
+    orderingKey: match[10]!,
   };
 }

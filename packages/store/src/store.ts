@@ -2,19 +2,33 @@ import type { Redis } from 'ioredis';
 import { encodeAttempt, decodeAttempts, type AttemptOutcome } from './attempt-record';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 import { checkScriptResult, StoreError, StoreErrorCode } from './errors';
-import { newMessageId, shardFor, shardOfMessageId } from './ids';
+import { newMessageId, shardForDestination, shardOfMessageId } from './ids';
 import { Keys } from './keys';
+import { ScriptKeys } from './script-keys';
 import { registerScripts } from './scripts';
 import { parseStateRecord } from './state-record';
-import type { ClaimedDelivery, DeliveryView, Enqueued, EnqueueRequest, LeaseRef, StoreOptions } from './types';
+import type {
+  ClaimBatch,
+  ClaimOptions,
+  ClaimedDelivery,
+  DeliveryView,
+  Enqueued,
+  EnqueueRequest,
+  LeaseRef,
+  StoreOptions,
+} from './types';
+
+const ENQUEUED_STATE = { 1: 'ready', 2: 'scheduled', 3: 'waiting' } as const;
 
 /**
  * The typed face of the Redis log: each method is one script call (or a read), so every
  * state change is atomic. Producers enqueue, cancel and read; dispatchers claim, then ack,
- * retry, extend or release what they hold. Housekeeping lives in `maintenance.ts`.
+ * retry, defer, extend or release what they hold. Housekeeping lives in `maintenance.ts`,
+ * destination settings in `destinations.ts`.
  */
 export class Store {
   readonly keys: Keys;
+  readonly scriptKeys: ScriptKeys;
   private readonly candidates = new Map<number, string[]>();
   private readonly candidateLimit: number;
 
@@ -23,6 +37,7 @@ export class Store {
     readonly options: StoreOptions,
   ) {
     this.keys = new Keys(options.prefix);
+    this.scriptKeys = new ScriptKeys(this.keys);
     this.candidateLimit = options.claimCandidates ?? 16;
     registerScripts(redis);
   }
@@ -44,45 +59,50 @@ export class Store {
     return shardOfMessageId(id, this.options.shards);
   }
 
+  /** The shard every delivery to this destination origin lives on. */
+  shardOfDestination(origin: string): number {
+    return shardForDestination(origin, this.options.shards);
+  }
+
   async enqueue(request: EnqueueRequest): Promise<Enqueued> {
-    const k = this.keys;
     const dest = new URL(request.url).origin;
-    const shard =
-      request.shard ?? shardFor(request.tenant, request.orderingKey ?? dest, this.options.shards);
+    const shard = this.shardOfDestination(dest);
     const id = request.id ?? newMessageId(shard);
+    const keys = this.scriptKeys.enqueue({ shard, dest, tenant: request.tenant, orderingKey: request.orderingKey });
     const result = await this.redis.ferryEnqueue(
-      7,
-      k.state(shard), k.msg(shard), k.due(shard), k.ready(shard, dest), k.dests(shard), k.events(shard), k.wake(shard),
+      keys.length,
+      ...keys,
       this.options.eventsMaxLen, id, encodeEnvelope(request), dest, request.maxAttempts,
-      request.delayMs ?? 0, request.notBefore ?? 0,
+      request.delayMs ?? 0, request.notBefore ?? 0, request.tenant, request.orderingKey ?? '',
     );
-    return { id, state: checkScriptResult(result, id) === 2 ? 'scheduled' : 'ready' };
+    return { id, state: ENQUEUED_STATE[checkScriptResult(result, id) as 1 | 2 | 3] };
   }
 
   /**
-   * Leases up to `limit` ready deliveries of one shard, fairly across its destinations.
-   * The claim answers with the destinations now at the head of the rotation; they are kept
-   * as the next call's candidates, so a steady stream needs one round trip per batch.
+   * Leases up to `limit` ready deliveries of one shard, fairly across its destinations and
+   * within their limits. The claim answers with the destinations now at the head of the
+   * rotation; they are kept as the next call's candidates, so a steady stream needs one round
+   * trip per batch.
    */
-  async claim(shard: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claim(shard: number, options: ClaimOptions): Promise<ClaimBatch> {
     let candidates = this.candidates.get(shard) ?? [];
     if (candidates.length === 0) candidates = await this.headOfRotation(shard);
-    for (let round = 0; round < 2 && candidates.length > 0; round++) {
-      const { leased, next } = await this.claimFrom(shard, candidates, limit, leaseMs);
+    // Called even without candidates: the script also brings back parked destinations whose time
+    // has come, and answers with the rotation as it is then.
+    for (let round = 0; ; round++) {
+      const { next, ...batch } = await this.claimFrom(shard, candidates, options);
       this.candidates.set(shard, next);
       // Nothing leased from stale candidates: try once more with the fresh ones.
-      if (leased.length > 0 || sameList(next, candidates)) return leased;
+      if (batch.deliveries.length > 0 || next.length === 0 || sameList(next, candidates) || round === 1) return batch;
       candidates = next;
     }
-    return [];
   }
 
   async ack(lease: LeaseRef, outcome: AttemptOutcome): Promise<void> {
-    const k = this.keys;
-    const s = lease.shard;
+    const keys = this.scriptKeys.ack(lease);
     const result = await this.redis.ferryAck(
-      6,
-      k.state(s), k.leases(s), k.attempts(s), k.done(s), k.events(s), k.dest(s, lease.dest),
+      keys.length,
+      ...keys,
       this.options.eventsMaxLen, lease.id, lease.attempt, encodeAttempt(lease.attempt, outcome),
     );
     checkScriptResult(result, lease.id);
@@ -92,17 +112,32 @@ export class Store {
   async retry(
     lease: LeaseRef,
     outcome: AttemptOutcome,
-    next: { backoffMs: number; final: boolean },
+    next: { backoffMs: number; final: boolean; summary: string },
   ): Promise<'retrying' | 'failed'> {
-    const k = this.keys;
-    const s = lease.shard;
+    const keys = this.scriptKeys.retry(lease);
     const result = await this.redis.ferryRetry(
-      8,
-      k.state(s), k.leases(s), k.attempts(s), k.due(s), k.dlq(s), k.done(s), k.events(s), k.dest(s, lease.dest),
+      keys.length,
+      ...keys,
       this.options.eventsMaxLen, lease.id, lease.attempt, encodeAttempt(lease.attempt, outcome),
-      Math.max(0, Math.round(next.backoffMs)), next.final ? 1 : 0,
+      Math.max(0, Math.round(next.backoffMs)), next.final ? 1 : 0, next.summary,
     );
     return checkScriptResult(result, lease.id) === 2 ? 'failed' : 'retrying';
+  }
+
+  /**
+   * The destination asked to wait (Retry-After): parks it and hands the delivery back without
+   * spending a retry. Answers false, changing nothing, once the delivery's free attempts are
+   * spent — the caller then retries it normally, so a destination cannot hold it for ever.
+   */
+  async defer(lease: LeaseRef, outcome: AttemptOutcome, wait: { waitMs: number; summary: string }): Promise<boolean> {
+    const keys = this.scriptKeys.defer(lease);
+    const result = await this.redis.ferryDefer(
+      keys.length,
+      ...keys,
+      this.options.eventsMaxLen, lease.id, lease.attempt, encodeAttempt(lease.attempt, outcome),
+      Math.max(0, Math.round(wait.waitMs)), this.options.maxFreeAttempts, wait.summary,
+    );
+    return checkScriptResult(result, lease.id) === 1;
   }
 
   /** Pushes the lease's expiry to `leaseMs` from now; answers the new expiry (ms). */
@@ -114,23 +149,19 @@ export class Store {
 
   /** Hands a lease back unfinished, without spending a retry. */
   async release(lease: LeaseRef): Promise<void> {
-    const k = this.keys;
-    const s = lease.shard;
-    const result = await this.redis.ferryRelease(
-      7,
-      k.state(s), k.leases(s), k.ready(s, lease.dest), k.dests(s), k.events(s), k.wake(s), k.dest(s, lease.dest),
-      this.options.eventsMaxLen, lease.id, lease.attempt,
-    );
+    const keys = this.scriptKeys.release(lease);
+    const result = await this.redis.ferryRelease(keys.length, ...keys, this.options.eventsMaxLen, lease.id, lease.attempt);
     checkScriptResult(result, lease.id);
   }
 
   /** Cancels a delivery that has not started; throws NotFound or NotCancellable. */
   async cancel(id: string): Promise<void> {
-    const s = this.shardOf(id);
-    if (s === undefined) throw new StoreError(StoreErrorCode.NotFound, id);
-    const k = this.keys;
-    const result = await this.redis.ferryCancel(4, k.state(s), k.due(s), k.done(s), k.events(s), this.options.eventsMaxLen, id);
-    checkScriptResult(result, id);
+    const shard = this.shardOf(id);
+    const raw = shard === undefined ? null : await this.redis.hget(this.keys.state(shard), id);
+    if (shard === undefined || raw === null) throw new StoreError(StoreErrorCode.NotFound, id);
+    const { dest, tenant, orderingKey } = parseStateRecord(raw);
+    const keys = this.scriptKeys.cancel({ shard, dest, tenant, orderingKey });
+    checkScriptResult(await this.redis.ferryCancel(keys.length, ...keys, this.options.eventsMaxLen, id), id);
   }
 
   async get(id: string): Promise<DeliveryView | undefined> {
@@ -173,23 +204,22 @@ export class Store {
   private async claimFrom(
     shard: number,
     dests: string[],
-    limit: number,
-    leaseMs: number,
-  ): Promise<{ leased: ClaimedDelivery[]; next: string[] }> {
-    const k = this.keys;
-    const keys = [k.state(shard), k.msg(shard), k.leases(shard), k.dests(shard), k.events(shard), k.wake(shard)];
-    for (const dest of dests) keys.push(k.ready(shard, dest), k.dest(shard, dest));
-    const [flat, next] = await this.redis.ferryClaim(
+    options: ClaimOptions,
+  ): Promise<ClaimBatch & { next: string[] }> {
+    const keys = this.scriptKeys.claim(shard, dests);
+    const [flat, next, nextParkedAt] = await this.redis.ferryClaim(
       keys.length,
       ...keys,
-      this.options.eventsMaxLen, leaseMs, limit, this.candidateLimit, ...dests,
+      this.options.eventsMaxLen, options.leaseMs, options.limit, this.candidateLimit, options.defaultConcurrency, ...dests,
     );
-    const leased: ClaimedDelivery[] = [];
+    const deliveries: ClaimedDelivery[] = [];
     for (let i = 0; i + 3 < flat.length; i += 4) {
       const envelope = decodeEnvelope(String(flat[i + 3]));
-      leased.push({ ...envelope, id: String(flat[i]), shard, attempt: Number(flat[i + 1]), dest: String(flat[i + 2]) });
+      deliveries.push({ ...envelope, id: String(flat[i]), shard, attempt: Number(flat[i + 1]), dest: String(flat[i + 2]) });
     }
-    return { leased, next };
+    const batch: ClaimBatch & { next: string[] } = { deliveries, next };
+    if (nextParkedAt >= 0) batch.nextParkedAt = nextParkedAt;
+    return batch;
   }
 }
 
@@ -202,7 +232,7 @@ export interface StoreEnv {
   FERRY_KEY_PREFIX: string;
   FERRY_SHARDS: number;
   FERRY_EVENTS_MAXLEN: number;
-  FERRY_MAX_LEASE_LOSSES: number;
+  FERRY_MAX_FREE_ATTEMPTS: number;
 }
 
 /** A Store on `redis`, checked against the shard count its keyspace was created with. */
@@ -211,7 +241,7 @@ export async function openStore(redis: Redis, env: StoreEnv): Promise<Store> {
     prefix: env.FERRY_KEY_PREFIX,
     shards: env.FERRY_SHARDS,
     eventsMaxLen: env.FERRY_EVENTS_MAXLEN,
-    maxLeaseLosses: env.FERRY_MAX_LEASE_LOSSES,
+    maxFreeAttempts: env.FERRY_MAX_FREE_ATTEMPTS,
   });
   await store.ensureShardCount();
   return store;

@@ -9,8 +9,12 @@ export interface StoreOptions {
   shards: number;
   /** Approximate length each shard's event stream is trimmed to. */
   eventsMaxLen: number;
-  /** Lost leases (dispatcher crashed or stalled) a delivery may have before it is dead-lettered. */
-  maxLeaseLosses: number;
+  /**
+   * Attempts a delivery may lose without spending a retry: lost leases (a dispatcher crashed or
+   * stalled) and waits a destination asked for (Retry-After). Past it, a lost lease
+   * dead-letters the delivery and a Retry-After spends a retry.
+   */
+  maxFreeAttempts: number;
   /** Destinations a claim considers at once (fair rotation window). */
   claimCandidates?: number;
 }
@@ -18,8 +22,6 @@ export interface StoreOptions {
 export interface EnqueueRequest extends Envelope {
   /** Generated when absent. */
   id?: string;
-  /** The shard; derived from tenant and ordering key or destination when absent. */
-  shard?: number;
   /** Retries + 1. */
   maxAttempts: number;
   delayMs?: number;
@@ -29,7 +31,21 @@ export interface EnqueueRequest extends Envelope {
 
 export interface Enqueued {
   id: string;
-  state: 'ready' | 'scheduled';
+  state: 'ready' | 'scheduled' | 'waiting';
+}
+
+export interface ClaimOptions {
+  /** Most deliveries to lease. */
+  limit: number;
+  leaseMs: number;
+  /** Concurrency cap of a destination without one of its own. */
+  defaultConcurrency: number;
+}
+
+export interface ClaimBatch {
+  deliveries: ClaimedDelivery[];
+  /** When the first parked destination of the shard may send again (ms since the epoch). */
+  nextParkedAt?: number;
 }
 
 /** A delivery leased to a dispatcher. `attempt` doubles as the lease token. */
@@ -41,8 +57,14 @@ export interface ClaimedDelivery extends Envelope {
   dest: string;
 }
 
-/** Identifies a held lease for ack / retry / extend / release. */
-export type LeaseRef = Pick<ClaimedDelivery, 'id' | 'shard' | 'attempt' | 'dest'>;
+/** Identifies a held lease for ack / retry / defer / extend / release. */
+export type LeaseRef = Pick<ClaimedDelivery, 'id' | 'shard' | 'attempt' | 'dest' | 'tenant' | 'orderingKey'>;
+
+/** The failure of an attempt, for `retry` and `defer`. */
+export interface FailureNote {
+  /** A few words kept as the destination's last error, e.g. "HTTP 503" or "timeout after 15000 ms". */
+  summary: string;
+}
 
 export interface DeliveryView {
   id: string;

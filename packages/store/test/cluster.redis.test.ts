@@ -1,13 +1,13 @@
 import Redis from 'ioredis';
 import { RedisServer } from '../../../test/support/redis-server';
 import { waitFor } from '../../../test/support/wait';
-import { expireFinished, promoteDue, reapExpired, Store } from '../src';
-import { message, outcome } from './fixtures';
+import { expireFinished, promoteDue, pruneDestinations, reapExpired, Store, updateDestination } from '../src';
+import { failed, message, outcome } from './fixtures';
 
 /**
  * Invariant 4 (cluster-ready): every script call keeps to the keys it was given, all in one
  * slot. A one-node cluster refuses a script whose keys span slots, so the whole lifecycle is
- * run there with shards spread over several slots.
+ * run there with destinations on every shard.
  */
 describe('store on Redis Cluster', () => {
   let server: RedisServer;
@@ -22,31 +22,50 @@ describe('store on Redis Cluster', () => {
     });
   });
   afterAll(async () => {
-    redis?.disconnect();
+    await redis?.quit();
     await server?.destroy();
   });
 
   it('runs every script with keys of one slot', async () => {
-    const store = new Store(redis, { prefix: 'ferry', shards: 4, eventsMaxLen: 100, maxLeaseLosses: 1 });
-    for (let shard = 0; shard < 4; shard++) {
-      const kept = await store.enqueue(message({ shard, url: `https://s${shard}.example/a` }));
-      const cancelled = await store.enqueue(message({ shard, delayMs: 60_000 }));
-      await store.enqueue(message({ shard, delayMs: 1 }));
+    const store = new Store(redis, { prefix: 'ferry', shards: 4, eventsMaxLen: 100, maxFreeAttempts: 3 });
+    const options = { limit: 10, leaseMs: 30_000, defaultConcurrency: 10 };
+    const origins = new Map<number, string>();
+    for (let i = 0; origins.size < 4; i++) origins.set(store.shardOfDestination(`https://d${i}.example`), `https://d${i}.example`);
+
+    for (const [shard, origin] of origins) {
+      const url = `${origin}/hook`;
+      await updateDestination(store, origin, { rate: 1000, burst: 10, concurrency: 5 });
+      const kept = await store.enqueue(message({ url }));
+      const cancelled = await store.enqueue(message({ url, delayMs: 60_000 }));
+      await store.enqueue(message({ url, delayMs: 1, orderingKey: 'k' }));
+      await store.enqueue(message({ url, orderingKey: 'k' }));
       await store.cancel(cancelled.id);
 
-      const [first] = await store.claim(shard, 1, 30_000);
+      const [first] = (await store.claim(shard, { ...options, limit: 1 })).deliveries;
       expect(first?.id).toBe(kept.id);
       await store.extend(first!, 30_000);
       await store.release(first!);
-      const [again] = await store.claim(shard, 1, 30_000);
-      await store.retry(again!, outcome(500), { backoffMs: 0, final: false });
+      const [again] = (await store.claim(shard, { ...options, limit: 1 })).deliveries;
+      await store.retry(again!, outcome(500), failed());
       await waitFor(async () => (await promoteDue(store, shard, 10)).promoted >= 1, { what: 'promotion' });
 
-      const leased = await store.claim(shard, 10, 1);
+      const leased = (await store.claim(shard, { ...options, leaseMs: 1 })).deliveries;
       expect(leased.length).toBeGreaterThan(0);
       await waitFor(async () => (await reapExpired(store, shard, 10)).requeued >= 1, { what: 'reap' });
-      for (const delivery of await store.claim(shard, 10, 30_000)) await store.ack(delivery, outcome());
+      const batch = (await store.claim(shard, options)).deliveries;
+      expect(await store.defer(batch[0]!, outcome(429), { waitMs: 1, summary: 'HTTP 429' })).toBe(true);
+      for (const delivery of batch.slice(1)) await store.ack(delivery, outcome());
+      await waitFor(
+        async () => {
+          await promoteDue(store, shard, 10);
+          for (const d of (await store.claim(shard, options)).deliveries) await store.ack(d, outcome());
+          return (await redis.llen(store.keys.order(shard, origin, 'default', 'k'))) === 0;
+        },
+        { what: 'the ordered deliveries' },
+      );
       await waitFor(async () => (await expireFinished(store, shard, 0, 100)) >= 1, { what: 'expiry' });
+      await updateDestination(store, origin, { rate: null, burst: null, concurrency: null });
+      expect(await pruneDestinations(store, shard, Date.now() + 1_000, 10)).toBe(1);
     }
   });
 });

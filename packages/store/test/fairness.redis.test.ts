@@ -1,4 +1,4 @@
-import { claimOne, message, useStore } from './fixtures';
+import { claim, claimOne, message, useStore } from './fixtures';
 
 describe('claiming across destinations', () => {
   const ctx = useStore({ claimCandidates: 4 });
@@ -7,7 +7,7 @@ describe('claiming across destinations', () => {
     const { store } = ctx;
     for (let i = 0; i < 50; i++) await store.enqueue(message({ url: 'https://big.example/x' }));
     for (let i = 0; i < 3; i++) await store.enqueue(message({ url: 'https://small.example/x' }));
-    const batch = await store.claim(0, 6, 30_000);
+    const batch = await claim(store, 6);
     expect(batch.filter((d) => d.dest === 'https://small.example')).toHaveLength(3);
     expect(batch.filter((d) => d.dest === 'https://big.example')).toHaveLength(3);
   });
@@ -30,6 +30,6 @@ describe('claiming across destinations', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 10; i++) seen.add((await claimOne(store)).dest);
     expect(seen.size).toBe(10);
-    expect(await store.claim(0, 10, 30_000)).toEqual([]);
+    expect(await claim(store)).toEqual([]);
   });
 });

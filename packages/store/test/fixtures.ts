@@ -11,7 +11,7 @@ export function useStore(options: Partial<StoreOptions> = {}) {
   });
   beforeEach(async () => {
     await ctx.redis.flushall();
-    ctx.store = new Store(ctx.redis, { prefix: 'ferry', shards: 2, eventsMaxLen: 1000, maxLeaseLosses: 2, ...options });
+    ctx.store = new Store(ctx.redis, { prefix: 'ferry', shards: 1, eventsMaxLen: 1000, maxFreeAttempts: 2, ...options });
   });
   afterAll(async () => {
     ctx.redis?.disconnect();
@@ -28,15 +28,21 @@ export function message(overrides: Partial<EnqueueRequest> = {}): EnqueueRequest
     headers: { 'content-type': 'application/json' },
     body: '{"n":1}',
     maxAttempts: 3,
-    shard: 0,
     ...overrides,
   };
 }
 
 export const outcome = (statusCode = 200) => ({ startedAt: Date.now(), durationMs: 12, statusCode });
 
-export async function claimOne(store: Store, shard = 0, leaseMs = 30_000): Promise<ClaimedDelivery> {
-  const [delivery] = await store.claim(shard, 1, leaseMs);
+export const failed = (backoffMs = 0, final = false) => ({ backoffMs, final, summary: 'HTTP 500' });
+
+/** Claims up to `limit` from a shard, as a dispatcher with a generous default cap would. */
+export async function claim(store: Store, limit = 10, leaseMs = 30_000, shard = 0): Promise<ClaimedDelivery[]> {
+  return (await store.claim(shard, { limit, leaseMs, defaultConcurrency: 1_000 })).deliveries;
+}
+
+export async function claimOne(store: Store, leaseMs = 30_000, shard = 0): Promise<ClaimedDelivery> {
+  const [delivery] = await claim(store, 1, leaseMs, shard);
   if (!delivery) throw new Error('nothing to claim');
   return delivery;
 }

@@ -1,14 +1,14 @@
 import { expireFinished, reapExpired, shardDepth } from '../src';
 import { waitFor } from '../../../test/support/wait';
-import { claimOne, message, outcome, useStore } from './fixtures';
+import { claim, claimOne, failed, message, outcome, useStore } from './fixtures';
 
 describe('leases', () => {
-  const ctx = useStore({ maxLeaseLosses: 2 });
+  const ctx = useStore({ maxFreeAttempts: 2 });
 
   it('takes back an expired lease without spending a retry, and records the lost attempt', async () => {
     const { store } = ctx;
     const { id } = await store.enqueue(message({ maxAttempts: 1 }));
-    const lost = await claimOne(store, 0, 50);
+    const lost = await claimOne(store, 50);
     await waitFor(async () => (await reapExpired(store, 0, 100)).requeued === 1, { what: 'reap' });
 
     const view = await store.get(id);
@@ -19,17 +19,17 @@ describe('leases', () => {
     // The one real attempt allowed (maxAttempts 1) is still there.
     const again = await claimOne(store);
     expect(again.attempt).toBe(2);
-    expect(await store.retry(again, outcome(500), { backoffMs: 0, final: false })).toBe('failed');
+    expect(await store.retry(again, outcome(500), failed(0, false))).toBe('failed');
   });
 
   it('dead-letters a delivery that keeps losing its lease', async () => {
     const { store } = ctx;
     const { id } = await store.enqueue(message({ maxAttempts: 10 }));
     for (let lost = 0; lost < 2; lost++) {
-      await claimOne(store, 0, 20);
+      await claimOne(store, 20);
       await waitFor(async () => (await reapExpired(store, 0, 100)).requeued === 1, { what: 'requeue' });
     }
-    await claimOne(store, 0, 20);
+    await claimOne(store, 20);
     await waitFor(async () => (await reapExpired(store, 0, 100)).deadLettered === 1, { what: 'dead letter' });
     expect((await store.get(id))?.record.state).toBe('failed');
     expect(await shardDepth(store, 0)).toEqual({ ready: 0, scheduled: 0, inFlight: 0, dead: 1 });
@@ -38,7 +38,7 @@ describe('leases', () => {
   it('keeps a lease its holder extends', async () => {
     const { store, redis } = ctx;
     await store.enqueue(message());
-    const delivery = await claimOne(store, 0, 100);
+    const delivery = await claimOne(store, 100);
     const expiry = await store.extend(delivery, 60_000);
     expect(expiry).toBeGreaterThan(Date.now() + 50_000);
     await new Promise((resolve) => setTimeout(resolve, 150));

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { promoteDue, Store, StoreError, StoreErrorCode } from '../src';
 import { waitFor } from '../../../test/support/wait';
-import { claimOne, message, outcome, useStore } from './fixtures';
+import { claim, claimOne, failed, message, outcome, useStore } from './fixtures';
 
 describe('delivery lifecycle in the store', () => {
   const ctx = useStore();
@@ -24,7 +24,7 @@ describe('delivery lifecycle in the store', () => {
     expect(view?.attempts).toEqual([expect.objectContaining({ attempt: 1, statusCode: 204, durationMs: 8, responseExcerpt: 'fine' })]);
     expect(await redis.zcard(store.keys.leases(0))).toBe(0);
     expect(await redis.exists(store.keys.dest(0, 'https://a.example'))).toBe(0);
-    expect(await store.claim(0, 10, 30_000)).toEqual([]);
+    expect(await claim(store)).toEqual([]);
   });
 
   it('refuses an outcome from a stale lease token', async () => {
@@ -39,7 +39,7 @@ describe('delivery lifecycle in the store', () => {
     expect(again.attempt).toBe(2);
     // The first holder comes back late: both its ack and its retry are refused.
     await expect(store.ack(delivery, outcome())).rejects.toBeInstanceOf(StoreError);
-    await expect(store.retry(delivery, outcome(500), { backoffMs: 0, final: false })).rejects.toMatchObject({
+    await expect(store.retry(delivery, outcome(500), failed(0, false))).rejects.toMatchObject({
       code: StoreErrorCode.StaleLease,
     });
     await store.ack(again, outcome());
@@ -52,15 +52,15 @@ describe('delivery lifecycle in the store', () => {
     for (let attempt = 1; attempt <= 2; attempt++) {
       const delivery = await claimOne(store);
       expect(delivery.attempt).toBe(attempt);
-      expect(await store.retry(delivery, outcome(500), { backoffMs: 30, final: false })).toBe('retrying');
+      expect(await store.retry(delivery, outcome(500), failed(30, false))).toBe('retrying');
       const view = await store.get(id);
       expect(view?.record.state).toBe('retrying');
       expect(view?.nextAttemptAt).toBeGreaterThan(Date.now() - 1000);
-      expect(await store.claim(0, 1, 30_000)).toEqual([]);
+      expect(await claim(store, 1)).toEqual([]);
       await waitFor(async () => (await promoteDue(store, 0, 100)).promoted === 1, { what: 'promotion' });
     }
     const last = await claimOne(store);
-    expect(await store.retry(last, outcome(503), { backoffMs: 30, final: false })).toBe('failed');
+    expect(await store.retry(last, outcome(503), failed(30, false))).toBe('failed');
     const view = await store.get(id);
     expect(view?.record.state).toBe('failed');
     expect(view?.attempts.map((a) => a.statusCode)).toEqual([500, 500, 503]);
@@ -72,7 +72,7 @@ describe('delivery lifecycle in the store', () => {
     const { store } = ctx;
     const { id } = await store.enqueue(message({ maxAttempts: 5 }));
     const delivery = await claimOne(store);
-    expect(await store.retry(delivery, outcome(410), { backoffMs: 1000, final: true })).toBe('failed');
+    expect(await store.retry(delivery, outcome(410), failed(1000, true))).toBe('failed');
     expect((await store.get(id))?.record.state).toBe('failed');
   });
 
@@ -84,7 +84,7 @@ describe('delivery lifecycle in the store', () => {
     expect(first.promoted).toBe(0);
     expect(first.nextDueAt).toBeGreaterThan(first.now);
     expect(first.nextDueAt! - first.now).toBeLessThanOrEqual(300);
-    expect(await store.claim(0, 1, 30_000)).toEqual([]);
+    expect(await claim(store, 1)).toEqual([]);
     await waitFor(async () => (await promoteDue(store, 0, 100)).promoted === 1, { what: 'promotion' });
     expect((await claimOne(store)).id).toBe(id);
   });
@@ -105,7 +105,7 @@ describe('delivery lifecycle in the store', () => {
     expect((await store.get(ready.id))?.record.state).toBe('cancelled');
     expect(await redis.zcard(store.keys.due(0))).toBe(0);
     // The cancelled entry still in the ready list is dropped by the claim.
-    expect(await store.claim(0, 10, 30_000)).toEqual([]);
+    expect(await claim(store)).toEqual([]);
 
     await expect(store.cancel(ready.id)).rejects.toMatchObject({ code: StoreErrorCode.NotCancellable });
     await store.enqueue(message());
@@ -132,12 +132,13 @@ describe('delivery lifecycle in the store', () => {
   });
 
   it('wakes a blocked dispatcher when work arrives', async () => {
-    const { store, server } = ctx;
+    const { redis, server } = ctx;
+    const store = new Store(redis, { ...ctx.store.options, shards: 4 });
     const blocking = new Redis(server.url);
     try {
       const woken = store.waitForWork(blocking, 5);
-      await store.enqueue(message({ shard: 1 }));
-      expect(await woken).toBe(1);
+      await store.enqueue(message({ url: 'https://b.example/x' }));
+      expect(await woken).toBe(store.shardOfDestination('https://b.example'));
     } finally {
       blocking.disconnect();
     }
@@ -147,6 +148,6 @@ describe('delivery lifecycle in the store', () => {
     const { store, redis } = ctx;
     await store.ensureShardCount();
     const other = new Store(redis, { ...store.options, shards: 8 });
-    await expect(other.ensureShardCount()).rejects.toThrow(/FERRY_SHARDS is 8 .* created with 2 shards/);
+    await expect(other.ensureShardCount()).rejects.toThrow(/FERRY_SHARDS is 8 .* created with 1 shards/);
   });
 });

@@ -7,6 +7,8 @@ import { isPublishRoute, routeLabel, type IngestMetrics } from '../metrics';
 
 const MAX_DETAILS = 50;
 const MAX_MESSAGE_LENGTH = 300;
+// Backpressure lifts as soon as the backlog or memory reading is refreshed (within a second).
+const RETRY_AFTER_SECONDS = 1;
 
 /**
  * The one place an error becomes an answer: every refusal and failure leaves as the error
@@ -30,6 +32,7 @@ export function errorHandler(metrics: IngestMetrics): ErrorRequestHandler {
 
     const body: ErrorEnvelope = { error: { code: error.code, message: error.message, requestId } };
     if (error.details !== undefined) body.error.details = error.details;
+    if (error.code === 'RATE_LIMITED') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(error.status).setHeader('Cache-Control', 'no-store').json(body);
   };
 }
@@ -38,6 +41,7 @@ export function errorHandler(metrics: IngestMetrics): ErrorRequestHandler {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof ZodError) return validationError(err);
+  if (isRedisOutOfMemory(err)) return new ApiError('RATE_LIMITED', 'The message store is full; retry once queued messages are delivered');
   if (isRedisFailure(err)) return new ApiError('SERVICE_UNAVAILABLE', 'The message store is unavailable; retry later');
   return fromHttpError(err) ?? new ApiError('INTERNAL', 'Internal error; quote the request id when reporting it');
 }
@@ -54,7 +58,12 @@ export function validationError(err: ZodError): ApiError {
   return new ApiError('VALIDATION_FAILED', `Invalid request: ${where}${first?.message ?? 'invalid input'}${more}`, details);
 }
 
-/** Connection loss, the retry cap, and error replies (OOM, READONLY, LOADING …) all mean "not now". */
+/** Redis at its `maxmemory` refuses writes; that passes as messages are delivered, unlike an outage. */
+export function isRedisOutOfMemory(err: unknown): boolean {
+  return err instanceof Error && err instanceof ReplyError && err.message.startsWith('OOM ');
+}
+
+/** Connection loss, the retry cap, and error replies (READONLY, LOADING …) all mean "not now". */
 export function isRedisFailure(err: unknown): boolean {
   if (err instanceof ReplyError) return true;
   if (!(err instanceof Error)) return false;

@@ -3,6 +3,7 @@ import type { Store } from '@ferry/store';
 import { ErrorEnvelope } from '@ferry/contracts';
 import { loadConfig } from '../../src/config';
 import { systemLookup, type HostLookup } from '../../src/destination-check';
+import { TENANT } from '../../src/publish-request';
 import { IngestService } from '../../src/ingest-service';
 
 export interface RunningIngest {
@@ -110,4 +111,26 @@ export async function storedCount(store: Store): Promise<number> {
   let total = 0;
   for (let shard = 0; shard < store.options.shards; shard++) total += await store.redis.hlen(store.keys.state(shard));
   return total;
+}
+
+/** Unfinished deliveries of the (only) tenant, summed over shards, as the store counts them. */
+export async function tenantBacklog(store: Store): Promise<number> {
+  let total = 0;
+  for (let shard = 0; shard < store.options.shards; shard++) total += Number(await store.redis.hget(store.keys.backlog(shard), TENANT));
+  return total;
+}
+
+/** Delivers everything ready, as a dispatcher would: claims it shard by shard and acks it. */
+export async function deliverAll(store: Store): Promise<number> {
+  let delivered = 0;
+  for (let shard = 0; shard < store.options.shards; shard++) {
+    for (;;) {
+      const { deliveries } = await store.claim(shard, { limit: 1_000, leaseMs: 60_000, defaultConcurrency: 1_000 });
+      if (deliveries.length === 0) break;
+      const startedAt = Date.now();
+      await Promise.all(deliveries.map((delivery) => store.ack(delivery, { startedAt, durationMs: 1, statusCode: 200 })));
+      delivered += deliveries.length;
+    }
+  }
+  return delivered;
 }

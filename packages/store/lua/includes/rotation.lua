@@ -1,14 +1,24 @@
--- The destinations with ready work form a rotation: a sorted set whose order is the order in
--- which claims serve them. Scores are a sequence, not times, so ties cannot reorder it.
--- A destination joins, and goes back after being served, behind the last one.
+-- The destinations that may be served now form a rotation: a sorted set whose order is the
+-- order in which claims serve them. Scores are a sequence, not times, so ties cannot reorder
+-- it. A destination joins, and goes back after being served, behind the last one.
+-- Paused destinations stay out until resumed; parked ones (waiting out a Retry-After or a
+-- rate limit) until a claim finds their time has come.
 local function backOfRotation(destsKey)
   local last = redis.call('ZRANGE', destsKey, -1, -1, 'WITHSCORES')
   if last[2] then return tonumber(last[2]) + 1 end
   return 1
 end
 
-local function joinRotation(destsKey, dest)
-  if not redis.call('ZSCORE', destsKey, dest) then
-    redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
-  end
+local function joinRotation(destsKey, parkedKey, destKey, dest)
+  if redis.call('ZSCORE', destsKey, dest) then return end
+  if redis.call('ZSCORE', parkedKey, dest) then return end
+  if redis.call('HGET', destKey, 'paused') == '1' then return end
+  redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
+end
+
+-- Takes a destination out of the rotation until `untilMs` (it stays parked longer if it was
+-- parked for longer already).
+local function park(destsKey, parkedKey, dest, untilMs)
+  redis.call('ZREM', destsKey, dest)
+  redis.call('ZADD', parkedKey, 'GT', untilMs, dest)
 end

@@ -1,6 +1,7 @@
 import { ApiError, publishBatchSchema, publishMessageSchema, type PublishLimits } from '@ferry/contracts';
 import { StoreError, StoreErrorCode, type Enqueued, type Store } from '@ferry/store';
 import { Router, type Request, type RequestHandler } from 'express';
+import type { Backpressure } from '../../backpressure';
 import type { IngestConfig } from '../../config';
 import type { DestinationCheck } from '../../destination-check';
 import { toMessageStatus } from '../../message-view';
@@ -9,12 +10,13 @@ import { jsonBody } from '../../middleware/json-body';
 import { toApiError } from '../../middleware/error-handler';
 import { methodNotAllowed } from '../../middleware/fallback';
 import { requireStore } from '../../middleware/require-store';
-import { toEnqueueRequest, type PublishPolicy } from '../../publish-request';
+import { TENANT, toEnqueueRequest, type PublishPolicy } from '../../publish-request';
 
 export interface MessagesRouteDeps {
   config: IngestConfig;
   store: Store;
   destinations: DestinationCheck;
+  backpressure: Backpressure;
   metrics: IngestMetrics;
   /** False while Redis is unreachable. */
   isStoreAvailable: () => boolean;
@@ -42,6 +44,7 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
     const message = messageSchema.parse(req.body);
     const request = toEnqueueRequest(message, policy);
     await deps.destinations.assertAllowed([{ destination: message.destination, path: ['destination'] }]);
+    await deps.backpressure.admit(TENANT, 1);
     const { id, state } = await store.enqueue(request);
     deps.metrics.accepted.inc();
     req.log.debug({ messageId: id, state }, 'message accepted');
@@ -54,6 +57,7 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
     const now = Date.now();
     const requests = messages.map((message, i) => toEnqueueRequest(message, policy, [i], now));
     await deps.destinations.assertAllowed(messages.map(({ destination }, i) => ({ destination, path: [i, 'destination'] })));
+    await deps.backpressure.admit(TENANT, requests.length);
     // Concurrent on purpose: ioredis pipelines the calls into a few round trips.
     const settled = await Promise.allSettled(requests.map((request) => store.enqueue(request)));
     const enqueued = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
@@ -107,7 +111,11 @@ function logAccepted(req: Request, enqueued: readonly Enqueued[]): void {
   for (const { id, state } of enqueued) req.log.debug({ messageId: id, state }, 'message accepted');
 }
 
-/** Some messages of a batch are stored and some not: tell the sender which, so it retries only those. */
+/**
+ * Some messages of a batch are stored and some not: tell the sender which, so it retries only
+ * those. When Redis refused the rest for lack of memory, the answer is 429 like any other
+ * backpressure; otherwise 503.
+ */
 function partialBatch(settled: readonly PromiseSettledResult<Enqueued>[]): ApiError {
   const results = settled.map((outcome) => {
     if (outcome.status === 'fulfilled') return { messageId: outcome.value.id };
@@ -115,8 +123,9 @@ function partialBatch(settled: readonly PromiseSettledResult<Enqueued>[]): ApiEr
     return { error: { code, message } };
   });
   const accepted = results.filter((result) => 'messageId' in result).length;
+  const full = results.every(({ error }) => error === undefined || error.code === 'RATE_LIMITED');
   return new ApiError(
-    'SERVICE_UNAVAILABLE',
+    full ? 'RATE_LIMITED' : 'SERVICE_UNAVAILABLE',
     `${accepted} of ${results.length} messages were accepted; details.results says which, retry the others`,
     { results },
   );

@@ -1,0 +1,93 @@
+import { ApiError } from '@ferry/contracts';
+import type { Store } from '@ferry/store';
+import { CachedReading } from './cached-reading';
+
+export interface BackpressureOptions {
+  store: Store;
+  /** Most unfinished deliveries of one tenant, over all shards. */
+  maxBacklog: number;
+  /** Share of Redis `maxmemory` at which publishing stops; ignored while maxmemory is 0. */
+  maxMemoryFraction: number;
+  backlogMaxAgeMs?: number;
+  memoryMaxAgeMs?: number;
+}
+
+interface MemoryReading {
+  usedMemory: number;
+  maxMemory: number;
+}
+
+/**
+ * Refuses new messages while Ferry is behind: when a tenant's unfinished deliveries would pass
+ * FERRY_MAX_BACKLOG, or Redis is near its `maxmemory` (past it, Redis refuses every write and
+ * the dispatchers could no longer record deliveries either). Both readings are cached briefly
+ * (see CachedReading), so the check costs no round trip on most requests; messages accepted
+ * here count against the cached backlog at once, so a burst cannot slip past the limit between
+ * two reads. Several ingest processes each keep their own count and may pass the limit
+ * together by what they accept within one cache period: it is a brake, not a quota.
+ */
+export class Backpressure {
+  private readonly backlogs = new Map<string, CachedReading<number>>();
+  private readonly memory: CachedReading<MemoryReading>;
+  private readonly backlogMaxAgeMs: number;
+
+  constructor(private readonly options: BackpressureOptions) {
+    this.backlogMaxAgeMs = options.backlogMaxAgeMs ?? 250;
+    this.memory = new CachedReading(() => this.readMemory(), options.memoryMaxAgeMs ?? 1_000);
+  }
+
+  /**
+   * Throws RATE_LIMITED when `count` more messages of `tenant` may not be accepted now;
+   * otherwise counts them in the tenant's backlog. Call it right before enqueueing them.
+   */
+  async admit(tenant: string, count: number): Promise<void> {
+    const backlogReading = this.backlogOf(tenant);
+    const [backlog, memory] = await Promise.all([backlogReading.get(), this.memory.get()]);
+    const { maxBacklog, maxMemoryFraction } = this.options;
+    if (backlog + count > maxBacklog) {
+      const more = count === 1 ? 'one more' : `${count} more`;
+      throw new ApiError(
+        'RATE_LIMITED',
+        `${backlog} messages are waiting for delivery; accepting ${more} would pass the limit of ${maxBacklog}. Retry later`,
+        { backlog, maxBacklog },
+      );
+    }
+    const { usedMemory, maxMemory } = memory;
+    if (maxMemory > 0 && usedMemory >= maxMemory * maxMemoryFraction) {
+      const percent = Math.floor((usedMemory / maxMemory) * 100);
+      throw new ApiError('RATE_LIMITED', `The message store is ${percent}% full; retry once queued messages are delivered`, {
+        usedMemory,
+        maxMemory,
+      });
+    }
+    backlogReading.adjust((value) => value + count);
+  }
+
+  private backlogOf(tenant: string): CachedReading<number> {
+    let reading = this.backlogs.get(tenant);
+    if (reading === undefined) {
+      reading = new CachedReading(() => this.readBacklog(tenant), this.backlogMaxAgeMs);
+      this.backlogs.set(tenant, reading);
+    }
+    return reading;
+  }
+
+  private async readBacklog(tenant: string): Promise<number> {
+    const { store } = this.options;
+    const counts = await Promise.all(
+      Array.from({ length: store.options.shards }, (_, shard) => store.redis.hget(store.keys.backlog(shard), tenant)),
+    );
+    return counts.reduce((sum: number, count) => sum + Number(count ?? 0), 0);
+  }
+
+  private async readMemory(): Promise<MemoryReading> {
+    const info = await this.options.store.redis.info('memory');
+    return { usedMemory: infoNumber(info, 'used_memory'), maxMemory: infoNumber(info, 'maxmemory') };
+  }
+}
+
+/** A numeric field of an INFO answer; 0 when absent (a managed Redis may hide maxmemory). */
+function infoNumber(info: string, field: string): number {
+  const value = Number(new RegExp(`^${field}:(\\d+)\\s*$`, 'm').exec(info)?.[1]);
+  return Number.isFinite(value) ? value : 0;
+}

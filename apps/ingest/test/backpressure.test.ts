@@ -1,0 +1,113 @@
+import {
+  call,
+  deliverAll,
+  expectError,
+  startIngest,
+  storedCount,
+  tenantBacklog,
+  testLookup,
+  type Answer,
+  type RunningIngest,
+} from './support/ingest-harness';
+import { RedisServer } from '../../../test/support/redis-server';
+import { waitFor } from '../../../test/support/wait';
+
+const publish = (ingest: RunningIngest, i: number) =>
+  call(ingest.base, 'POST', '/v1/messages', { destination: `https://shop${i % 3}.example.test/hook`, body: { i } });
+const publishBatch = (ingest: RunningIngest, size: number) => {
+  const batch = Array.from({ length: size }, (_, i) => ({ destination: `https://shop${i % 3}.example.test/batch` }));
+  return call(ingest.base, 'POST', '/v1/messages/batch', batch);
+};
+
+function expectRateLimited(answer: Answer): unknown {
+  const error = expectError(answer, 429, 'RATE_LIMITED');
+  expect(answer.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+  return error.details;
+}
+
+describe('FERRY_MAX_BACKLOG', () => {
+  let redisServer: RedisServer;
+  let ingest: RunningIngest;
+
+  beforeAll(async () => {
+    redisServer = await RedisServer.start();
+    ingest = await startIngest(redisServer.url, { FERRY_MAX_BACKLOG: '5' }, { lookup: testLookup });
+  });
+
+  afterAll(async () => {
+    await ingest?.close();
+    await redisServer?.destroy();
+  });
+
+  it('accepts messages up to the limit, then answers 429 with Retry-After and writes nothing', async () => {
+    for (let i = 0; i < 3; i++) expect((await publish(ingest, i)).status).toBe(202);
+
+    expect(expectRateLimited(await publishBatch(ingest, 3))).toEqual({ backlog: 3, maxBacklog: 5 });
+    expect(await storedCount(ingest.store)).toBe(3);
+    expect((await publishBatch(ingest, 2)).status).toBe(202);
+
+    const sixth = await publish(ingest, 5);
+    expect(expectRateLimited(sixth)).toEqual({ backlog: 5, maxBacklog: 5 });
+    expect(expectError(sixth, 429, 'RATE_LIMITED').message).toContain('limit of 5');
+    expect(await storedCount(ingest.store)).toBe(5);
+    expect(await tenantBacklog(ingest.store)).toBe(5);
+  });
+
+  it('accepts again by itself once the deliveries are finished', async () => {
+    expect(await deliverAll(ingest.store)).toBe(5);
+    expect(await tenantBacklog(ingest.store)).toBe(0);
+    // The backlog reading is cached for a moment; no restart or other nudge is needed.
+    await waitFor(async () => (await publish(ingest, 6)).status === 202, { timeoutMs: 5_000, what: 'a publish to be accepted again' });
+    expect((await publishBatch(ingest, 4)).status).toBe(202);
+    expectRateLimited(await publish(ingest, 7));
+  });
+
+  it('counts every refusal under RATE_LIMITED', async () => {
+    const metrics = await (await fetch(`${ingest.base}/metrics`)).text();
+    expect(metrics).toMatch(/^ferry_publish_rejected_total\{code="RATE_LIMITED"[^}]*\} [1-9]/m);
+  });
+});
+
+describe('FERRY_MAX_REDIS_MEMORY', () => {
+  const MAX_MEMORY = 64 * 1_048_576;
+  let redisServer: RedisServer;
+  let ingest: RunningIngest;
+
+  beforeAll(async () => {
+    redisServer = await RedisServer.start({ args: ['--maxmemory', String(MAX_MEMORY)] });
+    // An empty Redis uses about a megabyte, well past 0.1% of 64 MiB.
+    ingest = await startIngest(redisServer.url, { FERRY_MAX_REDIS_MEMORY: '0.001' }, { lookup: testLookup });
+  });
+
+  afterAll(async () => {
+    await ingest?.close();
+    await redisServer?.destroy();
+  });
+
+  it('answers 429 with the memory reading once Redis is that full, and writes nothing', async () => {
+    const details = expectRateLimited(await publish(ingest, 0));
+    expect(details).toEqual({ usedMemory: expect.any(Number), maxMemory: MAX_MEMORY });
+    expect((details as { usedMemory: number }).usedMemory).toBeGreaterThan(MAX_MEMORY * 0.001);
+    expectRateLimited(await publishBatch(ingest, 2));
+    expect(await storedCount(ingest.store)).toBe(0);
+  });
+
+  it('leaves the other routes alone', async () => {
+    expect((await call(ingest.base, 'PUT', `/v1/destinations/${encodeURIComponent('https://shop0.example.test')}`, {})).status).toBe(200);
+    expect((await call(ingest.base, 'GET', '/v1/destinations')).status).toBe(200);
+  });
+
+  it('ignores the share while Redis has no maxmemory', async () => {
+    await ingest.redis.config('SET', 'maxmemory', '0');
+    await waitFor(async () => (await publish(ingest, 1)).status === 202, { timeoutMs: 5_000, what: 'a publish to be accepted' });
+  });
+
+  it('answers 429 as well when Redis itself refuses the write for lack of memory', async () => {
+    const before = await storedCount(ingest.store);
+    // The cached reading still says "no maxmemory", so the enqueue reaches Redis and meets its OOM.
+    await ingest.redis.config('SET', 'maxmemory', '1');
+    expect(expectError(await publish(ingest, 2), 429, 'RATE_LIMITED').message).toContain('store is full');
+    expect(await storedCount(ingest.store)).toBe(before);
+    await ingest.redis.config('SET', 'maxmemory', '0');
+  });
+});

@@ -1,0 +1,53 @@
+--[[
+  defer — the destination answered "not now" (429 or 503 with Retry-After): the whole
+  destination is parked until then, and the delivery goes back to the front of its ready list
+  without spending a retry. Bounded: once a delivery has had `maxFree` free attempts, the
+  caller retries it normally instead (the script answers 0 and changes nothing).
+
+  KEYS[1] state    KEYS[2] leases   KEYS[3] attempts   KEYS[4] events
+  KEYS[5] dest:<dest>   KEYS[6] ready:<dest>   KEYS[7] dests   KEYS[8] parked
+
+  ARGV[1] events max length
+  ARGV[2] delivery id
+  ARGV[3] lease token (the attempt number the claim returned)
+  ARGV[4] attempt record (JSON object)
+  ARGV[5] how long the destination asked to wait, in ms
+  ARGV[6] most free attempts a delivery may have
+  ARGV[7] the answer in a few words, kept as the destination's last error
+
+  Returns 1 deferred, 0 not deferred (free attempts spent); -1 unknown; -2 stale lease token.
+  Events: deferred
+]]
+-- @include now
+-- @include record
+-- @include event
+-- @include trail
+-- @include rotation
+
+local stateKey, leasesKey, attemptsKey, eventsKey, destKey, readyKey, destsKey, parkedKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local waitMs, maxFree, lastError = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+
+local r = readRecord(stateKey, id)
+if not r then return -1 end
+if r.state ~= 'in_flight' or r.attempt ~= token then return -2 end
+if r.free >= maxFree then return 0 end
+
+local now = nowMs()
+local untilMs = now + waitMs
+local current = tonumber(redis.call('HGET', destKey, 'until'))
+if not current or current < untilMs then
+  redis.call('HSET', destKey, 'until', untilMs)
+end
+redis.call('HSET', destKey, 'error', lastError, 'errorAt', now)
+park(destsKey, parkedKey, r.dest, untilMs)
+
+r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
+writeRecord(stateKey, id, r)
+redis.call('ZREM', leasesKey, id)
+if redis.call('HINCRBY', destKey, 'inflight', -1) <= 0 then redis.call('HDEL', destKey, 'inflight') end
+redis.call('LPUSH', readyKey, id)
+appendAttempt(attemptsKey, id, attemptJson)
+logEvent(eventsKey, maxLen, 'deferred', id, r.attempt)
+return 1

@@ -1,0 +1,50 @@
+--[[
+  dest-settings — changes a destination's settings: concurrency cap, rate (per second) and
+  burst, paused, class (a label for metrics). A field given as null goes back to its default.
+  Pausing takes the destination out of the rotation; resuming, or a new rate, lets it back in
+  at once if it has ready work (unless it is waiting out a Retry-After).
+
+  KEYS[1] dest:<dest>   KEYS[2] ready:<dest>   KEYS[3] dests   KEYS[4] parked
+  KEYS[5] wake          KEYS[6] destinations
+
+  ARGV[1] destination origin
+  ARGV[2] the changes, a JSON object with any of concurrency, rate, burst, paused, class
+
+  Returns the destination's hash after the change, as a flat field/value list.
+  Events: none
+]]
+-- @include now
+-- @include wake
+-- @include rotation
+
+local destKey, readyKey, destsKey, parkedKey, wakeKey, indexKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local dest, changes = ARGV[1], cjson.decode(ARGV[2])
+
+local now = nowMs()
+for _, field in ipairs({ 'concurrency', 'rate', 'burst', 'class' }) do
+  local value = changes[field]
+  if value == cjson.null then
+    redis.call('HDEL', destKey, field)
+  elseif value ~= nil then
+    redis.call('HSET', destKey, field, value)
+  end
+end
+if changes.rate ~= nil or changes.burst ~= nil then
+  -- A new rate starts afresh, and a destination parked by the old one may send again.
+  redis.call('HDEL', destKey, 'tat')
+  local untilMs = tonumber(redis.call('HGET', destKey, 'until'))
+  if not untilMs or untilMs <= now then redis.call('ZREM', parkedKey, dest) end
+end
+if changes.paused == true then
+  redis.call('HSET', destKey, 'paused', 1)
+  redis.call('ZREM', destsKey, dest)
+elseif changes.paused == false then
+  redis.call('HDEL', destKey, 'paused')
+end
+
+if redis.call('HGET', destKey, 'paused') ~= '1' and redis.call('LLEN', readyKey) > 0 then
+  joinRotation(destsKey, parkedKey, destKey, dest)
+  wake(wakeKey)
+end
+redis.call('ZADD', indexKey, now, dest)
+return redis.call('HGETALL', destKey)

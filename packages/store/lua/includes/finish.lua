@@ -1,0 +1,27 @@
+-- Bookkeeping when a delivery reaches a terminal state (delivered, failed, cancelled): it
+-- starts its retention period, leaves its tenant's backlog and, if it has an ordering key,
+-- lets the next delivery with that key start. `k` holds the keys: done, backlog, order
+-- (absent without an ordering key), and what `route` needs.
+local function finish(k, id, r, now)
+  redis.call('ZADD', k.done, now, id)
+  if redis.call('HINCRBY', k.backlog, r.tenant, -1) <= 0 then
+    redis.call('HDEL', k.backlog, r.tenant)
+  end
+  if r.orderingKey == '' or not k.order then return end
+  if redis.call('LINDEX', k.order, 0) ~= id then
+    -- Not the head (cancelled while waiting): the sequence goes on as it was.
+    redis.call('LREM', k.order, 1, id)
+    return
+  end
+  redis.call('LPOP', k.order)
+  local nextId = redis.call('LINDEX', k.order, 0)
+  while nextId do
+    local nr = readRecord(k.state, nextId)
+    if nr then
+      route(k, nextId, nr, now)
+      return
+    end
+    redis.call('LPOP', k.order)
+    nextId = redis.call('LINDEX', k.order, 0)
+  end
+end

@@ -1,0 +1,18 @@
+-- Sends a delivery on its way once nothing holds it back any more: into the due set when its
+-- time has not come, else onto its destination's ready list (joining the rotation, waking a
+-- dispatcher). `k` holds the keys: state, due, ready, dests, parked, dest, wake.
+local function route(k, id, r, now)
+  r.updatedAt = now
+  if r.dueAt > now then
+    r.state = 'scheduled'
+    writeRecord(k.state, id, r)
+    redis.call('ZADD', k.due, r.dueAt, id)
+    return 'scheduled'
+  end
+  r.state = 'ready'
+  writeRecord(k.state, id, r)
+  redis.call('RPUSH', k.ready, id)
+  joinRotation(k.dests, k.parked, k.dest, r.dest)
+  wake(k.wake)
+  return 'ready'
+end

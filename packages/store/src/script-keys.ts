@@ -1,0 +1,87 @@
+import type { Keys } from './keys';
+
+/** What names the keys of one delivery: its shard, destination, tenant and ordering key. */
+export interface DeliveryRef {
+  shard: number;
+  dest: string;
+  tenant: string;
+  orderingKey?: string | undefined;
+}
+
+/**
+ * The KEYS list of each script, in the order its header gives. One place, so a script's
+ * contract and its callers cannot drift apart. The order key comes last and only with an
+ * ordering key (scripts test for its presence).
+ */
+export class ScriptKeys {
+  constructor(private readonly keys: Keys) {}
+
+  enqueue(d: DeliveryRef): string[] {
+    const k = this.keys;
+    const s = d.shard;
+    return this.withOrder(d, [
+      k.state(s), k.msg(s), k.due(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.dest(s, d.dest),
+      k.events(s), k.wake(s), k.backlog(s), k.destinations(s),
+    ]);
+  }
+
+  claim(shard: number, dests: readonly string[]): string[] {
+    const k = this.keys;
+    const list = [k.state(shard), k.msg(shard), k.leases(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)];
+    for (const dest of dests) list.push(k.ready(shard, dest), k.dest(shard, dest));
+    return list;
+  }
+
+  ack(d: DeliveryRef): string[] {
+    return this.withOrder(d, this.outcome(d));
+  }
+
+  retry(d: DeliveryRef): string[] {
+    return this.withOrder(d, [...this.outcome(d), this.keys.dlq(d.shard)]);
+  }
+
+  defer(d: DeliveryRef): string[] {
+    const k = this.keys;
+    const s = d.shard;
+    return [k.state(s), k.leases(s), k.attempts(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest), k.dests(s), k.parked(s)];
+  }
+
+  release(d: DeliveryRef): string[] {
+    const k = this.keys;
+    const s = d.shard;
+    return [k.state(s), k.leases(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.events(s), k.wake(s), k.dest(s, d.dest)];
+  }
+
+  cancel(d: DeliveryRef): string[] {
+    const k = this.keys;
+    const s = d.shard;
+    return this.withOrder(d, [
+      k.state(s), k.due(s), k.done(s), k.events(s), k.backlog(s), k.ready(s, d.dest), k.dests(s), k.parked(s),
+      k.dest(s, d.dest), k.wake(s),
+    ]);
+  }
+
+  destinationSettings(shard: number, dest: string): string[] {
+    const k = this.keys;
+    return [k.dest(shard, dest), k.ready(shard, dest), k.dests(shard), k.parked(shard), k.wake(shard), k.destinations(shard)];
+  }
+
+  /** The order key of a delivery; for one without an ordering key, a name that is never written. */
+  order(d: DeliveryRef): string {
+    return this.keys.order(d.shard, d.dest, d.tenant, d.orderingKey ?? '');
+  }
+
+  private outcome(d: DeliveryRef): string[] {
+    const k = this.keys;
+    const s = d.shard;
+    return [
+      k.state(s), k.leases(s), k.attempts(s), k.done(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest),
+      k.dests(s), k.parked(s), k.wake(s), k.due(s), k.backlog(s),
+    ];
+  }
+
+  private withOrder(d: DeliveryRef, list: string[]): string[] {
+    if (d.orderingKey) list.push(this.order(d));
+    return list;
+  }
+}

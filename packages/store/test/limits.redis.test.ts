@@ -1,0 +1,128 @@
+import { getDestination, listDestinations, pruneDestinations, updateDestination } from '../src';
+import { waitFor } from '../../../test/support/wait';
+import { claim, failed, message, outcome, useStore } from './fixtures';
+
+const A = 'https://a.example';
+const B = 'https://b.example';
+
+describe('destination limits', () => {
+  const ctx = useStore({ maxFreeAttempts: 2 });
+  const publish = async (origin: string, count: number) => {
+    for (let i = 0; i < count; i++) await ctx.store.enqueue(message({ url: `${origin}/x` }));
+  };
+  const claimFrom = (limit: number, defaultConcurrency = 1_000) =>
+    ctx.store.claim(0, { limit, leaseMs: 30_000, defaultConcurrency });
+
+  it('holds a destination to its concurrency cap, across claims, and lets the others through', async () => {
+    const { store } = ctx;
+    await updateDestination(store, A, { concurrency: 2 });
+    await publish(A, 10);
+    await publish(B, 3);
+    const first = (await claimFrom(20)).deliveries;
+    expect(first.filter((d) => d.dest === A)).toHaveLength(2);
+    expect(first.filter((d) => d.dest === B)).toHaveLength(3);
+    expect((await claimFrom(20)).deliveries).toEqual([]);
+
+    await store.ack(first.find((d) => d.dest === A)!, outcome());
+    const next = (await claimFrom(20)).deliveries;
+    expect(next.map((d) => d.dest)).toEqual([A]);
+    expect((await getDestination(store, A))?.inFlight).toBe(2);
+  });
+
+  it('applies the default cap to a destination without one', async () => {
+    await publish(A, 5);
+    expect((await claimFrom(10, 3)).deliveries).toHaveLength(3);
+  });
+
+  it('spaces starts to the rate, allowing the burst, and says when to look again', async () => {
+    const { store } = ctx;
+    await updateDestination(store, A, { rate: 10, burst: 2 });
+    await publish(A, 10);
+    const first = await claimFrom(10);
+    expect(first.deliveries).toHaveLength(2);
+    expect(first.nextParkedAt).toBeGreaterThan(Date.now() - 5);
+    expect(first.nextParkedAt).toBeLessThanOrEqual(Date.now() + 100);
+    expect((await claimFrom(10)).deliveries).toHaveLength(0);
+    await waitFor(async () => (await claimFrom(10)).deliveries.length === 1, { what: 'the next slot' });
+  });
+
+  it('pauses and resumes a destination', async () => {
+    const { store } = ctx;
+    await publish(A, 2);
+    const paused = await updateDestination(store, A, { paused: true });
+    expect(paused).toMatchObject({ settings: { paused: true }, backlog: 2 });
+    expect((await claimFrom(10)).deliveries).toEqual([]);
+    await publish(A, 1);
+    expect((await claimFrom(10)).deliveries).toEqual([]);
+    await updateDestination(store, A, { paused: false });
+    expect((await claimFrom(10)).deliveries).toHaveLength(3);
+  });
+
+  it('parks a destination that asked to wait, without spending the retry, then sends again', async () => {
+    const { store } = ctx;
+    const { id } = await store.enqueue(message({ url: `${A}/x`, maxAttempts: 1 }));
+    await publish(A, 1);
+    await publish(B, 1);
+    const [held] = (await claimFrom(1)).deliveries;
+    expect(held?.id).toBe(id);
+    expect(await store.defer(held!, outcome(429), { waitMs: 300, summary: 'HTTP 429 (Retry-After 0.3 s)' })).toBe(true);
+
+    const view = await getDestination(store, A);
+    expect(view?.pausedUntil).toBeGreaterThan(Date.now());
+    expect(view?.lastError?.message).toBe('HTTP 429 (Retry-After 0.3 s)');
+    // Meanwhile only the other destination is served.
+    expect((await claimFrom(10)).deliveries.map((d) => d.dest)).toEqual([B]);
+    const started = Date.now();
+    const resumed = await waitFor(async () => {
+      const batch = (await claimFrom(10)).deliveries;
+      return batch.length > 0 ? batch : undefined;
+    }, { what: 'the destination to send again' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(resumed[0]).toMatchObject({ id, attempt: 2 });
+    // maxAttempts 1, and still one real attempt left: the wait spent nothing.
+    expect(await store.retry(resumed[0]!, outcome(500), failed())).toBe('failed');
+    expect((await store.get(id))?.attempts.map((a) => a.statusCode)).toEqual([429, 500]);
+  });
+
+  it('stops deferring once the free attempts are spent', async () => {
+    const { store } = ctx;
+    const { id } = await store.enqueue(message({ url: `${A}/x` }));
+    for (let round = 0; round < 2; round++) {
+      const [held] = await waitFor(async () => {
+        const batch = (await claimFrom(1)).deliveries;
+        return batch.length ? batch : undefined;
+      });
+      expect(await store.defer(held!, outcome(429), { waitMs: 1, summary: 'HTTP 429' })).toBe(true);
+    }
+    const [held] = await waitFor(async () => {
+      const batch = (await claimFrom(1)).deliveries;
+      return batch.length ? batch : undefined;
+    });
+    expect(await store.defer(held!, outcome(429), { waitMs: 1, summary: 'HTTP 429' })).toBe(false);
+    expect((await store.get(id))?.record.state).toBe('in_flight');
+  });
+
+  it('lists destinations with their state, and forgets idle ones without settings', async () => {
+    const { store } = ctx;
+    await publish(A, 2);
+    await updateDestination(store, B, { concurrency: 4, class: 'partners' });
+    const list = await listDestinations(store, 10);
+    expect(list.map((d) => d.destination).sort()).toEqual([A, B]);
+    expect(list.find((d) => d.destination === A)).toMatchObject({ backlog: 2, inFlight: 0, settings: {} });
+    expect(list.find((d) => d.destination === B)).toMatchObject({ settings: { concurrency: 4, class: 'partners' } });
+
+    for (const d of (await claimFrom(10)).deliveries) await store.ack(d, outcome());
+    expect(await pruneDestinations(store, 0, Date.now() + 1_000, 10)).toBe(1);
+    expect((await listDestinations(store, 10)).map((d) => d.destination)).toEqual([B]);
+  });
+
+  it('counts each tenant\'s unfinished deliveries', async () => {
+    const { store, redis } = ctx;
+    await store.enqueue(message({ tenant: 't1' }));
+    await store.enqueue(message({ tenant: 't1' }));
+    await store.enqueue(message({ tenant: 't2', delayMs: 60_000 }));
+    expect(await redis.hgetall(store.keys.backlog(0))).toEqual({ t1: '2', t2: '1' });
+    for (const d of (await claimFrom(10)).deliveries) await store.ack(d, outcome());
+    expect(await redis.hgetall(store.keys.backlog(0))).toEqual({ t2: '1' });
+  });
+});

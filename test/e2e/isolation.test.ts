@@ -1,0 +1,71 @@
+import { Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
+import type { ServiceProcess } from '../support/service-process';
+
+/** p-th percentile (0..100) of the values, nearest rank. */
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * Publishes `count` messages to `url` in batches of 100 and answers, once all have arrived,
+ * each one's latency: from the batch's 2xx to its arrival at the sink.
+ */
+async function latencies(stack: Stack, sink: ServiceProcess, path: string, count: number): Promise<number[]> {
+  const acceptedAt = new Map<string, number>();
+  for (let start = 0; start < count; start += 100) {
+    const size = Math.min(100, count - start);
+    const ids = await stack.publishAll(Array.from({ length: size }, (_, i) => ({ destination: `${sink.url}${path}`, body: { i } })));
+    const now = Date.now();
+    for (const id of ids) acceptedAt.set(id, now);
+  }
+  const arrivals = await waitFor(
+    async () => {
+      const seen = (await stack.sinkRequests('', sink)).filter((r) => acceptedAt.has(r.messageId));
+      return seen.length >= count ? seen : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 100, what: `${count} deliveries to ${path}` },
+  );
+  return arrivals.map((r) => Number(r.at) - acceptedAt.get(r.messageId)!);
+}
+
+describe('isolation and fairness between destinations', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('keeps a destination fast while another hangs every request until the timeout', async () => {
+    stack = await Stack.start();
+    const slowSink = stack.sink;
+    const fastSink = await stack.addSink();
+
+    const alone = await latencies(stack, fastSink, '/ok/alone', 500);
+    await stack.publishAll(Array.from({ length: 500 }, (_, i) => ({ destination: `${slowSink.url}/hang/a`, body: { i } })));
+    await waitFor(async () => (await stack!.sinkStats(slowSink)).inFlight >= 10, { what: 'the hanging destination to fill up' });
+    const beside = await latencies(stack, fastSink, '/ok/beside', 500);
+
+    const [p95Alone, p95Beside] = [percentile(alone, 95), percentile(beside, 95)];
+    // The hanging destination holds at most its cap of connections, not the dispatcher.
+    expect((await stack.sinkStats(slowSink)).maxInFlight).toBeLessThanOrEqual(32);
+    expect(p95Beside).toBeLessThanOrEqual(2 * Math.max(p95Alone, 10));
+  });
+
+  it('serves a small destination long before a large backlog elsewhere drains', async () => {
+    stack = await Stack.start();
+    const big = stack.sink;
+    const small = await stack.addSink();
+    const backlog = Array.from({ length: 20_000 }, (_, i) => ({ destination: `${big.url}/slow/20/backlog`, body: { i } }));
+    await stack.publishAll(backlog);
+    const smallIds = await stack.publishAll(Array.from({ length: 100 }, (_, i) => ({ destination: `${small.url}/ok/small`, body: { i } })));
+
+    await waitFor(async () => (await stack!.sinkRequests('', small)).length >= smallIds.length, {
+      timeoutMs: 30_000,
+      what: 'the small destination to be served',
+    });
+    const bigDone = (await stack.sinkStats(big)).received as number;
+    expect(bigDone).toBeLessThan(backlog.length / 4);
+  });
+});

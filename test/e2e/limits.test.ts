@@ -1,0 +1,61 @@
+import { postJson } from '../support/http';
+import { Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
+
+describe('per-destination limits across dispatchers', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('holds a rate limit of 20/s with three dispatchers', async () => {
+    stack = await Stack.start({ dispatchers: 3 });
+    await stack.configureDestination(stack.sink.url, { ratePerSecond: 20 });
+    await stack.publishAll(Array.from({ length: 150 }, (_, i) => ({ destination: stack!.sinkUrl('/ok/rate'), body: { i } })));
+
+    const arrivals = await waitFor(
+      async () => {
+        const seen = (await stack!.sinkRequests()).map((r) => Number(r.at));
+        return seen.length > 0 && seen[seen.length - 1]! - seen[0]! >= 5_000 ? seen : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 200, what: 'five seconds of deliveries' },
+    );
+    const window = arrivals.filter((at) => at - arrivals[0]! < 5_000);
+    // Any one-second window holds at most the rate plus the burst (1).
+    const busiest = Math.max(...window.map((start) => window.filter((at) => at >= start && at < start + 1_000).length));
+    expect(busiest).toBeLessThanOrEqual(21);
+    // And the destination is kept busy at that rate, not starved.
+    expect(window.length).toBeGreaterThanOrEqual(80);
+  });
+
+  it('never has more requests in flight at a destination than its cap', async () => {
+    stack = await Stack.start({ dispatchers: 2 });
+    await stack.configureDestination(stack.sink.url, { concurrency: 3 });
+    const ids = await stack.publishAll(Array.from({ length: 60 }, (_, i) => ({ destination: stack!.sinkUrl('/slow/100/cap'), body: { i } })));
+    await stack.waitForStates(ids, ['delivered'], 30_000);
+    expect((await stack.sinkStats()).maxInFlight).toBe(3);
+  });
+
+  it('waits out a Retry-After without spending a retry, and sends nothing before it', async () => {
+    stack = await Stack.start();
+    const path = '/flaky/1/busy?status=429&retryAfter=2&scope=path';
+    const first = await postJson(`${stack.ingest.url}/v1/messages`, { destination: stack.sinkUrl(path), body: { n: 0 }, retries: 0 });
+    const [refused] = await waitFor(() => stack!.sinkRequests().then((r) => (r.length ? r : undefined)), { what: 'the 429' });
+    expect(refused!.status).toBe(429);
+    const later = await stack.publishAll(Array.from({ length: 5 }, (_, n) => ({ destination: stack!.sinkUrl(path), body: { n } })));
+
+    const [view] = await stack.waitForStates([first.body.messageId], ['delivered'], 15_000);
+    await stack.waitForStates(later, ['delivered'], 15_000);
+    const after = (await stack.sinkRequests()).slice(1);
+    expect(after).toHaveLength(6);
+    for (const request of after) expect(Number(request.at) - Number(refused!.at)).toBeGreaterThanOrEqual(1_950);
+    // retries: 0, yet delivered on its second attempt: the wait spent nothing.
+    expect(view!.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([429, 200]);
+
+    const destination = (await (await fetch(`${stack.ingest.url}/v1/destinations/${encodeURIComponent(stack.sink.url)}`)).json()) as {
+      lastError: { message: string };
+    };
+    expect(destination.lastError.message).toMatch(/429/);
+  });
+});
