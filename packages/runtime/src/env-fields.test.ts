@@ -8,14 +8,10 @@ function read<T>(field: z.ZodType<T, string | undefined>, raw: string | undefine
 }
 
 describe('parseDurationMs', () => {
+  // The duration grammar itself is tested with contracts' parseDuration; this adds plain
+  // milliseconds and the leniency an environment file needs (case, surrounding space).
   it.each([
     ['1500', 1_500],
-    ['250ms', 250],
-    ['30s', 30_000],
-    ['5m', 300_000],
-    ['1h', 3_600_000],
-    ['1h30m', 5_400_000],
-    ['2d', 172_800_000],
     ['1m30s500ms', 90_500],
     [' 30S ', 30_000],
   ])('reads %j as %d ms', (text, ms) => {
