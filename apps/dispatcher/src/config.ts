@@ -18,8 +18,6 @@ const schema = z
     FERRY_ALLOW_PRIVATE_DESTINATIONS: envBool(false),
     FERRY_RESPONSE_EXCERPT_BYTES: envInt({ min: 0, max: 16_384, default: 1_024 }),
     FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0 }),
-    FERRY_EVENTS_MAXLEN: envInt({ min: 100, max: 10_000_000, default: 100_000 }),
-    FERRY_MAX_FREE_ATTEMPTS: envInt({ min: 0, max: 100, default: 5 }),
   })
   .superRefine((env, ctx) => {
     // A lease must outlive the longest attempt, or a slow but healthy delivery would be handed

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       maxDelayMs: 30 * 86_400_000,
       maxTimeoutMs: 15_000,
       allowPrivateDestinations: false,
-      eventsMaxLen: 100_000,
+      eventsMaxLen: 10_000,
       maxFreeAttempts: 5,
       shutdownTimeoutMs: 30_000,
       maxBacklog: 1_000_000,

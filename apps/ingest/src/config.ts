@@ -37,8 +37,6 @@ const IngestEnv = z
     // 100 ms is the smallest per-message timeout the contract accepts.
     FERRY_DELIVERY_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 15_000 }),
     FERRY_ALLOW_PRIVATE_DESTINATIONS: envBool(false),
-    FERRY_EVENTS_MAXLEN: envInt({ min: 1_000, max: 100_000_000, default: 100_000 }),
-    FERRY_MAX_FREE_ATTEMPTS: envInt({ min: 1, max: 1_000, default: 5 }),
     // Shared with the other services: how long a stop may take before it is cut short.
     FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0 }),
     // Backpressure: publishing is refused (429) before Redis fills up with undelivered messages.

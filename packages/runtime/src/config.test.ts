@@ -38,6 +38,8 @@ describe('parseEnv', () => {
       LOG_LEVEL: 'info',
       FERRY_KEY_PREFIX: 'ferry',
       FERRY_SHARDS: 4,
+      FERRY_EVENTS_MAXLEN: 10_000,
+      FERRY_MAX_FREE_ATTEMPTS: 5,
       PORT: 8080,
       FERRY_LEASE_MS: 30_000,
       FERRY_REAP_INTERVAL_MS: 5_000,

@@ -32,6 +32,11 @@ export const baseEnvSchema = {
     'ferry',
   ),
   FERRY_SHARDS: envInt({ min: 1, max: 1024, default: 4 }),
+  // Each shard's lifecycle stream is trimmed to about this many entries: a fixed amount of
+  // memory (tens of bytes an entry), whatever the backlog.
+  FERRY_EVENTS_MAXLEN: envInt({ min: 100, max: 10_000_000, default: 10_000 }),
+  // Attempts a delivery may lose without spending a retry (lost lease, Retry-After wait).
+  FERRY_MAX_FREE_ATTEMPTS: envInt({ min: 0, max: 100, default: 5 }),
 };
 
 /**

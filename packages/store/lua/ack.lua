@@ -2,7 +2,7 @@
   ack — records a successful attempt: the delivery becomes `delivered`, its lease and
   destination slot are freed, and the next delivery with its ordering key may start.
 
-  KEYS[1] state    KEYS[2] leases   KEYS[3] attempts   KEYS[4] done
+  KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] done
   KEYS[5] events   KEYS[6] dest:<dest>   KEYS[7] ready:<dest>   KEYS[8] dests
   KEYS[9] parked   KEYS[10] wake    KEYS[11] due       KEYS[12] backlog
   KEYS[13] order:<dest>:<tenant>:<key>   (only with an ordering key)
@@ -26,18 +26,18 @@
 -- @include route
 -- @include finish
 
-local k = { state = KEYS[1], done = KEYS[4], dest = KEYS[6], ready = KEYS[7], dests = KEYS[8],
+local k = { deliveries = KEYS[1], done = KEYS[4], dest = KEYS[6], ready = KEYS[7], dests = KEYS[8],
             parked = KEYS[9], wake = KEYS[10], due = KEYS[11], backlog = KEYS[12], order = KEYS[13] }
 local leasesKey, attemptsKey, eventsKey = KEYS[2], KEYS[3], KEYS[5]
 local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 
-local r = readRecord(k.state, id)
+local r = readRecord(k.deliveries, id)
 if not r then return -1 end
 if r.state ~= 'in_flight' or r.attempt ~= token then return -2 end
 
 local now = nowMs()
 r.state, r.updatedAt = 'delivered', now
-writeRecord(k.state, id, r)
+writeRecord(k.deliveries, id, r)
 redis.call('ZREM', leasesKey, id)
 appendAttempt(attemptsKey, id, attemptJson)
 releaseSlot(k.dest, k.ready, k.dests, k.parked, r.dest)

@@ -4,7 +4,7 @@
   claim reaches it (O(1) here instead of a scan of the list). Cancelling the head of an
   ordering key lets the next one start.
 
-  KEYS[1] state    KEYS[2] due      KEYS[3] done     KEYS[4] events
+  KEYS[1] deliveries    KEYS[2] due      KEYS[3] done     KEYS[4] events
   KEYS[5] backlog  KEYS[6] ready:<dest>   KEYS[7] dests   KEYS[8] parked
   KEYS[9] dest:<dest>   KEYS[10] wake
   KEYS[11] order:<dest>:<tenant>:<key>   (only with an ordering key)
@@ -23,12 +23,12 @@
 -- @include route
 -- @include finish
 
-local k = { state = KEYS[1], due = KEYS[2], done = KEYS[3], backlog = KEYS[5], ready = KEYS[6],
+local k = { deliveries = KEYS[1], due = KEYS[2], done = KEYS[3], backlog = KEYS[5], ready = KEYS[6],
             dests = KEYS[7], parked = KEYS[8], dest = KEYS[9], wake = KEYS[10], order = KEYS[11] }
 local eventsKey = KEYS[4]
 local maxLen, id = ARGV[1], ARGV[2]
 
-local r = readRecord(k.state, id)
+local r = readRecord(k.deliveries, id)
 if not r then return -1 end
 local s = r.state
 if s ~= 'scheduled' and s ~= 'ready' and s ~= 'retrying' and s ~= 'waiting' then return -3 end
@@ -36,7 +36,7 @@ if s ~= 'scheduled' and s ~= 'ready' and s ~= 'retrying' and s ~= 'waiting' then
 local now = nowMs()
 redis.call('ZREM', k.due, id)
 r.state, r.updatedAt = 'cancelled', now
-writeRecord(k.state, id, r)
+writeRecord(k.deliveries, id, r)
 logEvent(eventsKey, maxLen, 'cancelled', id)
 finish(k, id, r, now)
 return 1

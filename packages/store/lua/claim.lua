@@ -10,9 +10,9 @@
   The caller names the candidates (from the previous claim's answer or the head of the
   rotation), because a script may only touch keys it is given; a stale candidate is harmless.
 
-  KEYS[1] state    KEYS[2] msg    KEYS[3] leases   KEYS[4] dests   KEYS[5] parked
-  KEYS[6] events   KEYS[7] wake
-  KEYS[6+2i] ready:<dest i>       KEYS[7+2i] dest:<dest i>        (i = 1..n)
+  KEYS[1] deliveries   KEYS[2] leases   KEYS[3] dests   KEYS[4] parked
+  KEYS[5] events       KEYS[6] wake
+  KEYS[5+2i] ready:<dest i>       KEYS[6+2i] dest:<dest i>        (i = 1..n)
 
   ARGV[1] events max length
   ARGV[2] lease duration in ms
@@ -32,8 +32,8 @@
 -- @include wake
 -- @include rotation
 
-local stateKey, msgKey, leasesKey, destsKey, parkedKey, eventsKey, wakeKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local deliveriesKey, leasesKey, destsKey, parkedKey, eventsKey, wakeKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local maxLen, leaseMs, limit, candidateLimit, defaultCap =
   ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local n = #ARGV - 5
@@ -48,7 +48,7 @@ end
 
 -- May destination i start one more delivery now? If not, it leaves the rotation (or parks).
 local function admit(i)
-  local destKey, dest = KEYS[7 + 2 * i], ARGV[5 + i]
+  local destKey, dest = KEYS[6 + 2 * i], ARGV[5 + i]
   local f = redis.call('HMGET', destKey, 'paused', 'until', 'inflight', 'concurrency', 'rate', 'burst', 'tat')
   if f[1] == '1' then
     redis.call('ZREM', destsKey, dest)
@@ -83,7 +83,7 @@ local open, served = {}, {}
 for i = 1, n do open[i] = true end
 
 local function leaseFrom(i)
-  local readyKey = KEYS[6 + 2 * i]
+  local readyKey = KEYS[5 + 2 * i]
   local id, r
   repeat
     id = redis.call('LINDEX', readyKey, 0)
@@ -91,7 +91,7 @@ local function leaseFrom(i)
       open[i] = false
       return
     end
-    r = readRecord(stateKey, id)
+    r = readRecord(deliveriesKey, id)
     -- Anything but 'ready' was cancelled while it waited: drop the stale entry.
     if not (r and r.state == 'ready') then redis.call('LPOP', readyKey) end
   until r and r.state == 'ready'
@@ -101,14 +101,14 @@ local function leaseFrom(i)
   end
   redis.call('LPOP', readyKey)
   r.state, r.attempt, r.updatedAt = 'in_flight', r.attempt + 1, now
-  writeRecord(stateKey, id, r)
+  writeRecord(deliveriesKey, id, r)
   redis.call('ZADD', leasesKey, expiry, id)
-  redis.call('HINCRBY', KEYS[7 + 2 * i], 'inflight', 1)
+  redis.call('HINCRBY', KEYS[6 + 2 * i], 'inflight', 1)
   logEvent(eventsKey, maxLen, 'leased', id, r.attempt)
   leased[#leased + 1] = id
   leased[#leased + 1] = r.attempt
   leased[#leased + 1] = ARGV[5 + i]
-  leased[#leased + 1] = redis.call('HGET', msgKey, id)
+  leased[#leased + 1] = r.envelope
   count = count + 1
   served[i] = true
 end
@@ -129,12 +129,12 @@ end
 for i = 1, n do
   local dest = ARGV[5 + i]
   if open[i] and served[i] then
-    if redis.call('LLEN', KEYS[6 + 2 * i]) > 0 then
+    if redis.call('LLEN', KEYS[5 + 2 * i]) > 0 then
       redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
     else
       redis.call('ZREM', destsKey, dest)
     end
-  elseif not open[i] and redis.call('LLEN', KEYS[6 + 2 * i]) == 0 then
+  elseif not open[i] and redis.call('LLEN', KEYS[5 + 2 * i]) == 0 then
     redis.call('ZREM', destsKey, dest)
   end
 end

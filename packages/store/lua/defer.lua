@@ -4,7 +4,7 @@
   without spending a retry. Bounded: once a delivery has had `maxFree` free attempts, the
   caller retries it normally instead (the script answers 0 and changes nothing).
 
-  KEYS[1] state    KEYS[2] leases   KEYS[3] attempts   KEYS[4] events
+  KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] events
   KEYS[5] dest:<dest>   KEYS[6] ready:<dest>   KEYS[7] dests   KEYS[8] parked
 
   ARGV[1] events max length
@@ -24,12 +24,12 @@
 -- @include trail
 -- @include rotation
 
-local stateKey, leasesKey, attemptsKey, eventsKey, destKey, readyKey, destsKey, parkedKey =
+local deliveriesKey, leasesKey, attemptsKey, eventsKey, destKey, readyKey, destsKey, parkedKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local waitMs, maxFree, lastError = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 
-local r = readRecord(stateKey, id)
+local r = readRecord(deliveriesKey, id)
 if not r then return -1 end
 if r.state ~= 'in_flight' or r.attempt ~= token then return -2 end
 if r.free >= maxFree then return 0 end
@@ -44,7 +44,7 @@ redis.call('HSET', destKey, 'error', lastError, 'errorAt', now)
 park(destsKey, parkedKey, r.dest, untilMs)
 
 r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
-writeRecord(stateKey, id, r)
+writeRecord(deliveriesKey, id, r)
 redis.call('ZREM', leasesKey, id)
 if redis.call('HINCRBY', destKey, 'inflight', -1) <= 0 then redis.call('HDEL', destKey, 'inflight') end
 redis.call('LPUSH', readyKey, id)

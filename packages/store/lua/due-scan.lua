@@ -2,7 +2,7 @@
   due-scan — lists deliveries whose due time has come, with their destinations, so the
   caller can name the ready lists `promote` will write to. Writes nothing.
 
-  KEYS[1] due   KEYS[2] state
+  KEYS[1] due   KEYS[2] deliveries
 
   ARGV[1] most ids to list
 
@@ -13,14 +13,14 @@
 -- @include now
 -- @include record
 
-local dueKey, stateKey = KEYS[1], KEYS[2]
+local dueKey, deliveriesKey = KEYS[1], KEYS[2]
 local limit = tonumber(ARGV[1])
 
 local now = nowMs()
 local out = { now, -1 }
 local ids = redis.call('ZRANGEBYSCORE', dueKey, '-inf', now, 'LIMIT', 0, limit)
 for _, id in ipairs(ids) do
-  local r = readRecord(stateKey, id)
+  local r = readRecord(deliveriesKey, id)
   out[#out + 1] = id
   out[#out + 1] = r and r.dest or ''
 end

@@ -3,10 +3,10 @@
   later) or its destination's ready list (due now) — or, when an earlier delivery with the
   same ordering key has not finished, behind it. Counts it in its tenant's backlog.
 
-  KEYS[1] state     KEYS[2] msg      KEYS[3] due        KEYS[4] ready:<dest>
-  KEYS[5] dests     KEYS[6] parked   KEYS[7] dest:<dest> KEYS[8] events
-  KEYS[9] wake      KEYS[10] backlog KEYS[11] destinations
-  KEYS[12] order:<dest>:<tenant>:<key>   (only with an ordering key)
+  KEYS[1] deliveries   KEYS[2] due      KEYS[3] ready:<dest>   KEYS[4] dests
+  KEYS[5] parked       KEYS[6] dest:<dest>   KEYS[7] events    KEYS[8] wake
+  KEYS[9] backlog      KEYS[10] destinations
+  KEYS[11] order:<dest>:<tenant>:<key>   (only with an ordering key)
 
   ARGV[1] events max length
   ARGV[2] delivery id
@@ -28,14 +28,14 @@
 -- @include rotation
 -- @include route
 
-local k = { state = KEYS[1], due = KEYS[3], ready = KEYS[4], dests = KEYS[5], parked = KEYS[6],
-            dest = KEYS[7], wake = KEYS[9] }
-local msgKey, eventsKey, backlogKey, indexKey, orderKey = KEYS[2], KEYS[8], KEYS[10], KEYS[11], KEYS[12]
+local k = { deliveries = KEYS[1], due = KEYS[2], ready = KEYS[3], dests = KEYS[4], parked = KEYS[5],
+            dest = KEYS[6], wake = KEYS[8] }
+local eventsKey, backlogKey, indexKey, orderKey = KEYS[7], KEYS[9], KEYS[10], KEYS[11]
 local maxLen, id, envelope, dest = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local maxAttempts, delay, notBefore = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local tenant, orderingKey = ARGV[8], ARGV[9]
 
-if redis.call('HEXISTS', k.state, id) == 1 then
+if redis.call('HEXISTS', k.deliveries, id) == 1 then
   return -4
 end
 
@@ -43,15 +43,15 @@ local now = nowMs()
 local dueAt = math.max(now + delay, notBefore)
 if dueAt <= now then dueAt = 0 end
 local r = { state = 'waiting', attempt = 0, maxAttempts = maxAttempts, free = 0, createdAt = now,
-            updatedAt = now, dueAt = dueAt, dest = dest, tenant = tenant, orderingKey = orderingKey }
+            updatedAt = now, dueAt = dueAt, dest = dest, tenant = tenant, orderingKey = orderingKey,
+            envelope = envelope }
 
-redis.call('HSET', msgKey, id, envelope)
 redis.call('HINCRBY', backlogKey, tenant, 1)
 redis.call('ZADD', indexKey, now, dest)
 logEvent(eventsKey, maxLen, 'accepted', id)
 
 if orderKey and redis.call('RPUSH', orderKey, id) > 1 then
-  writeRecord(k.state, id, r)
+  writeRecord(k.deliveries, id, r)
   return 3
 end
 return route(k, id, r, now) == 'ready' and 1 or 2

@@ -1,7 +1,7 @@
 --[[
   extend — pushes out the expiry of a lease the caller still holds.
 
-  KEYS[1] state   KEYS[2] leases
+  KEYS[1] deliveries   KEYS[2] leases
 
   ARGV[1] delivery id
   ARGV[2] lease token (the attempt number the claim returned)
@@ -13,10 +13,10 @@
 -- @include now
 -- @include record
 
-local stateKey, leasesKey = KEYS[1], KEYS[2]
+local deliveriesKey, leasesKey = KEYS[1], KEYS[2]
 local id, token, leaseMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 
-local r = readRecord(stateKey, id)
+local r = readRecord(deliveriesKey, id)
 if not r then return -1 end
 if r.state ~= 'in_flight' or r.attempt ~= token then return -2 end
 

@@ -2,7 +2,7 @@
   promote — moves due deliveries (delay over, back-off over) to their destinations' ready
   lists. Each id is checked again here, so a stale scan or a second scheduler is harmless.
 
-  KEYS[1] state   KEYS[2] due    KEYS[3] dests   KEYS[4] parked
+  KEYS[1] deliveries   KEYS[2] due    KEYS[3] dests   KEYS[4] parked
   KEYS[5] events  KEYS[6] wake
   KEYS[5+2j] ready:<dest j>      KEYS[6+2j] dest:<dest j>      (j = 1..m)
 
@@ -20,7 +20,7 @@
 -- @include rotation
 -- @include route
 
-local stateKey, dueKey, eventsKey = KEYS[1], KEYS[2], KEYS[5]
+local deliveriesKey, dueKey, eventsKey = KEYS[1], KEYS[2], KEYS[5]
 local maxLen = ARGV[1]
 
 local now = nowMs()
@@ -30,9 +30,9 @@ for i = 2, #ARGV, 2 do
   local dueAt = redis.call('ZSCORE', dueKey, id)
   if dueAt and tonumber(dueAt) <= now then
     redis.call('ZREM', dueKey, id)
-    local r = readRecord(stateKey, id)
+    local r = readRecord(deliveriesKey, id)
     if j > 0 and r and (r.state == 'scheduled' or r.state == 'retrying') then
-      local k = { state = stateKey, due = dueKey, dests = KEYS[3], parked = KEYS[4], wake = KEYS[6],
+      local k = { deliveries = deliveriesKey, due = dueKey, dests = KEYS[3], parked = KEYS[4], wake = KEYS[6],
                   ready = KEYS[5 + 2 * j], dest = KEYS[6 + 2 * j] }
       r.dueAt = 0
       route(k, id, r, now)

@@ -5,7 +5,7 @@
   ordering key may start. The lost attempt is put on the delivery's trail. Each id is checked
   again here, so a stale scan is harmless.
 
-  KEYS[1] state    KEYS[2] leases   KEYS[3] attempts   KEYS[4] dests
+  KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] dests
   KEYS[5] parked   KEYS[6] dlq      KEYS[7] done       KEYS[8] events
   KEYS[9] wake     KEYS[10] due     KEYS[11] backlog
   KEYS[9+3j] ready:<dest j>   KEYS[10+3j] dest:<dest j>   KEYS[11+3j] order:<dest j>:<tenant>:<key>
@@ -28,7 +28,7 @@
 -- @include route
 -- @include finish
 
-local stateKey, leasesKey, attemptsKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[8]
+local deliveriesKey, leasesKey, attemptsKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[8]
 local maxLen, maxFree = ARGV[1], tonumber(ARGV[2])
 
 local now = nowMs()
@@ -38,9 +38,9 @@ for i = 3, #ARGV, 2 do
   local expiry = redis.call('ZSCORE', leasesKey, id)
   if expiry and tonumber(expiry) <= now then
     redis.call('ZREM', leasesKey, id)
-    local r = readRecord(stateKey, id)
+    local r = readRecord(deliveriesKey, id)
     if j > 0 and r and r.state == 'in_flight' then
-      local k = { state = stateKey, dests = KEYS[4], parked = KEYS[5], done = KEYS[7], wake = KEYS[9],
+      local k = { deliveries = deliveriesKey, dests = KEYS[4], parked = KEYS[5], done = KEYS[7], wake = KEYS[9],
                   due = KEYS[10], backlog = KEYS[11],
                   ready = KEYS[9 + 3 * j], dest = KEYS[10 + 3 * j], order = KEYS[11 + 3 * j] }
       appendAttempt(attemptsKey, id, cjson.encode({ n = r.attempt, at = now,
@@ -48,7 +48,7 @@ for i = 3, #ARGV, 2 do
       r.updatedAt = now
       if r.free >= maxFree then
         r.state = 'failed'
-        writeRecord(stateKey, id, r)
+        writeRecord(deliveriesKey, id, r)
         redis.call('ZADD', KEYS[6], now, id)
         releaseSlot(k.dest, k.ready, k.dests, k.parked, r.dest)
         logEvent(eventsKey, maxLen, 'failed', id, r.attempt)
@@ -56,7 +56,7 @@ for i = 3, #ARGV, 2 do
         dead = dead + 1
       else
         r.state, r.free = 'ready', r.free + 1
-        writeRecord(stateKey, id, r)
+        writeRecord(deliveriesKey, id, r)
         redis.call('LPUSH', k.ready, id)
         releaseSlot(k.dest, k.ready, k.dests, k.parked, r.dest)
         logEvent(eventsKey, maxLen, 'requeued', id, r.attempt)

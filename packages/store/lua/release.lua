@@ -2,7 +2,7 @@
   release — hands a leased delivery back without spending a retry, to the front of its
   destination's ready list (a dispatcher shutting down that could not finish it in time).
 
-  KEYS[1] state    KEYS[2] leases   KEYS[3] ready:<dest>   KEYS[4] dests
+  KEYS[1] deliveries    KEYS[2] leases   KEYS[3] ready:<dest>   KEYS[4] dests
   KEYS[5] parked   KEYS[6] events   KEYS[7] wake           KEYS[8] dest:<dest>
 
   ARGV[1] events max length
@@ -19,17 +19,17 @@
 -- @include rotation
 -- @include slot
 
-local stateKey, leasesKey, readyKey, destsKey, parkedKey, eventsKey, wakeKey, destKey =
+local deliveriesKey, leasesKey, readyKey, destsKey, parkedKey, eventsKey, wakeKey, destKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local maxLen, id, token = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
-local r = readRecord(stateKey, id)
+local r = readRecord(deliveriesKey, id)
 if not r then return -1 end
 if r.state ~= 'in_flight' or r.attempt ~= token then return -2 end
 
 local now = nowMs()
 r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
-writeRecord(stateKey, id, r)
+writeRecord(deliveriesKey, id, r)
 redis.call('ZREM', leasesKey, id)
 redis.call('LPUSH', readyKey, id)
 releaseSlot(destKey, readyKey, destsKey, parkedKey, r.dest)

@@ -4,7 +4,7 @@
   failure is final, it is dead-lettered and the next delivery with its ordering key may start.
   The destination keeps the failure as its last error.
 
-  KEYS[1] state    KEYS[2] leases   KEYS[3] attempts   KEYS[4] done
+  KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] done
   KEYS[5] events   KEYS[6] dest:<dest>   KEYS[7] ready:<dest>   KEYS[8] dests
   KEYS[9] parked   KEYS[10] wake    KEYS[11] due       KEYS[12] backlog
   KEYS[13] dlq
@@ -31,13 +31,13 @@
 -- @include route
 -- @include finish
 
-local k = { state = KEYS[1], done = KEYS[4], dest = KEYS[6], ready = KEYS[7], dests = KEYS[8],
+local k = { deliveries = KEYS[1], done = KEYS[4], dest = KEYS[6], ready = KEYS[7], dests = KEYS[8],
             parked = KEYS[9], wake = KEYS[10], due = KEYS[11], backlog = KEYS[12], order = KEYS[14] }
 local leasesKey, attemptsKey, eventsKey, dlqKey = KEYS[2], KEYS[3], KEYS[5], KEYS[13]
 local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local backoff, final, lastError = tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7]
 
-local r = readRecord(k.state, id)
+local r = readRecord(k.deliveries, id)
 if not r then return -1 end
 if r.state ~= 'in_flight' or r.attempt ~= token then return -2 end
 
@@ -50,7 +50,7 @@ r.updatedAt = now
 
 if final or r.attempt - r.free >= r.maxAttempts then
   r.state = 'failed'
-  writeRecord(k.state, id, r)
+  writeRecord(k.deliveries, id, r)
   redis.call('ZADD', dlqKey, now, id)
   logEvent(eventsKey, maxLen, 'failed', id, r.attempt)
   finish(k, id, r, now)
@@ -58,7 +58,7 @@ if final or r.attempt - r.free >= r.maxAttempts then
 end
 
 r.state = 'retrying'
-writeRecord(k.state, id, r)
+writeRecord(k.deliveries, id, r)
 redis.call('ZADD', k.due, now + backoff, id)
 logEvent(eventsKey, maxLen, 'retrying', id, r.attempt)
 return 1

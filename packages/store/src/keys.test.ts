@@ -4,8 +4,7 @@ describe('Keys', () => {
   const keys = new Keys('ferry');
 
   it('builds the documented schema', () => {
-    expect(keys.state(3)).toBe('ferry:{3}:state');
-    expect(keys.msg(3)).toBe('ferry:{3}:msg');
+    expect(keys.deliveries(3)).toBe('ferry:{3}:deliveries');
     expect(keys.ready(3, 'https://a.example:8443')).toBe('ferry:{3}:ready:https://a.example:8443');
     expect(keys.dest(3, 'https://a.example')).toBe('ferry:{3}:dest:https://a.example');
     expect(keys.order(3, 'https://a.example', 'default', 'user-1')).toBe('ferry:{3}:order:https://a.example:default:user-1');
@@ -17,7 +16,7 @@ describe('Keys', () => {
 
   it('tags every per-shard key with the shard, so a script stays in one cluster slot', () => {
     const perShard = [
-      keys.state(7), keys.msg(7), keys.attempts(7), keys.due(7), keys.ready(7, 'http://x'), keys.dests(7),
+      keys.deliveries(7), keys.attempts(7), keys.due(7), keys.ready(7, 'http://x'), keys.dests(7),
       keys.dest(7, 'http://x'), keys.leases(7), keys.dlq(7), keys.done(7), keys.events(7), keys.wake(7),
       keys.order(7, 'http://x', 't', 'k'), keys.dedup(7, 't', 'k'), keys.parked(7), keys.destinations(7), keys.backlog(7),
     ];

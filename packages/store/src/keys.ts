@@ -7,8 +7,9 @@
  * can then read and write that delivery through keys it was given, never through a name it
  * assembled itself.
  *
- *   <p>:{s}:state                hash    id -> "state|attempt|maxAttempts|free|createdAt|updatedAt|dueAt|dest|tenant|orderingKey"
- *   <p>:{s}:msg                  hash    id -> envelope JSON, "\n", body (immutable once written)
+ *   <p>:{s}:deliveries           hash    id -> record line, "\n", envelope JSON, "\n", body, where the
+ *                                        record is "state|attempt|maxAttempts|free|createdAt|updatedAt|
+ *                                        dueAt|dest|tenant|orderingKey" (lua/includes/record.lua)
  *   <p>:{s}:attempts             hash    id -> JSON array of attempt records (the status trail)
  *   <p>:{s}:due                  zset    scheduled and retry-waiting ids, score = due time (ms)
  *   <p>:{s}:ready:<dest>         list    ids ready to send to one destination origin, oldest first
@@ -37,11 +38,8 @@ export class Keys {
     return `${this.prefix}:{${shard}}`;
   }
 
-  state(shard: number): string {
-    return `${this.tag(shard)}:state`;
-  }
-  msg(shard: number): string {
-    return `${this.tag(shard)}:msg`;
+  deliveries(shard: number): string {
+    return `${this.tag(shard)}:deliveries`;
   }
   attempts(shard: number): string {
     return `${this.tag(shard)}:attempts`;

@@ -36,7 +36,7 @@ class KeyGroups {
 
 export async function promoteDue(store: Store, shard: number, limit: number): Promise<PromoteResult> {
   const k = store.keys;
-  const scan = await store.redis.ferryDueScan(2, k.due(shard), k.state(shard), limit);
+  const scan = await store.redis.ferryDueScan(2, k.due(shard), k.deliveries(shard), limit);
   const now = Number(scan[0]);
   const nextDue = Number(scan[1]);
   const result: PromoteResult = { promoted: 0, now };
@@ -44,7 +44,7 @@ export async function promoteDue(store: Store, shard: number, limit: number): Pr
   if (scan.length <= 2) return result;
 
   const groups = new KeyGroups(
-    [k.state(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)],
+    [k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)],
   );
   const args: Array<string | number> = [store.options.eventsMaxLen];
   for (let i = 2; i + 1 < scan.length; i += 2) {
@@ -63,12 +63,12 @@ export async function reapExpired(
   limit: number,
 ): Promise<{ requeued: number; deadLettered: number }> {
   const k = store.keys;
-  const scan = await store.redis.ferryLeaseScan(2, k.leases(shard), k.state(shard), limit);
+  const scan = await store.redis.ferryLeaseScan(2, k.leases(shard), k.deliveries(shard), limit);
   if (scan.length === 0) return { requeued: 0, deadLettered: 0 };
 
   const groups = new KeyGroups(
     [
-      k.state(shard), k.leases(shard), k.attempts(shard), k.dests(shard), k.parked(shard),
+      k.deliveries(shard), k.leases(shard), k.attempts(shard), k.dests(shard), k.parked(shard),
       k.dlq(shard), k.done(shard), k.events(shard), k.wake(shard), k.due(shard), k.backlog(shard),
     ],
   );
@@ -91,7 +91,7 @@ export async function reapExpired(
 /** Forgets up to `limit` finished deliveries older than the retention; answers how many. */
 export async function expireFinished(store: Store, shard: number, retentionMs: number, limit: number): Promise<number> {
   const k = store.keys;
-  return store.redis.ferryExpire(5, k.done(shard), k.state(shard), k.msg(shard), k.attempts(shard), k.dlq(shard), retentionMs, limit);
+  return store.redis.ferryExpire(4, k.done(shard), k.deliveries(shard), k.attempts(shard), k.dlq(shard), retentionMs, limit);
 }
 
 /** Forgets up to `limit` destinations idle since before `cutoff` that carry no settings or work. */

@@ -20,14 +20,14 @@ export class ScriptKeys {
     const k = this.keys;
     const s = d.shard;
     return this.withOrder(d, [
-      k.state(s), k.msg(s), k.due(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.dest(s, d.dest),
+      k.deliveries(s), k.due(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.dest(s, d.dest),
       k.events(s), k.wake(s), k.backlog(s), k.destinations(s),
     ]);
   }
 
   claim(shard: number, dests: readonly string[]): string[] {
     const k = this.keys;
-    const list = [k.state(shard), k.msg(shard), k.leases(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)];
+    const list = [k.deliveries(shard), k.leases(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)];
     for (const dest of dests) list.push(k.ready(shard, dest), k.dest(shard, dest));
     return list;
   }
@@ -43,20 +43,20 @@ export class ScriptKeys {
   defer(d: DeliveryRef): string[] {
     const k = this.keys;
     const s = d.shard;
-    return [k.state(s), k.leases(s), k.attempts(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest), k.dests(s), k.parked(s)];
+    return [k.deliveries(s), k.leases(s), k.attempts(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest), k.dests(s), k.parked(s)];
   }
 
   release(d: DeliveryRef): string[] {
     const k = this.keys;
     const s = d.shard;
-    return [k.state(s), k.leases(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.events(s), k.wake(s), k.dest(s, d.dest)];
+    return [k.deliveries(s), k.leases(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.events(s), k.wake(s), k.dest(s, d.dest)];
   }
 
   cancel(d: DeliveryRef): string[] {
     const k = this.keys;
     const s = d.shard;
     return this.withOrder(d, [
-      k.state(s), k.due(s), k.done(s), k.events(s), k.backlog(s), k.ready(s, d.dest), k.dests(s), k.parked(s),
+      k.deliveries(s), k.due(s), k.done(s), k.events(s), k.backlog(s), k.ready(s, d.dest), k.dests(s), k.parked(s),
       k.dest(s, d.dest), k.wake(s),
     ]);
   }
@@ -75,7 +75,7 @@ export class ScriptKeys {
     const k = this.keys;
     const s = d.shard;
     return [
-      k.state(s), k.leases(s), k.attempts(s), k.done(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest),
+      k.deliveries(s), k.leases(s), k.attempts(s), k.done(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest),
       k.dests(s), k.parked(s), k.wake(s), k.due(s), k.backlog(s),
     ];
   }

@@ -1,6 +1,6 @@
 import { DeliveryState } from '@ferry/contracts';
 
-/** TypeScript view of the packed state field (format in lua/includes/record.lua). */
+/** TypeScript view of a delivery's record line (format in lua/includes/record.lua). */
 export interface StateRecord {
   state: DeliveryState;
   attempt: number;
@@ -16,9 +16,16 @@ export interface StateRecord {
   orderingKey: string;
 }
 
-const RECORD = /^([a-z_]+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|([^|]*)\|([^|]*)\|(.*)$/s;
+const RECORD = /^([a-z_]+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|([^|]*)\|([^|]*)\|(.*)$/;
 
-export function parseStateRecord(raw: string): StateRecord {
+/** Splits a stored delivery into its record and its envelope (the rest, after the first newline). */
+export function splitDelivery(raw: string): { record: StateRecord; envelope: string } {
+  const newline = raw.indexOf('\n');
+  if (newline === -1) throw new Error(`malformed delivery: ${raw.slice(0, 80)}`);
+  return { record: parseStateRecord(raw.slice(0, newline)), envelope: raw.slice(newline + 1) };
+}
+
+function parseStateRecord(raw: string): StateRecord {
   const match = RECORD.exec(raw);
   const state = DeliveryState.safeParse(match?.[1]);
   if (!match || !state.success) throw new Error(`malformed delivery state record: ${raw.slice(0, 80)}`);

@@ -6,7 +6,7 @@ import { newMessageId, shardForDestination, shardOfMessageId } from './ids';
 import { Keys } from './keys';
 import { ScriptKeys } from './script-keys';
 import { registerScripts } from './scripts';
-import { parseStateRecord } from './state-record';
+import { splitDelivery } from './state-record';
 import type {
   ClaimBatch,
   ClaimOptions,
@@ -143,7 +143,7 @@ export class Store {
   /** Pushes the lease's expiry to `leaseMs` from now; answers the new expiry (ms). */
   async extend(lease: LeaseRef, leaseMs: number): Promise<number> {
     const s = lease.shard;
-    const result = await this.redis.ferryExtend(2, this.keys.state(s), this.keys.leases(s), lease.id, lease.attempt, leaseMs);
+    const result = await this.redis.ferryExtend(2, this.keys.deliveries(s), this.keys.leases(s), lease.id, lease.attempt, leaseMs);
     return checkScriptResult(result, lease.id);
   }
 
@@ -157,9 +157,9 @@ export class Store {
   /** Cancels a delivery that has not started; throws NotFound or NotCancellable. */
   async cancel(id: string): Promise<void> {
     const shard = this.shardOf(id);
-    const raw = shard === undefined ? null : await this.redis.hget(this.keys.state(shard), id);
+    const raw = shard === undefined ? null : await this.redis.hget(this.keys.deliveries(shard), id);
     if (shard === undefined || raw === null) throw new StoreError(StoreErrorCode.NotFound, id);
-    const { dest, tenant, orderingKey } = parseStateRecord(raw);
+    const { dest, tenant, orderingKey } = splitDelivery(raw).record;
     const keys = this.scriptKeys.cancel({ shard, dest, tenant, orderingKey });
     checkScriptResult(await this.redis.ferryCancel(keys.length, ...keys, this.options.eventsMaxLen, id), id);
   }
@@ -168,19 +168,14 @@ export class Store {
     const s = this.shardOf(id);
     if (s === undefined) return undefined;
     const k = this.keys;
-    const [state, msg, trail, due] = await Promise.all([
-      this.redis.hget(k.state(s), id),
-      this.redis.hget(k.msg(s), id),
+    const [raw, trail, due] = await Promise.all([
+      this.redis.hget(k.deliveries(s), id),
       this.redis.hget(k.attempts(s), id),
       this.redis.zscore(k.due(s), id),
     ]);
-    if (state === null || msg === null) return undefined;
-    const view: DeliveryView = {
-      id,
-      record: parseStateRecord(state),
-      envelope: decodeEnvelope(msg),
-      attempts: decodeAttempts(trail),
-    };
+    if (raw === null) return undefined;
+    const { record, envelope } = splitDelivery(raw);
+    const view: DeliveryView = { id, record, envelope: decodeEnvelope(envelope), attempts: decodeAttempts(trail) };
     if (due !== null) view.nextAttemptAt = Number(due);
     return view;
   }

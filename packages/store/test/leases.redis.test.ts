@@ -67,7 +67,7 @@ describe('leases', () => {
     expect(await expireFinished(store, 0, 60_000, 100)).toBe(0);
     await waitFor(async () => (await expireFinished(store, 0, 10, 100)) === 1, { what: 'expiry' });
     expect(await store.get(done.id)).toBeUndefined();
-    expect(await redis.hexists(store.keys.msg(0), done.id)).toBe(0);
+    expect(await redis.hexists(store.keys.deliveries(0), done.id)).toBe(0);
     expect(await redis.hexists(store.keys.attempts(0), done.id)).toBe(0);
     expect((await store.get(waiting.id))?.record.state).toBe('scheduled');
   });

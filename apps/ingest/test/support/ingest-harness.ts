@@ -109,7 +109,7 @@ export function expectError(answer: Answer, status: number, code: string): Error
 /** Number of deliveries stored across all shards: proof that nothing (or something) was written. */
 export async function storedCount(store: Store): Promise<number> {
   let total = 0;
-  for (let shard = 0; shard < store.options.shards; shard++) total += await store.redis.hlen(store.keys.state(shard));
+  for (let shard = 0; shard < store.options.shards; shard++) total += await store.redis.hlen(store.keys.deliveries(shard));
   return total;
 }
 

@@ -16,7 +16,7 @@ local function finish(k, id, r, now)
   redis.call('LPOP', k.order)
   local nextId = redis.call('LINDEX', k.order, 0)
   while nextId do
-    local nr = readRecord(k.state, nextId)
+    local nr = readRecord(k.deliveries, nextId)
     if nr then
       route(k, nextId, nr, now)
       return

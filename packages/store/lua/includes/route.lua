@@ -5,12 +5,12 @@ local function route(k, id, r, now)
   r.updatedAt = now
   if r.dueAt > now then
     r.state = 'scheduled'
-    writeRecord(k.state, id, r)
+    writeRecord(k.deliveries, id, r)
     redis.call('ZADD', k.due, r.dueAt, id)
     return 'scheduled'
   end
   r.state = 'ready'
-  writeRecord(k.state, id, r)
+  writeRecord(k.deliveries, id, r)
   redis.call('RPUSH', k.ready, id)
   joinRotation(k.dests, k.parked, k.dest, r.dest)
   wake(k.wake)
