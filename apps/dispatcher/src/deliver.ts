@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { ClaimedDelivery } from '@ferry/store';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { retryAfterMs } from './backoff';
 import { DestinationNotAllowedError, type AddressPolicy } from './http-agent';
 
@@ -32,67 +32,115 @@ const USER_AGENT = 'Ferry/0.1';
  * Makes one HTTP attempt. Never throws: every way an attempt can end is an AttemptResult.
  * Receivers get a stable `Ferry-Message-Id` to de-duplicate on (delivery is at-least-once)
  * and `Ferry-Attempt`, counting from 1.
+ *
+ * Uses undici's dispatch() with a handler rather than request(): no stream or promise per
+ * response, which is a good part of the client's cost per delivery (docs/performance.md).
+ * undici's own timers bound the wait for the headers and then for the body.
  */
-export async function deliver(delivery: ClaimedDelivery, options: DeliverOptions): Promise<AttemptResult> {
+export function deliver(delivery: ClaimedDelivery, options: DeliverOptions): Promise<AttemptResult> {
   const startedAt = Date.now();
   const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-
-  const host = new URL(delivery.url).hostname.replace(/^\[|\]$/g, '');
+  const url = new URL(delivery.url);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0 && !options.policy(host)) {
-    return { kind: 'refused', startedAt, durationMs: 0, error: `${host} is a private or reserved address` };
+    return Promise.resolve({ kind: 'refused', startedAt, durationMs: 0, error: `${host} is a private or reserved address` });
   }
 
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout.signal, options.signal]) : timeout.signal;
-  try {
-    const response = await request(delivery.url, {
-      dispatcher: options.agent,
-      method: delivery.method,
-      headers: {
-        'user-agent': USER_AGENT,
-        ...delivery.headers,
-        'ferry-message-id': delivery.id,
-        'ferry-attempt': String(delivery.attempt),
-      },
-      body: delivery.body,
-      signal,
-    });
-    const excerpt = await readExcerpt(response.body, options.excerptBytes);
-    const result: AttemptResult = {
-      kind: response.statusCode >= 200 && response.statusCode < 300 ? 'success' : 'http_error',
-      startedAt,
-      durationMs: elapsed(),
-      statusCode: response.statusCode,
+  return new Promise((resolve) => {
+    const excerpt = new ExcerptBuffer(options.excerptBytes);
+    let statusCode = 0;
+    let retryAfter: number | undefined;
+    let received = 0;
+    let stop: (() => void) | undefined;
+    const answered = () => {
+      const result: Omit<AttemptResult, 'startedAt' | 'durationMs'> = {
+        kind: statusCode >= 200 && statusCode < 300 ? 'success' : 'http_error',
+        statusCode,
+      };
+      const text = excerpt.text();
+      if (text) result.responseExcerpt = text;
+      if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
+      return result;
     };
-    if (excerpt) result.responseExcerpt = excerpt;
-    const retryAfter = retryAfterMs(headerValue(response.headers['retry-after']));
-    if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
-    return result;
-  } catch (err) {
-    return { ...describeFailure(err, timeout.signal.aborted, options.timeoutMs), startedAt, durationMs: elapsed() };
-  } finally {
-    clearTimeout(timer);
+    const finish = (result: Omit<AttemptResult, 'startedAt' | 'durationMs'>) => {
+      if (stop) options.signal?.removeEventListener('abort', stop);
+      resolve({ ...result, startedAt, durationMs: Math.round(performance.now() - started) });
+    };
+
+    options.agent.dispatch(
+      {
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: delivery.method,
+        headers: {
+          'user-agent': USER_AGENT,
+          ...delivery.headers,
+          'ferry-message-id': delivery.id,
+          'ferry-attempt': String(delivery.attempt),
+        },
+        body: delivery.body ?? null,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      },
+      {
+        onRequestStart(controller) {
+          const signal = options.signal;
+          if (!signal) return;
+          if (signal.aborted) return controller.abort(new Error('dispatcher shutting down'));
+          stop = () => controller.abort(new Error('dispatcher shutting down'));
+          signal.addEventListener('abort', stop, { once: true });
+        },
+        onResponseStart(_controller, status, headers) {
+          statusCode = status;
+          retryAfter = retryAfterMs(headerValue(headers['retry-after']));
+        },
+        onResponseData(controller, chunk) {
+          excerpt.add(chunk);
+          received += chunk.length;
+          // The answer is known; a huge body is not worth reading to the end (the connection
+          // is dropped instead of reused).
+          if (received > MAX_BODY_READ) controller.abort(new ResponseCutShort());
+        },
+        onResponseEnd() {
+          finish(answered());
+        },
+        onResponseError(_controller, err) {
+          finish(err instanceof ResponseCutShort ? answered() : describeFailure(err, options.timeoutMs));
+        },
+      },
+    );
+  });
+}
+
+/** Most of a response body read before the connection is dropped instead. */
+const MAX_BODY_READ = 256 * 1024;
+
+class ResponseCutShort extends Error {}
+
+/** Keeps the first `limit` bytes of a response body; the rest is read and dropped. */
+class ExcerptBuffer {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  add(chunk: Buffer): void {
+    if (this.size >= this.limit) return;
+    this.chunks.push(chunk.length > this.limit - this.size ? chunk.subarray(0, this.limit - this.size) : chunk);
+    this.size += chunk.length;
+  }
+
+  text(): string {
+    return this.chunks.length === 0 ? '' : Buffer.concat(this.chunks).toString('utf8');
   }
 }
 
-/** The first `limit` bytes of the response as text; the rest is drained so the connection is reused. */
-async function readExcerpt(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    if (size < limit) chunks.push(buffer.subarray(0, limit - size));
-    size += buffer.length;
-    if (size >= limit) break;
-  }
-  if (size >= limit) await body.dump({ limit: 256 * 1024 }).catch(() => undefined);
-  return Buffer.concat(chunks).toString('utf8');
-}
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
-function describeFailure(err: unknown, timedOut: boolean, timeoutMs: number): Pick<AttemptResult, 'kind' | 'error'> {
-  if (timedOut) return { kind: 'timeout', error: `no response within ${timeoutMs} ms` };
+function describeFailure(err: unknown, timeoutMs: number): Pick<AttemptResult, 'kind' | 'error'> {
+  if (err instanceof Error && TIMEOUT_CODES.has(String((err as { code?: unknown }).code))) {
+    return { kind: 'timeout', error: `no response within ${timeoutMs} ms` };
+  }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   if (cause instanceof DestinationNotAllowedError || (err instanceof Error && hasCode(err, 'EDESTINATION_NOT_ALLOWED'))) {
     return { kind: 'refused', error: (cause as Error).message };

@@ -1,6 +1,7 @@
 import type { Logger, Redis } from '@ferry/runtime';
 import { StoreError, StoreErrorCode, type ClaimedDelivery, type Store } from '@ferry/store';
 import type { Dispatcher as HttpDispatcher } from 'undici';
+import { AckBatcher } from './ack-batcher';
 import { deliver, type AttemptResult } from './deliver';
 import type { AddressPolicy } from './http-agent';
 import { observeAttempt, type DispatcherMetrics } from './metrics';
@@ -36,15 +37,22 @@ export interface DispatcherOptions {
  * overwrite a newer outcome.
  */
 export class DispatcherService {
-  private readonly inFlight = new Map<string, { delivery: ClaimedDelivery; abort: AbortController }>();
+  private readonly inFlight = new Set<string>();
+  /** Aborts every request still running when the drain at shutdown runs out of time. */
+  private readonly abandon = new AbortController();
   private running = false;
   private loop: Promise<void> | undefined;
   private slotFreed: (() => void) | undefined;
   private nextShard = 0;
+  private readonly acks: AckBatcher;
+  /** Attempts started and not yet written back (their HTTP part may be over). */
+  private recording = 0;
   /** Earliest time a parked destination (Retry-After, rate limit) may send again, over all shards. */
   private nextParkedAt = Infinity;
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    this.acks = new AckBatcher(options.store);
+  }
 
   get activeDeliveries(): number {
     return this.inFlight.size;
@@ -67,21 +75,23 @@ export class DispatcherService {
     await this.loop;
 
     const log = this.options.log;
-    if (this.inFlight.size > 0) log.info({ inFlight: this.inFlight.size }, 'draining in-flight deliveries');
+    if (this.recording > 0) log.info({ inFlight: this.recording }, 'draining in-flight deliveries');
     const drained = await this.waitUntilIdle(this.options.drainTimeoutMs);
     if (drained) return;
 
-    const left = [...this.inFlight.values()];
-    log.warn({ left: left.length }, 'drain timeout passed; handing back unfinished deliveries');
-    for (const { abort } of left) abort.abort();
+    log.warn({ left: this.recording }, 'drain timeout passed; handing back unfinished deliveries');
+    this.abandon.abort();
     await this.waitUntilIdle(5_000);
   }
 
   private async run(): Promise<void> {
     const { store, log } = this.options;
+    // Claim in batches, not a delivery at a time: with the slots nearly all busy, wait until a
+    // quarter of them (or a batch) are free, so each claim round trip leases many deliveries.
+    const minClaim = Math.max(1, Math.min(this.options.claimBatch, Math.floor(this.options.concurrency / 4)));
     while (this.running) {
       const free = this.options.concurrency - this.inFlight.size;
-      if (free <= 0) {
+      if (free <= 0 || (free < minClaim && this.inFlight.size > 0)) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;
       }
@@ -136,23 +146,36 @@ export class DispatcherService {
   }
 
   private send(delivery: ClaimedDelivery): void {
-    const abort = new AbortController();
-    this.inFlight.set(delivery.id, { delivery, abort });
+    this.inFlight.add(delivery.id);
     this.options.metrics.inFlight.set(this.inFlight.size);
-    void this.attempt(delivery, abort.signal).finally(() => {
-      this.inFlight.delete(delivery.id);
-      this.options.metrics.inFlight.set(this.inFlight.size);
-      const resolve = this.slotFreed;
-      this.slotFreed = undefined;
-      resolve?.();
-    });
+    void this.attempt(delivery, this.abandon.signal);
+  }
+
+  /** The HTTP request is over: the slot may take another delivery while the outcome is written. */
+  private freeSlot(id: string): void {
+    this.inFlight.delete(id);
+    this.options.metrics.inFlight.set(this.inFlight.size);
+    const resolve = this.slotFreed;
+    this.slotFreed = undefined;
+    resolve?.();
   }
 
   private async attempt(delivery: ClaimedDelivery, shutdown: AbortSignal): Promise<void> {
     const { agent, policy, excerptBytes, deliveryTimeoutMs, metrics, outcomes } = this.options;
     const timeoutMs = Math.min(delivery.timeoutMs ?? deliveryTimeoutMs, deliveryTimeoutMs);
-    const result = await deliver(delivery, { agent, policy, timeoutMs, excerptBytes, signal: shutdown });
-    observeAttempt(metrics, result.kind, result.durationMs);
+    this.recording++;
+    try {
+      const result = await deliver(delivery, { agent, policy, timeoutMs, excerptBytes, signal: shutdown });
+      this.freeSlot(delivery.id);
+      observeAttempt(metrics, result.kind, result.durationMs);
+      await this.record(delivery, result, shutdown);
+    } finally {
+      this.recording--;
+    }
+  }
+
+  private async record(delivery: ClaimedDelivery, result: AttemptResult, shutdown: AbortSignal): Promise<void> {
+    const { metrics, outcomes } = this.options;
 
     if (shutdown.aborted && result.kind !== 'success') {
       await this.handBack(delivery);
@@ -160,7 +183,7 @@ export class DispatcherService {
     }
     const verdict = judge(result, delivery.attempt, outcomes);
     try {
-      const ended = await recordOutcome(this.options.store, delivery, result, verdict, outcomes.backoff.maxMs);
+      const ended = await recordOutcome(this.options.store, this.acks, delivery, result, verdict, outcomes.backoff.maxMs);
       this.logAttempt(delivery, result, ended);
       metrics.outcomes.labels(ended).inc();
     } catch (err) {
@@ -184,6 +207,8 @@ export class DispatcherService {
   }
 
   private logAttempt(delivery: ClaimedDelivery, result: AttemptResult, ended: string): void {
+    const level = result.kind === 'success' ? 'info' : 'warn';
+    if (!this.options.log.isLevelEnabled(level)) return;
     const line = {
       messageId: delivery.id,
       destination: withoutQuery(delivery.url),
@@ -195,16 +220,15 @@ export class DispatcherService {
       error: result.error,
       response: result.responseExcerpt?.slice(0, 200),
     };
-    if (result.kind === 'success') this.options.log.info(line, 'attempt');
-    else this.options.log.warn(line, 'attempt');
+    this.options.log[level](line, 'attempt');
   }
 
   private async waitUntilIdle(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.inFlight.size > 0 && Date.now() < deadline) {
+    while (this.recording > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    return this.inFlight.size === 0;
+    return this.recording === 0;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ClaimedDelivery, Store } from '@ferry/store';
 import { StoreError } from '@ferry/store';
+import type { AckBatcher } from './ack-batcher';
 import type { AttemptResult } from './deliver';
 import type { Verdict } from './outcome';
 
@@ -15,6 +16,7 @@ export type Ended = 'delivered' | 'retrying' | 'failed' | 'deferred';
  */
 export async function recordOutcome(
   store: Store,
+  acks: AckBatcher,
   delivery: ClaimedDelivery,
   result: AttemptResult,
   verdict: Verdict,
@@ -30,7 +32,7 @@ export async function recordOutcome(
   const write = async (): Promise<Ended> => {
     switch (verdict.action) {
       case 'ack':
-        await store.ack(delivery, outcome);
+        await acks.ack(delivery, outcome);
         return 'delivered';
       case 'defer':
         if (await store.defer(delivery, outcome, verdict)) return 'deferred';

@@ -1,19 +1,22 @@
 --[[
-  ack — records a successful attempt: the delivery becomes `delivered`, its lease and
-  destination slot are freed, and the next delivery with its ordering key may start.
+  ack — records successful attempts, a batch at a time (one round trip for many outcomes):
+  each delivery becomes `delivered`, its lease and destination slot are freed, and the next
+  delivery with its ordering key may start. Each item is checked on its own; a refused one
+  does not stop the others.
 
-  KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] done
-  KEYS[5] events   KEYS[6] dest:<dest>   KEYS[7] ready:<dest>   KEYS[8] dests
-  KEYS[9] parked   KEYS[10] wake    KEYS[11] due       KEYS[12] backlog
-  KEYS[13] order:<dest>:<tenant>:<key>   (only with an ordering key)
+  KEYS[1] deliveries   KEYS[2] leases   KEYS[3] attempts   KEYS[4] done
+  KEYS[5] events       KEYS[6] dests    KEYS[7] parked     KEYS[8] wake
+  KEYS[9] due          KEYS[10] backlog
+  KEYS[8+3j] dest:<dest j>   KEYS[9+3j] ready:<dest j>   KEYS[10+3j] order:<dest j>:<tenant>:<key>
+    (j = 1..m, one triple per destination and ordering key; the order key is never written for
+    a delivery without an ordering key)
 
   ARGV[1] events max length
-  ARGV[2] delivery id
-  ARGV[3] lease token (the attempt number the claim returned)
-  ARGV[4] attempt record (JSON object)
+  ARGV[4i-2], ARGV[4i-1], ARGV[4i], ARGV[4i+1]: delivery id, lease token (the attempt number
+    the claim returned), attempt record (JSON object), j of its keys
 
-  Returns 1; -1 unknown delivery; -2 the lease is not held with this token (expired and
-  re-queued, or taken by a newer claim): the caller's outcome is refused.
+  Returns one code per item, in order: 1 acked; -1 unknown delivery; -2 the lease is not held
+  with this token (expired and re-queued, or taken by a newer claim): that outcome is refused.
   Events: delivered
 ]]
 -- @include now
@@ -26,21 +29,30 @@
 -- @include route
 -- @include finish
 
-local k = { deliveries = KEYS[1], done = KEYS[4], dest = KEYS[6], ready = KEYS[7], dests = KEYS[8],
-            parked = KEYS[9], wake = KEYS[10], due = KEYS[11], backlog = KEYS[12], order = KEYS[13] }
-local leasesKey, attemptsKey, eventsKey = KEYS[2], KEYS[3], KEYS[5]
-local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-
-local r = readRecord(k.deliveries, id)
-if not r then return -1 end
-if r.state ~= 'in_flight' or r.attempt ~= token then return -2 end
+local deliveriesKey, leasesKey, attemptsKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[5]
+local maxLen = ARGV[1]
 
 local now = nowMs()
-r.state, r.updatedAt = 'delivered', now
-writeRecord(k.deliveries, id, r)
-redis.call('ZREM', leasesKey, id)
-appendAttempt(attemptsKey, id, attemptJson)
-releaseSlot(k.dest, k.ready, k.dests, k.parked, r.dest)
-logEvent(eventsKey, maxLen, 'delivered', id, r.attempt)
-finish(k, id, r, now)
-return 1
+local results = {}
+for i = 2, #ARGV, 4 do
+  local id, token, attemptJson, j = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
+  local r = readRecord(deliveriesKey, id)
+  if not r then
+    results[#results + 1] = -1
+  elseif r.state ~= 'in_flight' or r.attempt ~= token then
+    results[#results + 1] = -2
+  else
+    local k = { deliveries = deliveriesKey, done = KEYS[4], dests = KEYS[6], parked = KEYS[7], wake = KEYS[8],
+                due = KEYS[9], backlog = KEYS[10], dest = KEYS[8 + 3 * j], ready = KEYS[9 + 3 * j],
+                order = KEYS[10 + 3 * j] }
+    r.state, r.updatedAt = 'delivered', now
+    writeRecord(deliveriesKey, id, r)
+    redis.call('ZREM', leasesKey, id)
+    appendAttempt(attemptsKey, id, attemptJson)
+    releaseSlot(k, r.dest)
+    logEvent(eventsKey, maxLen, 'delivered', id, r.attempt)
+    finish(k, id, r, now)
+    results[#results + 1] = 1
+  end
+end
+return results

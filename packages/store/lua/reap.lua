@@ -50,7 +50,7 @@ for i = 3, #ARGV, 2 do
         r.state = 'failed'
         writeRecord(deliveriesKey, id, r)
         redis.call('ZADD', KEYS[6], now, id)
-        releaseSlot(k.dest, k.ready, k.dests, k.parked, r.dest)
+        releaseSlot(k, r.dest)
         logEvent(eventsKey, maxLen, 'failed', id, r.attempt)
         finish(k, id, r, now)
         dead = dead + 1
@@ -58,7 +58,7 @@ for i = 3, #ARGV, 2 do
         r.state, r.free = 'ready', r.free + 1
         writeRecord(deliveriesKey, id, r)
         redis.call('LPUSH', k.ready, id)
-        releaseSlot(k.dest, k.ready, k.dests, k.parked, r.dest)
+        releaseSlot(k, r.dest)
         logEvent(eventsKey, maxLen, 'requeued', id, r.attempt)
         requeued = requeued + 1
       end

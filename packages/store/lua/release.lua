@@ -32,7 +32,7 @@ r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
 writeRecord(deliveriesKey, id, r)
 redis.call('ZREM', leasesKey, id)
 redis.call('LPUSH', readyKey, id)
-releaseSlot(destKey, readyKey, destsKey, parkedKey, r.dest)
+releaseSlot({ dest = destKey, ready = readyKey, dests = destsKey, parked = parkedKey, wake = wakeKey }, r.dest)
 logEvent(eventsKey, maxLen, 'released', id, r.attempt)
 wake(wakeKey)
 return 1

@@ -45,7 +45,7 @@ local now = nowMs()
 redis.call('ZREM', leasesKey, id)
 appendAttempt(attemptsKey, id, attemptJson)
 redis.call('HSET', k.dest, 'error', lastError, 'errorAt', now)
-releaseSlot(k.dest, k.ready, k.dests, k.parked, r.dest)
+releaseSlot(k, r.dest)
 r.updatedAt = now
 
 if final or r.attempt - r.free >= r.maxAttempts then

@@ -1,3 +1,4 @@
+import { KeyGroups } from './key-groups';
 import type { Store } from './store';
 import type { ShardDepth } from './types';
 
@@ -13,25 +14,6 @@ export interface PromoteResult {
   nextDueAt?: number;
   /** Redis time of the scan (ms since the epoch). */
   now: number;
-}
-
-/**
- * Numbers groups of keys for a script's KEYS (one group per destination, say): the first time
- * a group is seen its keys are appended and it gets the next number, from 1.
- */
-class KeyGroups {
-  private readonly index = new Map<string, number>();
-  constructor(readonly keys: string[]) {}
-
-  indexOf(group: string, keysOfGroup: () => string[]): number {
-    let j = this.index.get(group);
-    if (j === undefined) {
-      this.keys.push(...keysOfGroup());
-      j = this.index.size + 1;
-      this.index.set(group, j);
-    }
-    return j;
-  }
 }
 
 export async function promoteDue(store: Store, shard: number, limit: number): Promise<PromoteResult> {

@@ -32,12 +32,26 @@ export class ScriptKeys {
     return list;
   }
 
-  ack(d: DeliveryRef): string[] {
-    return this.withOrder(d, this.outcome(d));
+  /** The fixed KEYS of a batch ack on one shard; each delivery adds `ackGroup` keys once per group. */
+  ackBatch(shard: number): string[] {
+    const k = this.keys;
+    return [
+      k.deliveries(shard), k.leases(shard), k.attempts(shard), k.done(shard), k.events(shard), k.dests(shard),
+      k.parked(shard), k.wake(shard), k.due(shard), k.backlog(shard),
+    ];
+  }
+
+  ackGroup(d: DeliveryRef): string[] {
+    return [this.keys.dest(d.shard, d.dest), this.keys.ready(d.shard, d.dest), this.order(d)];
   }
 
   retry(d: DeliveryRef): string[] {
-    return this.withOrder(d, [...this.outcome(d), this.keys.dlq(d.shard)]);
+    const k = this.keys;
+    const s = d.shard;
+    return this.withOrder(d, [
+      k.deliveries(s), k.leases(s), k.attempts(s), k.done(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest),
+      k.dests(s), k.parked(s), k.wake(s), k.due(s), k.backlog(s), k.dlq(s),
+    ]);
   }
 
   defer(d: DeliveryRef): string[] {
@@ -69,15 +83,6 @@ export class ScriptKeys {
   /** The order key of a delivery; for one without an ordering key, a name that is never written. */
   order(d: DeliveryRef): string {
     return this.keys.order(d.shard, d.dest, d.tenant, d.orderingKey ?? '');
-  }
-
-  private outcome(d: DeliveryRef): string[] {
-    const k = this.keys;
-    const s = d.shard;
-    return [
-      k.deliveries(s), k.leases(s), k.attempts(s), k.done(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest),
-      k.dests(s), k.parked(s), k.wake(s), k.due(s), k.backlog(s),
-    ];
   }
 
   private withOrder(d: DeliveryRef, list: string[]): string[] {

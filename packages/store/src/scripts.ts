@@ -36,7 +36,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     ferryEnqueue(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryClaim(numKeys: number, ...args: Arg[]): Result<[Array<string | number>, string[], number], Context>;
-    ferryAck(numKeys: number, ...args: Arg[]): Result<number, Context>;
+    ferryAck(numKeys: number, ...args: Arg[]): Result<number[], Context>;
     ferryRetry(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryExtend(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryRelease(numKeys: number, ...args: Arg[]): Result<number, Context>;

@@ -3,6 +3,7 @@ import { encodeAttempt, decodeAttempts, type AttemptOutcome } from './attempt-re
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 import { checkScriptResult, StoreError, StoreErrorCode } from './errors';
 import { newMessageId, shardForDestination, shardOfMessageId } from './ids';
+import { KeyGroups } from './key-groups';
 import { Keys } from './keys';
 import { ScriptKeys } from './script-keys';
 import { registerScripts } from './scripts';
@@ -19,6 +20,9 @@ import type {
 } from './types';
 
 const ENQUEUED_STATE = { 1: 'ready', 2: 'scheduled', 3: 'waiting' } as const;
+
+/** How far this process's clock may be off Redis's before a parked destination is looked at late. */
+const PARKED_SLACK_MS = 50;
 
 /**
  * The typed face of the Redis log: each method is one script call (or a read), so every
@@ -86,9 +90,20 @@ export class Store {
    */
   async claim(shard: number, options: ClaimOptions): Promise<ClaimBatch> {
     let candidates = this.candidates.get(shard) ?? [];
-    if (candidates.length === 0) candidates = await this.headOfRotation(shard);
-    // Called even without candidates: the script also brings back parked destinations whose time
-    // has come, and answers with the rotation as it is then.
+    if (candidates.length === 0) {
+      // One round trip tells an idle shard apart, so visiting it costs no script call.
+      const [head, firstParked] = await Promise.all([
+        this.redis.zrange(this.keys.dests(shard), 0, this.candidateLimit - 1),
+        this.redis.zrange(this.keys.parked(shard), 0, 0, 'WITHSCORES'),
+      ]);
+      const nextParkedAt = firstParked[1] === undefined ? undefined : Number(firstParked[1]);
+      // A parked destination whose time has come (by this clock, give or take) is brought back
+      // by the claim script, which decides by the Redis clock.
+      if (head.length === 0 && (nextParkedAt === undefined || nextParkedAt > Date.now() + PARKED_SLACK_MS)) {
+        return nextParkedAt === undefined ? { deliveries: [] } : { deliveries: [], nextParkedAt };
+      }
+      candidates = head;
+    }
     for (let round = 0; ; round++) {
       const { next, ...batch } = await this.claimFrom(shard, candidates, options);
       this.candidates.set(shard, next);
@@ -99,13 +114,40 @@ export class Store {
   }
 
   async ack(lease: LeaseRef, outcome: AttemptOutcome): Promise<void> {
-    const keys = this.scriptKeys.ack(lease);
-    const result = await this.redis.ferryAck(
-      keys.length,
-      ...keys,
-      this.options.eventsMaxLen, lease.id, lease.attempt, encodeAttempt(lease.attempt, outcome),
+    const [refused] = await this.ackMany([{ lease, outcome }]);
+    if (refused) throw refused;
+  }
+
+  /**
+   * Records many successful attempts with one script call per shard. Answers, per item in
+   * order, the refusal (a stale lease, an unknown delivery) or undefined when it was recorded.
+   */
+  async ackMany(items: ReadonlyArray<{ lease: LeaseRef; outcome: AttemptOutcome }>): Promise<Array<StoreError | undefined>> {
+    const byShard = new Map<number, number[]>();
+    for (const [i, { lease }] of items.entries()) {
+      let indexes = byShard.get(lease.shard);
+      if (!indexes) byShard.set(lease.shard, (indexes = []));
+      indexes.push(i);
+    }
+    const results = new Array<StoreError | undefined>(items.length);
+    await Promise.all(
+      [...byShard].map(async ([shard, indexes]) => {
+        const groups = new KeyGroups(this.scriptKeys.ackBatch(shard));
+        const args: Array<string | number> = [this.options.eventsMaxLen];
+        for (const i of indexes) {
+          const { lease, outcome } = items[i]!;
+          const group = JSON.stringify([lease.dest, lease.tenant, lease.orderingKey ?? '']);
+          const j = groups.indexOf(group, () => this.scriptKeys.ackGroup(lease));
+          args.push(lease.id, lease.attempt, encodeAttempt(lease.attempt, outcome), j);
+        }
+        const codes = await this.redis.ferryAck(groups.keys.length, ...groups.keys, ...args);
+        indexes.forEach((i, n) => {
+          const code = codes[n] ?? -1;
+          results[i] = code >= 0 ? undefined : new StoreError(code as StoreErrorCode, items[i]!.lease.id);
+        });
+      }),
     );
-    checkScriptResult(result, lease.id);
+    return results;
   }
 
   /** Records a failed attempt; answers whether the delivery will be retried or was dead-lettered. */
@@ -190,10 +232,6 @@ export class Store {
     if (!popped) return undefined;
     const shard = keys.indexOf(popped[0]);
     return shard === -1 ? undefined : shard;
-  }
-
-  private async headOfRotation(shard: number): Promise<string[]> {
-    return this.redis.zrange(this.keys.dests(shard), 0, this.candidateLimit - 1);
   }
 
   private async claimFrom(

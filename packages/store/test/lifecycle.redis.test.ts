@@ -27,6 +27,24 @@ describe('delivery lifecycle in the store', () => {
     expect(await claim(store)).toEqual([]);
   });
 
+  it('acks a batch in one call, refusing only the stale items', async () => {
+    const { store } = ctx;
+    await store.enqueue(message({ url: 'https://a.example/1' }));
+    await store.enqueue(message({ url: 'https://b.example/1', orderingKey: 'k' }));
+    await store.enqueue(message({ url: 'https://b.example/2', orderingKey: 'k' }));
+    const [a, b] = await claim(store);
+    const results = await store.ackMany([
+      { lease: a!, outcome: outcome() },
+      { lease: { ...b!, attempt: 7 }, outcome: outcome() },
+      { lease: b!, outcome: outcome() },
+    ]);
+    expect(results.map((r) => r?.code)).toEqual([undefined, StoreErrorCode.StaleLease, undefined]);
+    expect((await store.get(a!.id))?.record.state).toBe('delivered');
+    expect((await store.get(b!.id))?.record.state).toBe('delivered');
+    // The ordering key moved on: the second message of key k is ready now.
+    expect((await claim(store)).map((d) => d.url)).toEqual(['https://b.example/2']);
+  });
+
   it('refuses an outcome from a stale lease token', async () => {
     const { store } = ctx;
     await store.enqueue(message());

@@ -9,11 +9,13 @@ local function backOfRotation(destsKey)
   return 1
 end
 
+-- Answers true when the destination was not in the rotation and now is.
 local function joinRotation(destsKey, parkedKey, destKey, dest)
-  if redis.call('ZSCORE', destsKey, dest) then return end
-  if redis.call('ZSCORE', parkedKey, dest) then return end
-  if redis.call('HGET', destKey, 'paused') == '1' then return end
+  if redis.call('ZSCORE', destsKey, dest) then return false end
+  if redis.call('ZSCORE', parkedKey, dest) then return false end
+  if redis.call('HGET', destKey, 'paused') == '1' then return false end
   redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
+  return true
 end
 
 -- Takes a destination out of the rotation until `untilMs` (it stays parked longer if it was

@@ -1,0 +1,18 @@
+/**
+ * Numbers groups of keys for a script's KEYS (one group per destination, say): the first time
+ * a group is seen its keys are appended and it gets the next number, from 1.
+ */
+export class KeyGroups {
+  private readonly index = new Map<string, number>();
+  constructor(readonly keys: string[]) {}
+
+  indexOf(group: string, keysOfGroup: () => string[]): number {
+    let j = this.index.get(group);
+    if (j === undefined) {
+      this.keys.push(...keysOfGroup());
+      j = this.index.size + 1;
+      this.index.set(group, j);
+    }
+    return j;
+  }
+}
