@@ -5,6 +5,7 @@ import { createGotClient } from './clients/got-client';
 import type { ClientOptions, HttpClient } from './clients/http-client';
 import { createUndiciClient } from './clients/undici-client';
 import { runLoad } from './load';
+import { BODY_1K } from './messages';
 import { median, percentile } from './percentile';
 import { startSinkProcess, type SinkProcess } from './sink-process';
 
@@ -51,9 +52,6 @@ const CLIENTS: ReadonlyArray<[string, ClientFactory]> = [
   ['got', createGotClient],
 ];
 
-// A 1 KiB JSON body, about the size of a typical webhook payload.
-export const BODY = JSON.stringify({ event: 'order.created', data: { id: 'ord_1', note: 'x'.repeat(967) } });
-
 export async function compareHttpClients(options: CompareOptions = DEFAULT_OPTIONS): Promise<CompareReport> {
   // Records are not needed here; a small ring keeps the sink's memory flat over every run.
   const sink = await startSinkProcess({ SINK_MAX_RECORDS: '1000' });
@@ -82,7 +80,7 @@ async function measure(name: string, create: ClientFactory, sink: SinkProcess, o
   await fetch(`${origin}/_sink/requests`, { method: 'DELETE' });
   const client = await create({ connections: options.concurrency, requestTimeoutMs: 10_000 });
   const signal = AbortSignal.timeout(options.runTimeoutMs);
-  const load = { url: `${origin}/ok/bench`, body: BODY, concurrency: options.concurrency, signal };
+  const load = { url: `${origin}/ok/bench`, body: BODY_1K, concurrency: options.concurrency, signal };
   try {
     // The warm-up opens the connections and lets the JIT settle before anything is measured.
     await runLoad(client, { ...load, requests: options.warmup, idPrefix: `${runId}-warmup` });

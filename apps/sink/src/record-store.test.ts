@@ -3,6 +3,7 @@ import { RecordStore, type SinkRecord } from './record-store';
 const fields = (messageId: string | null): Omit<SinkRecord, 'seq'> => ({
   at: 0,
   atNs: '0',
+  atUs: 0,
   method: 'POST',
   path: '/ok',
   headers: {},

@@ -5,6 +5,12 @@ export interface SinkRecord {
   at: number;
   /** `process.hrtime.bigint()` at arrival, as a string: monotonic, for latency measurements. */
   atNs: string;
+  /**
+   * Wall clock at arrival in µs since the epoch (`performance.timeOrigin + performance.now()`),
+   * comparable with the same reading in another process on this machine: the bench measures
+   * publish-to-arrival latency with it.
+   */
+  atUs: number;
   method: string;
   /** Path with query, as sent. */
   path: string;

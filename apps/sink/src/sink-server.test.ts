@@ -124,6 +124,7 @@ describe('recording', () => {
     expect(record?.headers).toMatchObject({ 'ferry-message-id': 'msg_1', 'x-custom': 'A' });
     expect(BigInt(record?.atNs ?? '0')).toBeGreaterThan(before);
     expect(Math.abs((record?.at ?? 0) - Date.now())).toBeLessThan(5_000);
+    expect(Math.abs((record?.atUs ?? 0) / 1000 - (record?.at ?? 0))).toBeLessThan(50);
   });
 
   it('leaves messageId and attempt null when the headers are absent or not numbers', async () => {

@@ -81,13 +81,14 @@ export class Sink {
 
     const at = Date.now();
     const atNs = process.hrtime.bigint().toString();
+    const atUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
     this.counters.begin();
     // 'close' fires once whether the response finished or the client left, so inFlight balances.
     res.once('close', () => this.counters.end());
     // Whatever goes wrong with one request (client gone, a throw while answering) ends that
     // request only; an unhandled rejection would take the whole sink down.
     readBody(req)
-      .then((body) => this.answer(req, res, { url, pathname, query, at, atNs, body }))
+      .then((body) => this.answer(req, res, { url, pathname, query, at, atNs, atUs, body }))
       .catch(() => res.destroy());
   }
 
@@ -96,6 +97,7 @@ export class Sink {
     const record = this.records.add({
       at: seen.at,
       atNs: seen.atNs,
+      atUs: seen.atUs,
       method: req.method ?? '',
       path: seen.url,
       headers: flattenHeaders(req.headers),
@@ -180,6 +182,7 @@ interface Arrival {
   query: URLSearchParams;
   at: number;
   atNs: string;
+  atUs: number;
   body: ReadBody;
 }
 

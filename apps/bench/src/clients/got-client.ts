@@ -20,7 +20,7 @@ export async function createGotClient(options: ClientOptions): Promise<HttpClien
     name: 'got',
     async post(url, body, headers, signal) {
       // got rejects non-2xx itself (throwHttpErrors defaults to true) and reads the body to a string.
-      await client.post(url, { body, headers, signal });
+      return (await client.post(url, { body, headers, signal })).body;
     },
     close: async () => agent.destroy(),
   };

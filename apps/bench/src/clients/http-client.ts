@@ -1,8 +1,8 @@
 /** The one operation the comparison exercises, so both clients do exactly the same work. */
 export interface HttpClient {
   readonly name: string;
-  /** Sends a POST, reads the whole response, and rejects unless the status is 2xx. */
-  post(url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<void>;
+  /** Sends a POST, reads the whole response, and rejects unless the status is 2xx; answers the response body. */
+  post(url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -13,8 +13,9 @@ export function createUndiciClient(options: ClientOptions): HttpClient {
     async post(url, body, headers, signal) {
       const res = await request(url, { method: 'POST', body, headers, signal, dispatcher: agent });
       // Read the body as got does, so neither client is spared that work.
-      await res.body.text();
-      if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`undici: status ${res.statusCode}`);
+      const text = await res.body.text();
+      if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`undici: status ${res.statusCode} from ${url}: ${text.slice(0, 300)}`);
+      return text;
     },
     close: () => agent.close(),
   };

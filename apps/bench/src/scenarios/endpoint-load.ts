@@ -1,0 +1,85 @@
+import { createUndiciClient } from '../clients/undici-client';
+import { runTimedLoad } from '../load';
+import { percentile } from '../percentile';
+import type { RedisServer } from '../processes/redis-server';
+import { perSecond } from '../results';
+import type { ScenarioContext } from './scenario';
+import type { Endpoint } from './systems';
+
+export interface EndpointLoad {
+  warmupMs: number;
+  durationMs: number;
+  connections: number;
+}
+
+export interface EndpointFigures {
+  /** Requests answered 2xx in the measured stretch. */
+  requests: number;
+  /** Messages in them (requests × messages per request). */
+  messages: number;
+  elapsedMs: number;
+  messagesPerSecond: number;
+  requestP50Ms: number;
+  requestP99Ms: number;
+  /**
+   * CPU per accepted message over the measured stretch, µs: the endpoint's process, Redis, and
+   * the bench's own load generator (which shares the machine with them).
+   */
+  cpuMicrosPerMessage: { endpoint: number; redis: number | null; loadGenerator: number };
+}
+
+/**
+ * POSTs `body` to the endpoint over `connections` keep-alive connections for a warm-up
+ * (connections opened, JIT settled, Redis past its first allocations), then for the measured
+ * duration.
+ */
+export async function measureEndpoint(
+  ctx: ScenarioContext,
+  target: { endpoint: Endpoint; path: string; redis?: RedisServer },
+  body: string,
+  messagesPerRequest: number,
+  load: EndpointLoad,
+): Promise<EndpointFigures> {
+  const client = createUndiciClient({ connections: load.connections, requestTimeoutMs: 30_000 });
+  const options = { url: `${target.endpoint.url}${target.path}`, body, concurrency: load.connections, signal: ctx.signal };
+  try {
+    ctx.progress.update('warming up');
+    await runTimedLoad(client, { ...options, durationMs: load.warmupMs });
+    const cpu = cpuMeter(target.endpoint, target.redis);
+    const started = Date.now();
+    const result = await runTimedLoad(client, {
+      ...options,
+      durationMs: load.durationMs,
+      onProgress: (done) => ctx.progress.update(`${((Date.now() - started) / 1000).toFixed(0)} s, ${done * messagesPerRequest} messages accepted`),
+    });
+    const messages = result.completed * messagesPerRequest;
+    return {
+      requests: result.completed,
+      messages,
+      elapsedMs: result.elapsedMs,
+      messagesPerSecond: perSecond(messages, result.elapsedMs),
+      requestP50Ms: percentile(result.latenciesMs, 50),
+      requestP99Ms: percentile(result.latenciesMs, 99),
+      cpuMicrosPerMessage: cpu.perMessage(messages),
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+function cpuMeter(endpoint: Endpoint, redis: RedisServer | undefined) {
+  const endpointBefore = endpoint.process.cpuMicros() ?? NaN;
+  const redisBefore = redis?.cpuMicros() ?? NaN;
+  const ownBefore = process.cpuUsage();
+  return {
+    perMessage(messages: number) {
+      const own = process.cpuUsage(ownBefore);
+      const redisAfter = redis?.cpuMicros();
+      return {
+        endpoint: ((endpoint.process.cpuMicros() ?? NaN) - endpointBefore) / messages,
+        redis: redisAfter === undefined ? null : (redisAfter - redisBefore) / messages,
+        loadGenerator: (own.user + own.system) / messages,
+      };
+    },
+  };
+}

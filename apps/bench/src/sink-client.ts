@@ -1,0 +1,90 @@
+import { sleep, waitFor } from './wait';
+
+export interface SinkStats {
+  received: number;
+  inFlight: number;
+  maxInFlight: number;
+  byStatus: Record<string, number>;
+}
+
+/** The fields of a sink record the bench reads. */
+export interface SinkArrival {
+  seq: number;
+  /** Wall clock at arrival, µs since the epoch (see clock.ts). */
+  atUs: number;
+  messageId: string | null;
+  status: number | null;
+}
+
+export interface ArrivalSpan {
+  /** Wall clock of the first and of the `count`-th arrival, µs. */
+  firstUs: number;
+  lastUs: number;
+  count: number;
+}
+
+const POLL_MS = 25;
+
+/**
+ * The sink's control API. Its own requests are neither recorded nor counted, so polling it does
+ * not disturb what is measured — beyond the CPU it takes to answer.
+ */
+export class SinkClient {
+  constructor(readonly origin: string) {}
+
+  /** A destination on the sink that answers 200. */
+  url(name: string): string {
+    return `${this.origin}/ok/${name}`;
+  }
+
+  async stats(): Promise<SinkStats> {
+    return this.getJson<SinkStats>('/_sink/stats');
+  }
+
+  /** Records with a seq above `since`, oldest first (only those still in the sink's ring). */
+  async arrivals(since = 0): Promise<SinkArrival[]> {
+    return this.getJson<SinkArrival[]>(`/_sink/requests?since=${since}`);
+  }
+
+  /**
+   * Waits for `count` arrivals on a sink that has seen nothing before, and answers when the first
+   * and the `count`-th arrived (seq 1 and seq `count`). The first is read as soon as anything has
+   * arrived, so the sink's ring only needs to hold what arrives within a poll or two.
+   */
+  async spanOf(count: number, options: { timeoutMs: number; signal: AbortSignal; onPoll?: (received: number) => void }): Promise<ArrivalSpan> {
+    let firstUs: number | undefined;
+    await waitFor(
+      async () => {
+        const { received } = await this.stats();
+        options.onPoll?.(received);
+        if (firstUs === undefined && received > 0) firstUs = await this.atUsOf(1);
+        return received >= count ? true : undefined;
+      },
+      { timeoutMs: options.timeoutMs, what: `${count} arrivals at the sink`, intervalMs: POLL_MS, signal: options.signal },
+    );
+    return { firstUs: firstUs ?? (await this.atUsOf(1)), lastUs: await this.atUsOf(count), count };
+  }
+
+  /** Waits until `count` requests arrived or `timeoutMs` passed; answers how many arrived. */
+  async waitForReceived(count: number, options: { timeoutMs: number; signal: AbortSignal; onPoll?: (received: number) => void }): Promise<number> {
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      const { received } = await this.stats();
+      options.onPoll?.(received);
+      if (received >= count || Date.now() >= deadline) return received;
+      await sleep(POLL_MS, options.signal);
+    }
+  }
+
+  private async atUsOf(seq: number): Promise<number> {
+    const record = (await this.arrivals(seq - 1)).find((r) => r.seq === seq);
+    if (record === undefined) throw new Error(`sink record ${seq} is no longer in its ring; raise SINK_MAX_RECORDS for this run`);
+    return record.atUs;
+  }
+
+  private async getJson<T>(pathAndQuery: string): Promise<T> {
+    const response = await fetch(`${this.origin}${pathAndQuery}`, { signal: AbortSignal.timeout(30_000) });
+    if (!response.ok) throw new Error(`sink ${pathAndQuery} answered ${response.status}`);
+    return (await response.json()) as T;
+  }
+}

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * Runs the built bench in smoke mode, as `npm run bench -- --smoke` would, so the bench cannot
+ * rot: every scenario must still start its processes, measure, and report a figure for Ferry and
+ * for its baseline. The sizes are tiny, so the figures themselves say nothing; only that they exist.
+ */
+const MAIN = path.resolve(__dirname, '../dist/main.js');
+const SCENARIOS = ['ingest', 'ingest-batch', 'drain', 'latency', 'memory', 'backlog', 'scheduling'];
+
+interface Report {
+  machine: { cpuCount: number; node: string; redis: string };
+  scenarios: Array<{ name: string; ok: boolean; error?: string; rows: Array<{ metric: string; ferry: number; baseline?: number }> }>;
+}
+
+let dir: string;
+let bench: ChildProcess | undefined;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ferry-bench-smoke-'));
+});
+
+afterAll(() => {
+  // A bench still running here timed out; SIGINT makes it stop every process it started.
+  if (bench?.exitCode === null) bench.kill('SIGINT');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    bench = child;
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('bench --smoke', () => {
+  it('runs every scenario and reports numeric figures for Ferry and each baseline', async () => {
+    const out = path.join(dir, 'smoke.json');
+    const { code, output } = await runBench(['--smoke', '--out', out]);
+    // The output says which scenario broke and why.
+    expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+
+    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expect(report.machine.cpuCount).toBeGreaterThan(0);
+    expect(report.machine.redis).toMatch(/^\d+\.\d+/);
+    expect(report.scenarios.map((s) => s.name)).toEqual(SCENARIOS);
+    for (const scenario of report.scenarios) {
+      expect({ name: scenario.name, ok: scenario.ok, error: scenario.error }).toEqual({ name: scenario.name, ok: true, error: undefined });
+      expect(scenario.rows.length).toBeGreaterThan(0);
+      for (const row of scenario.rows) {
+        const figures = { scenario: scenario.name, metric: row.metric, ferry: row.ferry, baseline: row.baseline };
+        expect(figures).toEqual({ ...figures, ferry: expect.any(Number), baseline: expect.any(Number) });
+        expect(row.ferry).toBeGreaterThan(0);
+        expect(row.baseline).toBeGreaterThan(0);
+      }
+    }
+  }, 90_000);
+
+  it('refuses an unknown scenario name with a usage error', async () => {
+    const { code, output } = await runBench(['--only', 'ingest,teleport']);
+    expect(code).toBe(2);
+    expect(output).toMatch(/unknown: teleport/);
+  });
+});
