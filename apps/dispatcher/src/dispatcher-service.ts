@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger, Redis } from '@ferry/runtime';
 import { StoreError, StoreErrorCode, type ClaimedDelivery, type Store } from '@ferry/store';
 import type { Dispatcher as HttpDispatcher } from 'undici';
@@ -7,6 +8,12 @@ import type { AddressPolicy } from './http-agent';
 import { observeAttempt, type DispatcherMetrics } from './metrics';
 import { judge, type OutcomePolicy } from './outcome';
 import { recordOutcome } from './record-outcome';
+
+/**
+ * How long a shard that had nothing is skipped while other shards keep the dispatcher busy: new
+ * work there waits at most this long (an idle dispatcher is woken at once instead).
+ */
+const IDLE_SHARD_SKIP_MS = 20;
 
 export interface DispatcherOptions {
   store: Store;
@@ -38,6 +45,13 @@ export interface DispatcherOptions {
  */
 export class DispatcherService {
   private readonly inFlight = new Set<string>();
+  /**
+   * Leased deliveries waiting for a free slot. Claiming a batch ahead means a finished request
+   * is followed by the next one at once, not after a claim's round trip to Redis.
+   */
+  private readonly buffer: ClaimedDelivery[] = [];
+  /** Per shard: until when it is taken for idle (it had nothing), so busy rounds skip it. */
+  private idleUntil: number[] = [];
   /** Aborts every request still running when the drain at shutdown runs out of time. */
   private readonly abandon = new AbortController();
   private running = false;
@@ -52,6 +66,8 @@ export class DispatcherService {
 
   constructor(private readonly options: DispatcherOptions) {
     this.acks = new AckBatcher(options.store);
+    // Every request in flight listens for the abandon signal: that is one listener a slot.
+    setMaxListeners(0, this.abandon.signal);
   }
 
   get activeDeliveries(): number {
@@ -59,6 +75,7 @@ export class DispatcherService {
   }
 
   start(): void {
+    this.idleUntil = new Array<number>(this.options.store.options.shards).fill(0);
     this.running = true;
     this.loop = this.run();
   }
@@ -73,6 +90,8 @@ export class DispatcherService {
     this.options.blocking.disconnect();
     this.slotFreed?.();
     await this.loop;
+    // Claimed but never started: back to their ready lists at once, no retry spent.
+    await Promise.all(this.buffer.splice(0).map((delivery) => this.handBack(delivery)));
 
     const log = this.options.log;
     if (this.recording > 0) log.info({ inFlight: this.recording }, 'draining in-flight deliveries');
@@ -85,19 +104,20 @@ export class DispatcherService {
   }
 
   private async run(): Promise<void> {
-    const { store, log } = this.options;
-    // Claim in batches, not a delivery at a time: with the slots nearly all busy, wait until a
-    // quarter of them (or a batch) are free, so each claim round trip leases many deliveries.
-    const minClaim = Math.max(1, Math.min(this.options.claimBatch, Math.floor(this.options.concurrency / 4)));
+    const { concurrency, claimBatch, log } = this.options;
+    // Claim in batches, not a delivery at a time: wait until there is room for a quarter of the
+    // slots (or a batch), so each round trip leases many deliveries. Up to a batch more than
+    // the slots is leased ahead (the buffer).
+    const minClaim = Math.max(1, Math.min(claimBatch, Math.floor(concurrency / 4)));
     while (this.running) {
-      const free = this.options.concurrency - this.inFlight.size;
-      if (free <= 0 || (free < minClaim && this.inFlight.size > 0)) {
+      const room = concurrency + claimBatch - this.inFlight.size - this.buffer.length;
+      if (room < minClaim && this.inFlight.size > 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;
       }
       try {
-        const claimed = await this.claimFromShards(free);
-        if (claimed === 0 && this.running) await this.waitForWork();
+        const claimed = await this.claimFromShards(room);
+        if (claimed === 0 && this.running && this.buffer.length === 0) await this.waitForWork();
       } catch (err) {
         if (!this.running) break;
         log.error({ err }, 'claiming failed; retrying shortly');
@@ -106,23 +126,36 @@ export class DispatcherService {
     }
   }
 
-  /** Claims up to `free` deliveries, visiting the shards round-robin; answers how many it got. */
-  private async claimFromShards(free: number): Promise<number> {
+  /**
+   * Claims up to `room` deliveries, visiting the shards round-robin and skipping those that
+   * just had nothing; answers how many it got.
+   */
+  private async claimFromShards(room: number): Promise<number> {
     const { store, claimBatch, leaseMs, destinationConcurrency } = this.options;
     const shards = store.options.shards;
+    const now = Date.now();
+    const allIdle = this.idleUntil.every((until) => until > now);
     let claimed = 0;
     let nextParkedAt = Infinity;
-    for (let visited = 0; visited < shards && claimed < free && this.running; visited++) {
+    for (let visited = 0; visited < shards && claimed < room && this.running; visited++) {
       const shard = this.nextShard;
       this.nextShard = (this.nextShard + 1) % shards;
-      const limit = Math.min(claimBatch, free - claimed);
+      if (!allIdle && this.idleUntil[shard]! > now) continue;
+      const limit = Math.min(claimBatch, room - claimed);
       const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency });
-      for (const delivery of batch.deliveries) this.send(delivery);
+      this.buffer.push(...batch.deliveries);
+      this.startBuffered();
       claimed += batch.deliveries.length;
+      this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
       nextParkedAt = Math.min(nextParkedAt, batch.nextParkedAt ?? Infinity);
     }
     this.nextParkedAt = nextParkedAt;
     return claimed;
+  }
+
+  /** Starts buffered deliveries while slots are free. */
+  private startBuffered(): void {
+    while (this.inFlight.size < this.options.concurrency && this.buffer.length > 0) this.send(this.buffer.shift()!);
   }
 
   /**
@@ -135,7 +168,10 @@ export class DispatcherService {
     const waitMs = Math.max(10, Math.min(idleMs, untilParked));
     try {
       const shard = await this.options.store.waitForWork(this.options.blocking, waitMs / 1000);
-      if (shard !== undefined) this.nextShard = shard;
+      if (shard !== undefined) {
+        this.nextShard = shard;
+        this.idleUntil[shard] = 0;
+      }
     } catch (err) {
       // stop() disconnects the blocking connection to end the wait; anything else is worth a line.
       if (this.running) {
@@ -154,6 +190,7 @@ export class DispatcherService {
   /** The HTTP request is over: the slot may take another delivery while the outcome is written. */
   private freeSlot(id: string): void {
     this.inFlight.delete(id);
+    this.startBuffered();
     this.options.metrics.inFlight.set(this.inFlight.size);
     const resolve = this.slotFreed;
     this.slotFreed = undefined;

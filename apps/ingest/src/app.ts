@@ -36,7 +36,7 @@ export function createApp(deps: AppDeps): Express {
   // Status answers change from one second to the next; a validator would only cost hashing.
   app.set('etag', false);
 
-  app.use(requestId(deps.log));
+  app.use(requestId(app, deps.log));
   app.use(httpMetrics(deps.metrics));
   // Probes and metrics before auth: orchestrators and Prometheus carry no API token.
   app.use(opsRoutes(createOpsHandler({ registry: deps.registry, isReady: deps.isReady })));

@@ -18,3 +18,4 @@ export type { LogLine } from './memory-logger';
 export * from './private-address';
 export { FERRY_VARIABLES } from './ferry-variables';
 export { connectRedis, startProbes } from './service-kit';
+export { takeRandomBytes } from './random-pool';

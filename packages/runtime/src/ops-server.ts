@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger';
+import { takeRandomBytes } from './random-pool';
 import type { Registry } from './metrics';
 
 /** Answers a request and returns true, or returns false so the caller can route it elsewhere. */
@@ -57,7 +57,7 @@ function pathOf(req: IncomingMessage): string {
 }
 
 export function newRequestId(): string {
-  return `req_${randomBytes(8).toString('hex')}`;
+  return `req_${takeRandomBytes(8).toString('hex')}`;
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {

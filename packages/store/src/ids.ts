@@ -1,4 +1,5 @@
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { takeRandomBytes } from '@ferry/runtime';
 
 /**
  * Message ids carry their shard (`msg_<shard base36>_<time base36><random>`), so a lookup by id
@@ -7,7 +8,7 @@ import { randomBytes, createHash } from 'node:crypto';
 const ID = /^msg_([0-9a-z]{1,3})_[0-9a-z]{12,24}$/;
 
 export function newMessageId(shard: number): string {
-  const random = randomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0').slice(0, 10);
+  const random = takeRandomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0').slice(0, 10);
   return `msg_${shard.toString(36)}_${Date.now().toString(36)}${random}`;
 }
 
@@ -26,5 +27,16 @@ export function shardOfMessageId(id: string, shardCount: number): number | undef
  */
 export function shardForDestination(origin: string, shardCount: number): number {
   if (shardCount === 1) return 0;
-  return createHash('sha1').update(origin).digest().readUInt32BE(0) % shardCount;
+  const key = `${shardCount}:${origin}`;
+  let shard = shardCache.get(key);
+  if (shard === undefined) {
+    shard = createHash('sha1').update(origin).digest().readUInt32BE(0) % shardCount;
+    // Bounded: a flood of distinct destinations only costs the hashing again.
+    if (shardCache.size >= SHARD_CACHE_SIZE) shardCache.clear();
+    shardCache.set(key, shard);
+  }
+  return shard;
 }
+
+const SHARD_CACHE_SIZE = 10_000;
+const shardCache = new Map<string, number>();

@@ -1,5 +1,5 @@
 import { newRequestId, type Logger } from '@ferry/runtime';
-import type { RequestHandler } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 
 declare global {
   namespace Express {
@@ -15,13 +15,22 @@ declare global {
 // Echoed into headers and logs, so only short plain tokens are taken from the caller.
 const SANE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Names every request, so a sender's error envelope can be matched to the service's log lines. */
-export function requestId(log: Logger): RequestHandler {
+/**
+ * Names every request, so a sender's error envelope can be matched to the service's log lines.
+ * `req.log` is made on first use: most requests never log, and a child logger per request was
+ * a measurable share of a busy ingest's work.
+ */
+export function requestId(app: Express, log: Logger): RequestHandler {
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: Request & { childLog?: Logger }): Logger {
+      return (this.childLog ??= log.child({ requestId: this.requestId }));
+    },
+  });
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && SANE_ID.test(incoming) ? incoming : newRequestId();
     req.requestId = id;
-    req.log = log.child({ requestId: id });
     res.setHeader('X-Request-Id', id);
     next();
   };

@@ -1,3 +1,4 @@
+import type { Logger } from '@ferry/runtime';
 import { ApiError, publishBatchSchema, publishMessageSchema, type PublishLimits } from '@ferry/contracts';
 import { StoreError, StoreErrorCode, type Enqueued, type Store } from '@ferry/store';
 import { Router, type Request, type RequestHandler } from 'express';
@@ -14,6 +15,7 @@ import { TENANT, toEnqueueRequest, type PublishPolicy } from '../../publish-requ
 
 export interface MessagesRouteDeps {
   config: IngestConfig;
+  log: Logger;
   store: Store;
   destinations: DestinationCheck;
   backpressure: Backpressure;
@@ -47,7 +49,7 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
     await deps.backpressure.admit(TENANT, 1);
     const { id, state } = await store.enqueue(request);
     deps.metrics.accepted.inc();
-    req.log.debug({ messageId: id, state }, 'message accepted');
+    logAccepted(deps.log, req, [{ id, state }]);
     res.status(202).json({ messageId: id });
   };
 
@@ -62,7 +64,7 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
     const settled = await Promise.allSettled(requests.map((request) => store.enqueue(request)));
     const enqueued = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
     deps.metrics.accepted.inc(enqueued.length);
-    logAccepted(req, enqueued);
+    logAccepted(deps.log, req, enqueued);
     if (enqueued.length === settled.length) {
       res.status(202).json({ results: enqueued.map(({ id }) => ({ messageId: id })) });
       return;
@@ -106,8 +108,9 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
   return router;
 }
 
-function logAccepted(req: Request, enqueued: readonly Enqueued[]): void {
-  if (!req.log.isLevelEnabled('debug')) return;
+/** At debug only; the level is asked of the service's logger so no request logger is made for nothing. */
+function logAccepted(log: Logger, req: Request, enqueued: readonly Enqueued[]): void {
+  if (!log.isLevelEnabled('debug')) return;
   for (const { id, state } of enqueued) req.log.debug({ messageId: id, state }, 'message accepted');
 }
 
