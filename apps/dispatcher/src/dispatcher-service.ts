@@ -52,6 +52,8 @@ export class DispatcherService {
   private readonly buffer: ClaimedDelivery[] = [];
   /** Per shard: until when it is taken for idle (it had nothing), so busy rounds skip it. */
   private idleUntil: number[] = [];
+  /** Per shard: the destination a wake-up token named, tried first by the next claim there. */
+  private readonly hints = new Map<number, string>();
   /** Aborts every request still running when the drain at shutdown runs out of time. */
   private readonly abandon = new AbortController();
   private running = false;
@@ -142,7 +144,9 @@ export class DispatcherService {
       this.nextShard = (this.nextShard + 1) % shards;
       if (!allIdle && this.idleUntil[shard]! > now) continue;
       const limit = Math.min(claimBatch, room - claimed);
-      const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency });
+      const hint = this.hints.get(shard);
+      this.hints.delete(shard);
+      const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency, hint });
       this.buffer.push(...batch.deliveries);
       this.startBuffered();
       claimed += batch.deliveries.length;
@@ -167,10 +171,11 @@ export class DispatcherService {
     const untilParked = this.nextParkedAt - Date.now();
     const waitMs = Math.max(10, Math.min(idleMs, untilParked));
     try {
-      const shard = await this.options.store.waitForWork(this.options.blocking, waitMs / 1000);
-      if (shard !== undefined) {
-        this.nextShard = shard;
-        this.idleUntil[shard] = 0;
+      const woken = await this.options.store.waitForWork(this.options.blocking, waitMs / 1000);
+      if (woken !== undefined) {
+        this.nextShard = woken.shard;
+        this.idleUntil[woken.shard] = 0;
+        this.hints.set(woken.shard, woken.dest);
       }
     } catch (err) {
       // stop() disconnects the blocking connection to end the wait; anything else is worth a line.

@@ -140,6 +140,6 @@ for i = 1, n do
 end
 
 local candidates = redis.call('ZRANGE', destsKey, 0, candidateLimit - 1)
-if #candidates > 0 then wake(wakeKey) end
+if #candidates > 0 then wake(wakeKey, candidates[1]) end
 local firstParked = redis.call('ZRANGE', parkedKey, 0, 0, 'WITHSCORES')
 return { leased, candidates, firstParked[2] and tonumber(firstParked[2]) or -1 }

@@ -44,7 +44,7 @@ end
 
 if redis.call('HGET', destKey, 'paused') ~= '1' and redis.call('LLEN', readyKey) > 0 then
   joinRotation(destsKey, parkedKey, destKey, dest)
-  wake(wakeKey)
+  wake(wakeKey, dest)
 end
 redis.call('ZADD', indexKey, now, dest)
 return redis.call('HGETALL', destKey)

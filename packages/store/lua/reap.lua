@@ -33,6 +33,7 @@ local maxLen, maxFree = ARGV[1], tonumber(ARGV[2])
 
 local now = nowMs()
 local requeued, dead = 0, 0
+local requeuedDest
 for i = 3, #ARGV, 2 do
   local id, j = ARGV[i], tonumber(ARGV[i + 1])
   local expiry = redis.call('ZSCORE', leasesKey, id)
@@ -61,10 +62,11 @@ for i = 3, #ARGV, 2 do
         releaseSlot(k, r.dest)
         logEvent(eventsKey, maxLen, 'requeued', id, r.attempt)
         requeued = requeued + 1
+        requeuedDest = r.dest
       end
     end
   end
 end
 
-if requeued > 0 then wake(KEYS[9]) end
+if requeuedDest then wake(KEYS[9], requeuedDest) end
 return { requeued, dead }

@@ -34,5 +34,5 @@ redis.call('ZREM', leasesKey, id)
 redis.call('LPUSH', readyKey, id)
 releaseSlot({ dest = destKey, ready = readyKey, dests = destsKey, parked = parkedKey, wake = wakeKey }, r.dest)
 logEvent(eventsKey, maxLen, 'released', id, r.attempt)
-wake(wakeKey)
+wake(wakeKey, r.dest)
 return 1

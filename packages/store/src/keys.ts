@@ -22,7 +22,7 @@
  *   <p>:{s}:done                 zset    terminal ids, score = finish time; drives retention
  *   <p>:{s}:backlog              hash    tenant -> deliveries not yet finished (backpressure)
  *   <p>:{s}:events               stream  lifecycle log (trimmed), never the source of truth
- *   <p>:{s}:wake                 list    wake-up token for idle dispatchers (BLPOP)
+ *   <p>:{s}:wake                 list    wake-up token for idle dispatchers (BLPOP): a destination with work
  *   <p>:{s}:order:<dest>:<t>:<k> list    unfinished deliveries of an ordering key, head first
  *   <p>:{s}:dedup:<t>:<k>        string  message id for a de-duplication key (with TTL)
  *   <p>:shards                   string  the shard count this keyspace was created with

@@ -90,6 +90,7 @@ export class Store {
    */
   async claim(shard: number, options: ClaimOptions): Promise<ClaimBatch> {
     let candidates = this.candidates.get(shard) ?? [];
+    if (candidates.length === 0 && options.hint !== undefined) candidates = [options.hint];
     if (candidates.length === 0) {
       // One round trip tells an idle shard apart, so visiting it costs no script call.
       const [head, firstParked] = await Promise.all([
@@ -223,15 +224,16 @@ export class Store {
   }
 
   /**
-   * Blocks on the shards' wake-up lists until one has a token or the timeout passes;
-   * answers the shard that was woken. Needs a connection of its own (it blocks).
+   * Blocks on the shards' wake-up lists until one has a token or the timeout passes; answers
+   * the shard that was woken and the destination the token names (a hint for the next claim).
+   * Needs a connection of its own (it blocks).
    */
-  async waitForWork(blocking: Redis, timeoutSeconds: number): Promise<number | undefined> {
+  async waitForWork(blocking: Redis, timeoutSeconds: number): Promise<{ shard: number; dest: string } | undefined> {
     const keys = Array.from({ length: this.options.shards }, (_, s) => this.keys.wake(s));
     const popped = await blocking.blpop(...keys, timeoutSeconds);
     if (!popped) return undefined;
     const shard = keys.indexOf(popped[0]);
-    return shard === -1 ? undefined : shard;
+    return shard === -1 ? undefined : { shard, dest: popped[1] };
   }
 
   private async claimFrom(

@@ -40,6 +40,8 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Concurrency cap of a destination without one of its own. */
   defaultConcurrency: number;
+  /** A destination believed to have ready work (from a wake-up token): tried first. */
+  hint?: string;
 }
 
 export interface ClaimBatch {

@@ -13,6 +13,6 @@ local function route(k, id, r, now)
   writeRecord(k.deliveries, id, r)
   redis.call('RPUSH', k.ready, id)
   joinRotation(k.dests, k.parked, k.dest, r.dest)
-  wake(k.wake)
+  wake(k.wake, r.dest)
   return 'ready'
 end

@@ -7,6 +7,6 @@ local function releaseSlot(k, dest)
     redis.call('HDEL', k.dest, 'inflight')
   end
   if redis.call('LLEN', k.ready) > 0 and joinRotation(k.dests, k.parked, k.dest, dest) then
-    wake(k.wake)
+    wake(k.wake, dest)
   end
 end
