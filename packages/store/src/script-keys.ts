@@ -16,13 +16,18 @@ export interface DeliveryRef {
 export class ScriptKeys {
   constructor(private readonly keys: Keys) {}
 
-  enqueue(d: DeliveryRef): string[] {
+  /** The fixed KEYS of a batch enqueue on one shard; each delivery adds `deliveryGroup` keys once per group. */
+  enqueueBatch(shard: number): string[] {
     const k = this.keys;
-    const s = d.shard;
-    return this.withOrder(d, [
-      k.deliveries(s), k.due(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.dest(s, d.dest),
-      k.events(s), k.wake(s), k.backlog(s), k.destinations(s),
-    ]);
+    return [
+      k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard),
+      k.backlog(shard), k.destinations(shard),
+    ];
+  }
+
+  /** Keys of one destination, tenant and ordering key: ready list, destination hash, order list. */
+  deliveryGroup(d: DeliveryRef): string[] {
+    return [this.keys.ready(d.shard, d.dest), this.keys.dest(d.shard, d.dest), this.order(d)];
   }
 
   claim(shard: number, dests: readonly string[]): string[] {

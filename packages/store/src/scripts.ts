@@ -34,7 +34,7 @@ type Arg = string | number;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    ferryEnqueue(numKeys: number, ...args: Arg[]): Result<number, Context>;
+    ferryEnqueue(numKeys: number, ...args: Arg[]): Result<number[], Context>;
     ferryClaim(numKeys: number, ...args: Arg[]): Result<[Array<string | number>, string[], number], Context>;
     ferryAck(numKeys: number, ...args: Arg[]): Result<number[], Context>;
     ferryRetry(numKeys: number, ...args: Arg[]): Result<number, Context>;

@@ -133,6 +133,26 @@ describe('delivery lifecycle in the store', () => {
     await expect(store.cancel('garbage')).rejects.toMatchObject({ code: StoreErrorCode.NotFound });
   });
 
+  it('enqueues a batch in one call per shard, refusing only a duplicate', async () => {
+    const { store } = ctx;
+    const first = await store.enqueue(message());
+    const results = await store.enqueueMany([
+      message({ url: 'https://a.example/1' }),
+      message({ id: first.id }),
+      message({ url: 'https://b.example/1', delayMs: 60_000 }),
+      message({ url: 'https://b.example/1', orderingKey: 'k' }),
+      message({ url: 'https://b.example/2', orderingKey: 'k' }),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.state : (r.reason as StoreError).code))).toEqual([
+      'ready',
+      StoreErrorCode.DuplicateId,
+      'scheduled',
+      'ready',
+      'waiting',
+    ]);
+    expect(await claim(store)).toHaveLength(3);
+  });
+
   it('refuses a duplicate id', async () => {
     const { store } = ctx;
     const { id } = await store.enqueue(message());

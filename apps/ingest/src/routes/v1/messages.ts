@@ -60,8 +60,8 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
     const requests = messages.map((message, i) => toEnqueueRequest(message, policy, [i], now));
     await deps.destinations.assertAllowed(messages.map(({ destination }, i) => ({ destination, path: [i, 'destination'] })));
     await deps.backpressure.admit(TENANT, requests.length);
-    // Concurrent on purpose: ioredis pipelines the calls into a few round trips.
-    const settled = await Promise.allSettled(requests.map((request) => store.enqueue(request)));
+    // One script call per shard for the whole batch.
+    const settled = await store.enqueueMany(requests);
     const enqueued = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
     deps.metrics.accepted.inc(enqueued.length);
     logAccepted(deps.log, req, enqueued);
