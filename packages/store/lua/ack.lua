@@ -33,7 +33,7 @@ local deliveriesKey, leasesKey, attemptsKey, eventsKey = KEYS[1], KEYS[2], KEYS[
 local maxLen = ARGV[1]
 
 local now = nowMs()
-local results = {}
+local results, groups, freed, leaving = {}, {}, {}, {}
 for i = 2, #ARGV, 4 do
   local id, token, attemptJson, j = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
   local r = readRecord(deliveriesKey, id)
@@ -42,17 +42,25 @@ for i = 2, #ARGV, 4 do
   elseif r.state ~= 'in_flight' or r.attempt ~= token then
     results[#results + 1] = -2
   else
-    local k = { deliveries = deliveriesKey, done = KEYS[4], dests = KEYS[6], parked = KEYS[7], wake = KEYS[8],
-                due = KEYS[9], backlog = KEYS[10], dest = KEYS[8 + 3 * j], ready = KEYS[9 + 3 * j],
-                order = KEYS[10 + 3 * j] }
+    local k = groups[j]
+    if not k then
+      k = { deliveries = deliveriesKey, done = KEYS[4], dests = KEYS[6], parked = KEYS[7], wake = KEYS[8],
+            due = KEYS[9], backlog = KEYS[10], dest = KEYS[8 + 3 * j], ready = KEYS[9 + 3 * j],
+            order = KEYS[10 + 3 * j], name = r.dest }
+      groups[j] = k
+    end
     r.state, r.updatedAt = 'delivered', now
     writeRecord(deliveriesKey, id, r)
     redis.call('ZREM', leasesKey, id)
     appendAttempt(attemptsKey, id, attemptJson)
-    releaseSlot(k, r.dest)
+    freed[j] = (freed[j] or 0) + 1
     logEvent(eventsKey, maxLen, 'delivered', id, r.attempt)
-    finish(k, id, r, now)
+    finish(k, id, r, now, leaving)
     results[#results + 1] = 1
   end
 end
+
+-- Settled once per destination and tenant rather than per delivery.
+for j, count in pairs(freed) do releaseSlot(groups[j], groups[j].name, count) end
+for tenant, count in pairs(leaving) do leaveBacklog(KEYS[10], tenant, count) end
 return results

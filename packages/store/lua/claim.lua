@@ -31,6 +31,7 @@
 -- @include event
 -- @include wake
 -- @include rotation
+-- @include limits
 
 local deliveriesKey, leasesKey, destsKey, parkedKey, eventsKey, wakeKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -46,35 +47,10 @@ for _, dest in ipairs(redis.call('ZRANGEBYSCORE', parkedKey, '-inf', now, 'LIMIT
   end
 end
 
--- May destination i start one more delivery now? If not, it leaves the rotation (or parks).
-local function admit(i)
-  local destKey, dest = KEYS[6 + 2 * i], ARGV[5 + i]
-  local f = redis.call('HMGET', destKey, 'paused', 'until', 'inflight', 'concurrency', 'rate', 'burst', 'tat')
-  if f[1] == '1' then
-    redis.call('ZREM', destsKey, dest)
-    return false
-  end
-  local untilMs = tonumber(f[2])
-  if untilMs and untilMs > now then
-    park(destsKey, parkedKey, dest, untilMs)
-    return false
-  end
-  if (tonumber(f[3]) or 0) >= (tonumber(f[4]) or defaultCap) then
-    redis.call('ZREM', destsKey, dest)
-    return false
-  end
-  local rate = tonumber(f[5])
-  if rate then
-    local interval = 1000 / rate
-    local tolerance = ((tonumber(f[6]) or 1) - 1) * interval
-    local tat = math.max(tonumber(f[7]) or 0, now)
-    if tat - now > tolerance then
-      park(destsKey, parkedKey, dest, math.ceil(tat - tolerance))
-      return false
-    end
-    redis.call('HSET', destKey, 'tat', tat + interval)
-  end
-  return true
+local limits = {}
+local function limitsOf(i)
+  limits[i] = limits[i] or readLimits(KEYS[6 + 2 * i], defaultCap)
+  return limits[i]
 end
 
 local expiry = now + leaseMs
@@ -83,27 +59,25 @@ local open, served = {}, {}
 for i = 1, n do open[i] = true end
 
 local function leaseFrom(i)
+  if not admit(limitsOf(i), destsKey, parkedKey, ARGV[5 + i], now) then
+    open[i] = false
+    return
+  end
   local readyKey = KEYS[5 + 2 * i]
   local id, r
   repeat
-    id = redis.call('LINDEX', readyKey, 0)
+    id = redis.call('LPOP', readyKey)
     if not id then
       open[i] = false
       return
     end
     r = readRecord(deliveriesKey, id)
-    -- Anything but 'ready' was cancelled while it waited: drop the stale entry.
-    if not (r and r.state == 'ready') then redis.call('LPOP', readyKey) end
+    -- Anything but 'ready' was cancelled while it waited: the stale entry is dropped.
   until r and r.state == 'ready'
-  if not admit(i) then
-    open[i] = false
-    return
-  end
-  redis.call('LPOP', readyKey)
+  take(limits[i], now)
   r.state, r.attempt, r.updatedAt = 'in_flight', r.attempt + 1, now
   writeRecord(deliveriesKey, id, r)
   redis.call('ZADD', leasesKey, expiry, id)
-  redis.call('HINCRBY', KEYS[6 + 2 * i], 'inflight', 1)
   logEvent(eventsKey, maxLen, 'leased', id, r.attempt)
   leased[#leased + 1] = id
   leased[#leased + 1] = r.attempt
@@ -123,6 +97,8 @@ while count < limit and progress do
     end
   end
 end
+
+for i, l in pairs(limits) do saveLimits(l, KEYS[6 + 2 * i]) end
 
 -- A served destination goes to the back, one without ready work leaves; one the batch did
 -- not reach keeps its place, and one held back by a limit was moved by admit().

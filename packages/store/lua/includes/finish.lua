@@ -1,11 +1,21 @@
+-- Takes `count` deliveries off a tenant's backlog; the field goes at zero.
+local function leaveBacklog(backlogKey, tenant, count)
+  if redis.call('HINCRBY', backlogKey, tenant, -count) <= 0 then
+    redis.call('HDEL', backlogKey, tenant)
+  end
+end
+
 -- Bookkeeping when a delivery reaches a terminal state (delivered, failed, cancelled): it
 -- starts its retention period, leaves its tenant's backlog and, if it has an ordering key,
 -- lets the next delivery with that key start. `k` holds the keys: done, backlog, order
--- (absent without an ordering key), and what `route` needs.
-local function finish(k, id, r, now)
+-- (absent without an ordering key), and what `route` needs. A batch passes `leaving`, a
+-- tenant -> count table, and settles the backlog once at the end.
+local function finish(k, id, r, now, leaving)
   redis.call('ZADD', k.done, now, id)
-  if redis.call('HINCRBY', k.backlog, r.tenant, -1) <= 0 then
-    redis.call('HDEL', k.backlog, r.tenant)
+  if leaving then
+    leaving[r.tenant] = (leaving[r.tenant] or 0) + 1
+  else
+    leaveBacklog(k.backlog, r.tenant, 1)
   end
   if r.orderingKey == '' or not k.order then return end
   if redis.call('LINDEX', k.order, 0) ~= id then

@@ -1,0 +1,45 @@
+-- A destination's limits as one claim sees them: read once (HMGET), checked and counted in
+-- memory for every delivery the claim leases, written back once (`saveLimits`).
+-- Fields of dest:<dest>: paused (1), until (ms: Retry-After), inflight, concurrency, rate (per
+-- second), burst, tat (GCRA theoretical arrival time, ms).
+local function readLimits(destKey, defaultCap)
+  local f = redis.call('HMGET', destKey, 'paused', 'until', 'inflight', 'concurrency', 'rate', 'burst', 'tat')
+  local rate = tonumber(f[5])
+  local interval = rate and 1000 / rate
+  return { paused = f[1] == '1', untilMs = tonumber(f[2]), inflight = tonumber(f[3]) or 0,
+           cap = tonumber(f[4]) or defaultCap, interval = interval,
+           tolerance = interval and ((tonumber(f[6]) or 1) - 1) * interval, tat = tonumber(f[7]) or 0, taken = 0 }
+end
+
+-- May the destination start one more delivery now? If not, it leaves the rotation: paused or
+-- at its cap until something changes, parked until a Retry-After or its rate lets it send.
+local function admit(l, destsKey, parkedKey, dest, now)
+  if l.paused or l.inflight >= l.cap then
+    redis.call('ZREM', destsKey, dest)
+    return false
+  end
+  if l.untilMs and l.untilMs > now then
+    park(destsKey, parkedKey, dest, l.untilMs)
+    return false
+  end
+  if l.interval then
+    local tat = math.max(l.tat, now)
+    if tat - now > l.tolerance then
+      park(destsKey, parkedKey, dest, math.ceil(tat - l.tolerance))
+      return false
+    end
+  end
+  return true
+end
+
+-- Counts one start against the limits.
+local function take(l, now)
+  l.inflight, l.taken = l.inflight + 1, l.taken + 1
+  if l.interval then l.tat = math.max(l.tat, now) + l.interval end
+end
+
+local function saveLimits(l, destKey)
+  if l.taken == 0 then return end
+  redis.call('HINCRBY', destKey, 'inflight', l.taken)
+  if l.interval then redis.call('HSET', destKey, 'tat', l.tat) end
+end
