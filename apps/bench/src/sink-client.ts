@@ -1,3 +1,4 @@
+import { wallClockUs } from './clock';
 import { sleep, waitFor } from './wait';
 
 export interface SinkStats {
@@ -10,6 +11,8 @@ export interface SinkStats {
 /** The fields of a sink record the bench reads. */
 export interface SinkArrival {
   seq: number;
+  /** Date.now() at arrival (ms): the same wall clock as this process's Date.now(). */
+  at: number;
   /** Wall clock at arrival, µs since the epoch (see clock.ts). */
   atUs: number;
   messageId: string | null;
@@ -39,6 +42,23 @@ export class SinkClient {
 
   async stats(): Promise<SinkStats> {
     return this.getJson<SinkStats>('/_sink/stats');
+  }
+
+  /**
+   * How far the sink's `atUs` clock is ahead of this process's `wallClockUs()`, in µs. Both read
+   * `performance.timeOrigin + performance.now()`, but each process fixes its time origin at start
+   * and the two can disagree by milliseconds; the sample with the shortest round trip bounds the
+   * error by half of it (tens of µs on loopback).
+   */
+  async clockOffsetUs(samples = 15): Promise<number> {
+    let best = { roundTrip: Infinity, offset: 0 };
+    for (let i = 0; i < samples; i++) {
+      const before = wallClockUs();
+      const { atUs } = await this.getJson<{ atUs: number }>('/_sink/clock');
+      const after = wallClockUs();
+      if (after - before < best.roundTrip) best = { roundTrip: after - before, offset: atUs - (before + after) / 2 };
+    }
+    return best.offset;
   }
 
   /** Records with a seq above `since`, oldest first (only those still in the sink's ring). */

@@ -52,4 +52,14 @@ describe('control API', () => {
     expect((await fetch(`${base}/_sink/stats`, { method: 'POST', body: 'x' })).status).toBe(405);
     expect((await fetch(`${base}/_sink/nothing`)).status).toBe(404);
   });
+
+  it('tells its clock, the one arrivals are stamped with', async () => {
+    const before = (performance.timeOrigin + performance.now()) * 1000;
+    const response = await fetch(`${base}/_sink/clock`);
+    const after = (performance.timeOrigin + performance.now()) * 1000;
+    const { atUs } = (await response.json()) as { atUs: number };
+    expect(response.status).toBe(200);
+    expect(atUs).toBeGreaterThanOrEqual(before - 1_000);
+    expect(atUs).toBeLessThanOrEqual(after + 1_000);
+  });
 });

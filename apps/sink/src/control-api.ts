@@ -17,7 +17,8 @@ export function isControlPath(pathname: string): boolean {
 }
 
 /**
- * `GET /_sink/requests[?messageId=&since=]`, `DELETE /_sink/requests`, `GET /_sink/stats`.
+ * `GET /_sink/requests[?messageId=&since=]`, `DELETE /_sink/requests`, `GET /_sink/stats`,
+ * `GET /_sink/clock` (the clock `atUs` is read with, so a client can measure the offset to its own).
  * These requests are neither recorded nor counted, so polling does not disturb what is measured.
  */
 export function handleControl(
@@ -41,7 +42,11 @@ export function handleControl(
     if (method === 'GET') return sendJson(res, 200, control.stats());
     return sendJson(res, 405, { error: 'use GET' }, { allow: 'GET' });
   }
-  sendJson(res, 404, { error: 'control routes: /_sink/requests, /_sink/stats' });
+  if (route === '/clock') {
+    if (method === 'GET') return sendJson(res, 200, { atUs: Math.round((performance.timeOrigin + performance.now()) * 1000) });
+    return sendJson(res, 405, { error: 'use GET' }, { allow: 'GET' });
+  }
+  sendJson(res, 404, { error: 'control routes: /_sink/requests, /_sink/stats, /_sink/clock' });
 }
 
 function listRequests(control: SinkControl, query: URLSearchParams, res: ServerResponse): void {

@@ -105,9 +105,11 @@ async function measureLatency(ctx: ScenarioContext, sink: SinkClient, api: strin
   });
   if (received < total) throw new Error(`only ${received} of ${total} messages reached the sink within ${config.deliveryTimeoutMs} ms of the last send`);
 
+  // Arrivals are stamped by the sink's clock; put them on this process's clock first.
+  const offsetUs = await sink.clockOffsetUs();
   const arrivedUs = new Map<string, number>();
   for (const record of await sink.arrivals(0)) {
-    if (record.messageId !== null && !arrivedUs.has(record.messageId)) arrivedUs.set(record.messageId, record.atUs);
+    if (record.messageId !== null && !arrivedUs.has(record.messageId)) arrivedUs.set(record.messageId, record.atUs - offsetUs);
   }
   const latencies: number[] = [];
   for (let i = warmup; i < total; i++) {

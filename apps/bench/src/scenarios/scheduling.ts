@@ -123,7 +123,8 @@ async function measureLateness(ctx: ScenarioContext, sink: SinkClient, config: S
     const due = id === null ? undefined : dueById.get(id);
     if (id === null || due === undefined || seen.has(id)) continue;
     seen.add(id);
-    lateness.push(record.atUs / 1000 - due);
+    // Due times come from Date.now(), as Redis's TIME does: the sink's `at` is the same wall clock.
+    lateness.push(record.at - due);
     firstUs = Math.min(firstUs, record.atUs);
     lastUs = Math.max(lastUs, record.atUs);
   }
