@@ -72,10 +72,6 @@ export class DispatcherService {
     setMaxListeners(0, this.abandon.signal);
   }
 
-  get activeDeliveries(): number {
-    return this.inFlight.size;
-  }
-
   start(): void {
     this.idleUntil = new Array<number>(this.options.store.options.shards).fill(0);
     this.running = true;
@@ -203,7 +199,7 @@ export class DispatcherService {
   }
 
   private async attempt(delivery: ClaimedDelivery, shutdown: AbortSignal): Promise<void> {
-    const { agent, policy, excerptBytes, deliveryTimeoutMs, metrics, outcomes } = this.options;
+    const { agent, policy, excerptBytes, deliveryTimeoutMs, metrics } = this.options;
     const timeoutMs = Math.min(delivery.timeoutMs ?? deliveryTimeoutMs, deliveryTimeoutMs);
     this.recording++;
     try {

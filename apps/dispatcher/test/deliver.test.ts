@@ -86,6 +86,13 @@ describe('deliver', () => {
     expect(result).toMatchObject({ kind: 'network_error', error: expect.stringMatching(/ECONNREFUSED/) });
   });
 
+  it('answers a failed attempt, never a rejection, when the client refuses the request outright', async () => {
+    const closed = createDeliveryAgent({ connectionsPerOrigin: 1, policy: allowAll });
+    await closed.close();
+    const result = await deliver(delivery('/echo'), { ...options, agent: closed });
+    expect(result).toMatchObject({ kind: 'network_error', error: expect.any(String) });
+  });
+
   it('refuses private addresses unless allowed, checking the address connected to', async () => {
     const literal = await deliver(delivery('/echo'), { ...options, agent: guarded, policy: isPublicAddress });
     expect(literal).toMatchObject({ kind: 'refused' });

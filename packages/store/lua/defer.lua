@@ -23,6 +23,8 @@
 -- @include event
 -- @include trail
 -- @include rotation
+-- @include wake
+-- @include slot
 
 local deliveriesKey, leasesKey, attemptsKey, eventsKey, destKey, readyKey, destsKey, parkedKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
@@ -46,8 +48,10 @@ park(destsKey, parkedKey, r.dest, untilMs)
 r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
 writeRecord(deliveriesKey, id, r)
 redis.call('ZREM', leasesKey, id)
-if redis.call('HINCRBY', destKey, 'inflight', -1) <= 0 then redis.call('HDEL', destKey, 'inflight') end
 redis.call('LPUSH', readyKey, id)
+-- The destination was parked just above, so freeing the slot cannot put it back in the rotation
+-- (and needs no wake-up key).
+releaseSlot({ dest = destKey, ready = readyKey, dests = destsKey, parked = parkedKey }, r.dest)
 appendAttempt(attemptsKey, id, attemptJson)
 logEvent(eventsKey, maxLen, 'deferred', id, r.attempt)
 return 1
