@@ -57,13 +57,7 @@ export async function reapExpired(
   const args: Array<string | number> = [store.options.eventsMaxLen, store.options.maxFreeAttempts];
   for (let i = 0; i + 3 < scan.length; i += 4) {
     const [id, dest, tenant, orderingKey] = [scan[i]!, scan[i + 1]!, scan[i + 2]!, scan[i + 3]!];
-    const delivery = { shard, dest, tenant, orderingKey };
-    const j =
-      dest === ''
-        ? 0
-        : groups.indexOf(JSON.stringify([dest, tenant, orderingKey]), () => [
-            k.ready(shard, dest), k.dest(shard, dest), store.scriptKeys.order(delivery),
-          ]);
+    const j = dest === '' ? 0 : groups.delivery({ shard, dest, tenant, orderingKey }, store.scriptKeys);
     args.push(id, j);
   }
   const [requeued, deadLettered] = await store.redis.ferryReap(groups.keys.length, ...groups.keys, ...args);

@@ -37,17 +37,13 @@ export class ScriptKeys {
     return list;
   }
 
-  /** The fixed KEYS of a batch ack on one shard; each delivery adds `ackGroup` keys once per group. */
+  /** The fixed KEYS of a batch ack on one shard; each delivery adds `deliveryGroup` keys once per group. */
   ackBatch(shard: number): string[] {
     const k = this.keys;
     return [
       k.deliveries(shard), k.leases(shard), k.attempts(shard), k.done(shard), k.events(shard), k.dests(shard),
       k.parked(shard), k.wake(shard), k.due(shard), k.backlog(shard),
     ];
-  }
-
-  ackGroup(d: DeliveryRef): string[] {
-    return [this.keys.dest(d.shard, d.dest), this.keys.ready(d.shard, d.dest), this.order(d)];
   }
 
   retry(d: DeliveryRef): string[] {

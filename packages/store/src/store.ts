@@ -95,10 +95,7 @@ export class Store {
         const args: Array<string | number> = [this.options.eventsMaxLen];
         for (const { i, dest, id } of items) {
           const request = requests[i]!;
-          const ref = { shard, dest, tenant: request.tenant, orderingKey: request.orderingKey };
-          const j = groups.indexOf(JSON.stringify([dest, request.tenant, request.orderingKey ?? '']), () =>
-            this.scriptKeys.deliveryGroup(ref),
-          );
+          const j = groups.delivery({ shard, dest, tenant: request.tenant, orderingKey: request.orderingKey }, this.scriptKeys);
           args.push(
             id, encodeEnvelope(request), dest, request.maxAttempts, request.delayMs ?? 0, request.notBefore ?? 0,
             request.tenant, request.orderingKey ?? '', j,
@@ -187,8 +184,7 @@ export class Store {
         const args: Array<string | number> = [this.options.eventsMaxLen];
         for (const i of indexes) {
           const { lease, outcome } = items[i]!;
-          const group = JSON.stringify([lease.dest, lease.tenant, lease.orderingKey ?? '']);
-          const j = groups.indexOf(group, () => this.scriptKeys.ackGroup(lease));
+          const j = groups.delivery(lease, this.scriptKeys);
           args.push(lease.id, lease.attempt, encodeAttempt(lease.attempt, outcome), j);
         }
         const codes = await this.redis.ferryAck(groups.keys.length, ...groups.keys, ...args);
