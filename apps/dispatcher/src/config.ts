@@ -11,7 +11,7 @@ const schema = z
     FERRY_RETRY_FACTOR: envInt({ min: 1, max: 100, default: 6 }),
     FERRY_RETRY_MAX_MS: envDurationMs('12h', { min: 1 }),
     FERRY_DISPATCH_CONCURRENCY: envInt({ min: 1, max: 10_000, default: 128 }),
-    FERRY_CLAIM_BATCH: envInt({ min: 1, max: 1_000, default: 32 }),
+    FERRY_CLAIM_BATCH: envInt({ min: 1, max: 1_000, default: 64 }),
     FERRY_DEST_CONCURRENCY: envInt({ min: 1, max: 100_000, default: 32 }),
     FERRY_MAX_RETRY_AFTER: envDurationMs('15m', { min: 0 }),
     FERRY_NON_RETRYABLE_STATUSES: envList([]),

@@ -59,7 +59,6 @@ export class DispatcherService {
   private running = false;
   private loop: Promise<void> | undefined;
   private slotFreed: (() => void) | undefined;
-  private nextShard = 0;
   private readonly acks: AckBatcher;
   /** Attempts started and not yet written back (their HTTP part may be over). */
   private recording = 0;
@@ -125,30 +124,31 @@ export class DispatcherService {
   }
 
   /**
-   * Claims up to `room` deliveries, visiting the shards round-robin and skipping those that
-   * just had nothing; answers how many it got.
+   * Claims up to `room` deliveries from each shard not skipped for having just had nothing;
+   * answers how many it got. The shards are asked at once, so a look at idle ones costs no
+   * extra wait. Busy shards may together lease more than `room`: the surplus waits in the buffer
+   * (at most a batch per shard), and the next claim waits for it to be sent.
    */
   private async claimFromShards(room: number): Promise<number> {
     const { store, claimBatch, leaseMs, destinationConcurrency } = this.options;
-    const shards = store.options.shards;
     const now = Date.now();
     const allIdle = this.idleUntil.every((until) => until > now);
+    const shards = this.idleUntil.flatMap((until, shard) => (allIdle || until <= now ? [shard] : []));
+    const limit = Math.min(claimBatch, room);
     let claimed = 0;
     let nextParkedAt = Infinity;
-    for (let visited = 0; visited < shards && claimed < room && this.running; visited++) {
-      const shard = this.nextShard;
-      this.nextShard = (this.nextShard + 1) % shards;
-      if (!allIdle && this.idleUntil[shard]! > now) continue;
-      const limit = Math.min(claimBatch, room - claimed);
-      const hint = this.hints.get(shard);
-      this.hints.delete(shard);
-      const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency, hint });
-      this.buffer.push(...batch.deliveries);
-      this.startBuffered();
-      claimed += batch.deliveries.length;
-      this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
-      nextParkedAt = Math.min(nextParkedAt, batch.nextParkedAt ?? Infinity);
-    }
+    await Promise.all(
+      shards.map(async (shard) => {
+        const hint = this.hints.get(shard);
+        this.hints.delete(shard);
+        const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency, hint });
+        this.buffer.push(...batch.deliveries);
+        this.startBuffered();
+        claimed += batch.deliveries.length;
+        this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
+        nextParkedAt = Math.min(nextParkedAt, batch.nextParkedAt ?? Infinity);
+      }),
+    );
     this.nextParkedAt = nextParkedAt;
     return claimed;
   }
@@ -169,7 +169,6 @@ export class DispatcherService {
     try {
       const woken = await this.options.store.waitForWork(this.options.blocking, waitMs / 1000);
       if (woken !== undefined) {
-        this.nextShard = woken.shard;
         this.idleUntil[woken.shard] = 0;
         this.hints.set(woken.shard, woken.dest);
       }

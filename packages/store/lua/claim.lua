@@ -24,7 +24,11 @@
   Returns { leased, candidates, nextParkedAt } where leased is a flat list of
   (id, attempt, dest, envelope) per leased delivery, candidates the destinations now at the
   head of the rotation, and nextParkedAt when the first parked destination may send (-1: none).
-  Events: leased
+  Events: leased (one entry for the batch)
+
+  The batch is shared out first (numbers only: one delivery per destination per round, within
+  what each may start now), then each destination's share is taken with one call per kind of
+  write, not one per delivery: Redis's cost per call dominates the work per delivery.
 ]]
 -- @include now
 -- @include record
@@ -47,71 +51,81 @@ for _, dest in ipairs(redis.call('ZRANGEBYSCORE', parkedKey, '-inf', now, 'LIMIT
   end
 end
 
-local limits = {}
-local function limitsOf(i)
-  limits[i] = limits[i] or readLimits(KEYS[6 + 2 * i], defaultCap)
-  return limits[i]
-end
+local function readyKey(i) return KEYS[5 + 2 * i] end
+local function destKey(i) return KEYS[6 + 2 * i] end
 
-local expiry = now + leaseMs
-local leased, count = {}, 0
-local open, served = {}, {}
-for i = 1, n do open[i] = true end
-
-local function leaseFrom(i)
-  if not admit(limitsOf(i), destsKey, parkedKey, ARGV[5 + i], now) then
-    open[i] = false
-    return
-  end
-  local readyKey = KEYS[5 + 2 * i]
-  local id, r
-  repeat
-    id = redis.call('LPOP', readyKey)
-    if not id then
-      open[i] = false
-      return
-    end
-    r = readRecord(deliveriesKey, id)
-    -- Anything but 'ready' was cancelled while it waited: the stale entry is dropped.
-  until r and r.state == 'ready'
-  take(limits[i], now)
-  r.state, r.attempt, r.updatedAt = 'in_flight', r.attempt + 1, now
-  writeRecord(deliveriesKey, id, r)
-  redis.call('ZADD', leasesKey, expiry, id)
-  logEvent(eventsKey, maxLen, 'leased', id, r.attempt)
-  leased[#leased + 1] = id
-  leased[#leased + 1] = r.attempt
-  leased[#leased + 1] = ARGV[5 + i]
-  leased[#leased + 1] = r.envelope
-  count = count + 1
-  served[i] = true
-end
-
-local progress = true
-while count < limit and progress do
+-- Share out the batch. A destination is looked at when the rounds first reach it: one its
+-- limits hold back leaves the rotation or is parked there (admit), one with nothing ready
+-- gets nothing. `room[i]` is how many it may start now; `share[i]` how many it gets.
+local limits, room, share = {}, {}, {}
+local left, progress = limit, true
+while left > 0 and progress do
   progress = false
   for i = 1, n do
-    if open[i] and count < limit then
-      leaseFrom(i)
-      progress = progress or open[i]
+    if left == 0 then break end
+    if room[i] == nil then
+      limits[i] = readLimits(destKey(i), defaultCap)
+      room[i] = 0
+      if admit(limits[i], destsKey, parkedKey, ARGV[5 + i], now) then
+        room[i] = math.min(startsAllowed(limits[i], now), redis.call('LLEN', readyKey(i)))
+      end
+      share[i] = 0
+    end
+    if share[i] < room[i] then
+      share[i], left, progress = share[i] + 1, left - 1, true
     end
   end
 end
 
-for i, l in pairs(limits) do saveLimits(l, KEYS[6 + 2 * i]) end
+-- Take each share: ids off the head of the ready list, their fields in one read, the new
+-- records, leases and event in one write each. An entry whose delivery is no longer ready
+-- (cancelled while it waited) is dropped, and one more is taken in its place.
+local expiry = now + leaseMs
+local leased, records, leaseArgs, eventPairs = {}, {}, {}, {}
+local served = {}
+for i = 1, n do
+  local wanted = share[i] or 0
+  while wanted > 0 do
+    local ids = redis.call('LPOP', readyKey(i), wanted)
+    if not ids then break end
+    local raws = redis.call('HMGET', deliveriesKey, unpack(ids))
+    for x, id in ipairs(ids) do
+      local r = parseRecord(raws[x])
+      if r and r.state == 'ready' then
+        take(limits[i], now)
+        r.state, r.attempt, r.updatedAt = 'in_flight', r.attempt + 1, now
+        records[#records + 1] = id
+        records[#records + 1] = formatRecord(r)
+        leaseArgs[#leaseArgs + 1] = expiry
+        leaseArgs[#leaseArgs + 1] = id
+        eventPairs[#eventPairs + 1] = id
+        eventPairs[#eventPairs + 1] = r.attempt
+        leased[#leased + 1] = id
+        leased[#leased + 1] = r.attempt
+        leased[#leased + 1] = ARGV[5 + i]
+        leased[#leased + 1] = r.envelope
+        wanted = wanted - 1
+        served[i] = true
+      end
+    end
+  end
+end
+if #records > 0 then
+  redis.call('HSET', deliveriesKey, unpack(records))
+  redis.call('ZADD', leasesKey, unpack(leaseArgs))
+  logEvents(eventsKey, maxLen, 'leased', eventPairs)
+end
+for i, l in pairs(limits) do saveLimits(l, destKey(i)) end
 
--- A served destination goes to the back, one without ready work leaves; one the batch did
--- not reach keeps its place, and one held back by a limit was moved by admit().
+-- A served destination with work left goes to the back of the rotation, unless its limits
+-- now hold it back (admit moves it); one without ready work leaves. One the batch did not
+-- reach keeps its place.
 for i = 1, n do
   local dest = ARGV[5 + i]
-  if open[i] and served[i] then
-    if redis.call('LLEN', KEYS[5 + 2 * i]) > 0 then
-      redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
-    else
-      redis.call('ZREM', destsKey, dest)
-    end
-  elseif not open[i] and redis.call('LLEN', KEYS[5 + 2 * i]) == 0 then
+  if room[i] ~= nil and redis.call('LLEN', readyKey(i)) == 0 then
     redis.call('ZREM', destsKey, dest)
+  elseif served[i] and admit(limits[i], destsKey, parkedKey, dest, now) then
+    redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
   end
 end
 

@@ -21,7 +21,7 @@
  *   <p>:{s}:dlq                  zset    dead-lettered ids, score = time of death (ms)
  *   <p>:{s}:done                 zset    terminal ids, score = finish time; drives retention
  *   <p>:{s}:backlog              hash    tenant -> deliveries not yet finished (backpressure)
- *   <p>:{s}:events               stream  lifecycle log (trimmed), never the source of truth
+ *   <p>:{s}:events               stream  lifecycle log (trimmed), never the source of truth; one entry may name a batch
  *   <p>:{s}:wake                 list    wake-up token for idle dispatchers (BLPOP): a destination with work
  *   <p>:{s}:order:<dest>:<t>:<k> list    unfinished deliveries of an ordering key, head first
  *   <p>:{s}:dedup:<t>:<k>        string  message id for a de-duplication key (with TTL)

@@ -169,6 +169,34 @@ describe('delivery lifecycle in the store', () => {
     expect(entries.every(([, fields]) => fields[3] === id)).toBe(true);
   });
 
+  it('logs a batch as one entry that names each delivery and its attempt', async () => {
+    const { store, redis } = ctx;
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await store.enqueue(message())).id);
+    const leased = await claim(store);
+    expect(leased).toHaveLength(3);
+    await store.ackMany(leased.map((lease) => ({ lease, outcome: outcome() })));
+    const entries = await redis.xrange(store.keys.events(0), '-', '+');
+    const batches = entries.map(([, fields]) => fields).filter((fields) => fields[1] !== 'accepted');
+    expect(batches.map((fields) => fields[1])).toEqual(['leased', 'delivered']);
+    for (const fields of batches) {
+      expect(fields.slice(2)).toEqual(ids.flatMap((id) => ['id', id, 'a', '1']));
+    }
+  });
+
+  it('refuses a delivery named twice in one ack batch the second time', async () => {
+    const { store } = ctx;
+    await store.enqueue(message());
+    const [lease] = await claim(store);
+    const results = await store.ackMany([
+      { lease: lease!, outcome: outcome() },
+      { lease: lease!, outcome: outcome() },
+    ]);
+    expect(results.map((r) => r?.code)).toEqual([undefined, StoreErrorCode.StaleLease]);
+    expect((await store.get(lease!.id))?.attempts).toHaveLength(1);
+    expect(await ctx.redis.hget(store.keys.backlog(0), 'default')).toBeNull();
+  });
+
   it('wakes a blocked dispatcher when work arrives', async () => {
     const { redis, server } = ctx;
     const store = new Store(redis, { ...ctx.store.options, shards: 4 });

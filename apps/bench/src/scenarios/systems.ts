@@ -28,10 +28,13 @@ export async function startFerryIngest(scope: Scope, redis: RedisServer): Promis
 }
 
 /**
- * One dispatcher with the per-destination cap raised to its own concurrency: every scenario
- * sends to one origin (the sink), and the default cap (32) would halve what it may send at once.
+ * One dispatcher sending at most CONSUMER_CONCURRENCY requests at once, like the worker. Every
+ * scenario sends to one origin (the sink), so the destination's cap would bound it too; the cap
+ * counts a delivery from its claim until its outcome is written, which includes the batch leased
+ * ahead and acks still on their way, so a cap equal to the concurrency would keep fewer requests
+ * than that in flight. It is set well above, leaving the dispatcher's concurrency as the bound.
  */
-const DISPATCHER_ENV = { FERRY_DISPATCH_CONCURRENCY: String(CONSUMER_CONCURRENCY), FERRY_DEST_CONCURRENCY: String(CONSUMER_CONCURRENCY) };
+const DISPATCHER_ENV = { FERRY_DISPATCH_CONCURRENCY: String(CONSUMER_CONCURRENCY), FERRY_DEST_CONCURRENCY: String(4 * CONSUMER_CONCURRENCY) };
 
 export async function startFerryDispatcher(scope: Scope, redis: RedisServer): Promise<ManagedProcess> {
   const dispatcher = await startFerry(scope, 'dispatcher', redis, DISPATCHER_ENV);

@@ -8,13 +8,16 @@ end
 -- Bookkeeping when a delivery reaches a terminal state (delivered, failed, cancelled): it
 -- starts its retention period, leaves its tenant's backlog and, if it has an ordering key,
 -- lets the next delivery with that key start. `k` holds the keys: done, backlog, order
--- (absent without an ordering key), and what `route` needs. A batch passes `leaving`, a
--- tenant -> count table, and settles the backlog once at the end.
-local function finish(k, id, r, now, leaving)
-  redis.call('ZADD', k.done, now, id)
-  if leaving then
-    leaving[r.tenant] = (leaving[r.tenant] or 0) + 1
+-- (absent without an ordering key), and what `route` needs. A batch passes `batch`, with
+-- `done` (a flat score, id list for one ZADD) and `leaving` (a tenant -> count table), and
+-- settles both once at the end.
+local function finish(k, id, r, now, batch)
+  if batch then
+    batch.done[#batch.done + 1] = now
+    batch.done[#batch.done + 1] = id
+    batch.leaving[r.tenant] = (batch.leaving[r.tenant] or 0) + 1
   else
+    redis.call('ZADD', k.done, now, id)
     leaveBacklog(k.backlog, r.tenant, 1)
   end
   if r.orderingKey == '' or not k.order then return end

@@ -32,6 +32,19 @@ local function admit(l, destsKey, parkedKey, dest, now)
   return true
 end
 
+-- How many deliveries may start now, one after another: up to the cap, and within the rate's
+-- burst (each start moves the theoretical arrival time on by one interval). Only called on
+-- limits admit() let through, so the answer is at least 1.
+local function startsAllowed(l, now)
+  local allowed = l.cap - l.inflight
+  if l.interval then
+    local ahead = math.max(l.tat, now) - now
+    -- The small slack keeps a float error from costing a whole start.
+    allowed = math.min(allowed, math.floor((l.tolerance - ahead) / l.interval + 1e-9) + 1)
+  end
+  return allowed
+end
+
 -- Counts one start against the limits.
 local function take(l, now)
   l.inflight, l.taken = l.inflight + 1, l.taken + 1

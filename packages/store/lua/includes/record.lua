@@ -8,8 +8,8 @@
 -- a release at shutdown, a wait the destination asked for (Retry-After). `dueAt` is when it
 -- may start (0: at once). Origins and tenants cannot contain '|' or a newline; ordering keys
 -- are refused with either.
-local function readRecord(deliveriesKey, id)
-  local raw = redis.call('HGET', deliveriesKey, id)
+-- Parses a stored field (nil when absent or malformed).
+local function parseRecord(raw)
   if not raw then return nil end
   local newline = string.find(raw, '\n', 1, true)
   if not newline then return nil end
@@ -21,8 +21,18 @@ local function readRecord(deliveriesKey, id)
            envelope = string.sub(raw, newline + 1) }
 end
 
-local function writeRecord(deliveriesKey, id, r)
-  redis.call('HSET', deliveriesKey, id, string.format('%s|%d|%d|%d|%s|%d|%d|%s|%s|%s\n',
+local function formatRecord(r)
+  return string.format('%s|%d|%d|%d|%s|%d|%d|%s|%s|%s\n',
     r.state, r.attempt, r.maxAttempts, r.free, r.createdAt, r.updatedAt, r.dueAt, r.dest, r.tenant, r.orderingKey)
-    .. r.envelope)
+    .. r.envelope
+end
+
+local function readRecord(deliveriesKey, id)
+  local raw = redis.call('HGET', deliveriesKey, id)
+  if not raw then return nil end
+  return parseRecord(raw)
+end
+
+local function writeRecord(deliveriesKey, id, r)
+  redis.call('HSET', deliveriesKey, id, formatRecord(r))
 end

@@ -5,3 +5,17 @@ local function appendAttempt(attemptsKey, id, attemptJson)
   local trail = redis.call('HGET', attemptsKey, id)
   redis.call('HSET', attemptsKey, id, string.sub(trail, 1, -2) .. ',' .. attemptJson .. ']')
 end
+
+-- The same for many deliveries at once (one read, one write): `ids` and `attemptJsons` are
+-- parallel lists.
+local function appendAttempts(attemptsKey, ids, attemptJsons)
+  if #ids == 0 then return end
+  local trails = redis.call('HMGET', attemptsKey, unpack(ids))
+  local fields = {}
+  for x, id in ipairs(ids) do
+    local trail = trails[x]
+    fields[#fields + 1] = id
+    fields[#fields + 1] = trail and (string.sub(trail, 1, -2) .. ',' .. attemptJsons[x] .. ']') or ('[' .. attemptJsons[x] .. ']')
+  end
+  redis.call('HSET', attemptsKey, unpack(fields))
+end
