@@ -4,6 +4,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Backpressure } from './backpressure';
 import type { IngestConfig } from './config';
 import type { DestinationCheck } from './destination-check';
+import type { MessagePublisher } from './message-publisher';
 import type { IngestMetrics } from './metrics';
 import { requireToken } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
@@ -21,6 +22,8 @@ export interface AppDeps {
   metrics: IngestMetrics;
   destinations: DestinationCheck;
   backpressure: Backpressure;
+  /** Publishes one message; one instance per service, so concurrent publishes share enqueue calls. */
+  publisher: MessagePublisher;
   /** Redis reachable right now (a cheap status check, no round trip). */
   isStoreAvailable: () => boolean;
   /** For /readyz: Redis answers and the service is not shutting down. */

@@ -9,6 +9,7 @@ import { createApp } from './app';
 import { Backpressure } from './backpressure';
 import type { IngestConfig } from './config';
 import { DestinationCheck, type HostLookup } from './destination-check';
+import { MessagePublisher } from './message-publisher';
 import { createIngestMetrics } from './metrics';
 
 export interface IngestServiceOptions {
@@ -61,14 +62,18 @@ export class IngestService {
     await this.store.ensureShardCount();
     if (this.stopping) throw new Error('IngestService was stopped while starting');
 
+    const metrics = createIngestMetrics(this.registry);
+    const destinations = new DestinationCheck({ allowPrivate: config.allowPrivateDestinations, lookup: this.options.lookup });
+    const backpressure = new Backpressure({ store: this.store, maxBacklog: config.maxBacklog, maxMemoryFraction: config.maxRedisMemory });
     const app = createApp({
       config,
       store: this.store,
       log,
       registry: this.registry,
-      metrics: createIngestMetrics(this.registry),
-      destinations: new DestinationCheck({ allowPrivate: config.allowPrivateDestinations, lookup: this.options.lookup }),
-      backpressure: new Backpressure({ store: this.store, maxBacklog: config.maxBacklog, maxMemoryFraction: config.maxRedisMemory }),
+      metrics,
+      destinations,
+      backpressure,
+      publisher: new MessagePublisher({ config, log, store: this.store, destinations, backpressure, metrics }),
       isStoreAvailable: () => redis.status === 'ready',
       isReady: () => this.isReady(),
     });
