@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import { createOpsHandler, type Logger, type OpsHandler, type Registry } from '@ferry/runtime';
 import type { Store } from '@ferry/store';
 import express, { type Express, type RequestHandler } from 'express';
@@ -11,6 +12,7 @@ import { errorHandler } from './middleware/error-handler';
 import { methodNotAllowed, notFound } from './middleware/fallback';
 import { httpMetrics } from './middleware/http-metrics';
 import { requestId } from './middleware/request-id';
+import { withPublishFastPath } from './publish-fast-path';
 import { destinationsRouter } from './routes/v1/destinations';
 import { messagesRouter } from './routes/v1/messages';
 
@@ -32,7 +34,12 @@ export interface AppDeps {
 
 const OPS_PATHS = ['/livez', '/readyz', '/metrics'];
 
-/** The HTTP API as an express app; `IngestService` serves it, tests may too. */
+/** What the HTTP server calls for each request: the publish fast path, and the express app for the rest. */
+export function createRequestListener(deps: AppDeps): RequestListener {
+  return withPublishFastPath(createApp(deps), deps);
+}
+
+/** The HTTP API as an express app; `IngestService` serves it through `createRequestListener`. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');

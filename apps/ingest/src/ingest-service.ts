@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { ErrorEnvelope } from '@ferry/contracts';
 import { checkRedis, createMetricsRegistry, newRequestId, waitForRedis, type Logger, type Redis, type Registry } from '@ferry/runtime';
 import { Store } from '@ferry/store';
-import { createApp } from './app';
+import { createRequestListener } from './app';
 import { Backpressure } from './backpressure';
 import type { IngestConfig } from './config';
 import { DestinationCheck, type HostLookup } from './destination-check';
@@ -65,7 +65,7 @@ export class IngestService {
     const metrics = createIngestMetrics(this.registry);
     const destinations = new DestinationCheck({ allowPrivate: config.allowPrivateDestinations, lookup: this.options.lookup });
     const backpressure = new Backpressure({ store: this.store, maxBacklog: config.maxBacklog, maxMemoryFraction: config.maxRedisMemory });
-    const app = createApp({
+    const listener = createRequestListener({
       config,
       store: this.store,
       log,
@@ -82,7 +82,7 @@ export class IngestService {
     server.headersTimeout = HEADERS_TIMEOUT_MS;
     // Tracking runs before the app, so a drain can still mark responses that have not started.
     server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => this.track(res));
-    server.on('request', app);
+    server.on('request', listener);
     server.on('clientError', answerClientError);
     this.server = server;
     server.listen(config.port, this.options.host);

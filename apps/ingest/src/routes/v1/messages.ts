@@ -39,6 +39,8 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
   const messageLimit = messageRequestLimit(deps.config);
   const storeUp = requireStore(deps.isStoreAvailable);
 
+  // The common case, POST /v1/messages with a plain JSON body, is answered by the fast path
+  // (publish-fast-path.ts) before express; this route serves the others the same way.
   const publish: RequestHandler = async (req, res) => {
     const { id } = await publisher.publish(req.body, () => req.log);
     sendJson(res, 202, { messageId: id });
