@@ -1,15 +1,18 @@
+import type { RequestListener } from 'node:http';
 import { createOpsHandler, type Logger, type OpsHandler, type Registry } from '@ferry/runtime';
 import type { Store } from '@ferry/store';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Backpressure } from './backpressure';
 import type { IngestConfig } from './config';
 import type { DestinationCheck } from './destination-check';
+import type { MessagePublisher } from './message-publisher';
 import type { IngestMetrics } from './metrics';
 import { requireToken } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { methodNotAllowed, notFound } from './middleware/fallback';
 import { httpMetrics } from './middleware/http-metrics';
 import { requestId } from './middleware/request-id';
+import { withPublishFastPath } from './publish-fast-path';
 import { destinationsRouter } from './routes/v1/destinations';
 import { messagesRouter } from './routes/v1/messages';
 
@@ -21,6 +24,8 @@ export interface AppDeps {
   metrics: IngestMetrics;
   destinations: DestinationCheck;
   backpressure: Backpressure;
+  /** Publishes one message; one instance per service, so concurrent publishes share enqueue calls. */
+  publisher: MessagePublisher;
   /** Redis reachable right now (a cheap status check, no round trip). */
   isStoreAvailable: () => boolean;
   /** For /readyz: Redis answers and the service is not shutting down. */
@@ -29,7 +34,12 @@ export interface AppDeps {
 
 const OPS_PATHS = ['/livez', '/readyz', '/metrics'];
 
-/** The HTTP API as an express app; `IngestService` serves it, tests may too. */
+/** What the HTTP server calls for each request: the publish fast path, and the express app for the rest. */
+export function createRequestListener(deps: AppDeps): RequestListener {
+  return withPublishFastPath(createApp(deps), deps);
+}
+
+/** The HTTP API as an express app; `IngestService` serves it through `createRequestListener`. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');

@@ -5,10 +5,11 @@ import type { Duplex } from 'node:stream';
 import type { ErrorEnvelope } from '@ferry/contracts';
 import { checkRedis, createMetricsRegistry, newRequestId, waitForRedis, type Logger, type Redis, type Registry } from '@ferry/runtime';
 import { Store } from '@ferry/store';
-import { createApp } from './app';
+import { createRequestListener } from './app';
 import { Backpressure } from './backpressure';
 import type { IngestConfig } from './config';
 import { DestinationCheck, type HostLookup } from './destination-check';
+import { MessagePublisher } from './message-publisher';
 import { createIngestMetrics } from './metrics';
 
 export interface IngestServiceOptions {
@@ -61,14 +62,18 @@ export class IngestService {
     await this.store.ensureShardCount();
     if (this.stopping) throw new Error('IngestService was stopped while starting');
 
-    const app = createApp({
+    const metrics = createIngestMetrics(this.registry);
+    const destinations = new DestinationCheck({ allowPrivate: config.allowPrivateDestinations, lookup: this.options.lookup });
+    const backpressure = new Backpressure({ store: this.store, maxBacklog: config.maxBacklog, maxMemoryFraction: config.maxRedisMemory });
+    const listener = createRequestListener({
       config,
       store: this.store,
       log,
       registry: this.registry,
-      metrics: createIngestMetrics(this.registry),
-      destinations: new DestinationCheck({ allowPrivate: config.allowPrivateDestinations, lookup: this.options.lookup }),
-      backpressure: new Backpressure({ store: this.store, maxBacklog: config.maxBacklog, maxMemoryFraction: config.maxRedisMemory }),
+      metrics,
+      destinations,
+      backpressure,
+      publisher: new MessagePublisher({ config, log, store: this.store, destinations, backpressure, metrics }),
       isStoreAvailable: () => redis.status === 'ready',
       isReady: () => this.isReady(),
     });
@@ -77,7 +82,7 @@ export class IngestService {
     server.headersTimeout = HEADERS_TIMEOUT_MS;
     // Tracking runs before the app, so a drain can still mark responses that have not started.
     server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => this.track(res));
-    server.on('request', app);
+    server.on('request', listener);
     server.on('clientError', answerClientError);
     this.server = server;
     server.listen(config.port, this.options.host);

@@ -1,9 +1,11 @@
+import type { ServerResponse } from 'node:http';
 import { ApiError, type ErrorEnvelope } from '@ferry/contracts';
-import { newRequestId } from '@ferry/runtime';
+import { newRequestId, type Logger } from '@ferry/runtime';
 import type { ErrorRequestHandler } from 'express';
 import { ReplyError } from 'ioredis';
 import { ZodError } from 'zod';
-import { isPublishRoute, routeLabel, type IngestMetrics } from '../metrics';
+import { isPublishRoute, routeLabel, type IngestMetrics, type RouteLabel } from '../metrics';
+import { sendJson } from '../send-json';
 
 const MAX_DETAILS = 50;
 const MAX_MESSAGE_LENGTH = 300;
@@ -20,21 +22,35 @@ export function errorHandler(metrics: IngestMetrics): ErrorRequestHandler {
       next(err);
       return;
     }
-    const error = toApiError(err);
     const requestId = req.requestId ?? newRequestId();
-    const log = req.log;
-    if (error.status >= 500) {
-      log.error({ err, code: error.code, status: error.status }, 'request failed');
-    } else {
-      log.info({ code: error.code, status: error.status, method: req.method, route: routeLabel(req.originalUrl) }, 'request refused');
-    }
-    if (req.method === 'POST' && isPublishRoute(routeLabel(req.originalUrl))) metrics.rejected.inc({ code: error.code });
-
-    const body: ErrorEnvelope = { error: { code: error.code, message: error.message, requestId } };
-    if (error.details !== undefined) body.error.details = error.details;
-    if (error.code === 'RATE_LIMITED') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-    res.status(error.status).setHeader('Cache-Control', 'no-store').json(body);
+    answerError(err, res, { requestId, log: () => req.log, method: req.method, route: routeLabel(req.originalUrl), metrics });
   };
+}
+
+export interface ErrorContext {
+  requestId: string;
+  /** The request's logger, asked for only when there is something to log. */
+  log: () => Logger;
+  method: string | undefined;
+  route: RouteLabel;
+  metrics: IngestMetrics;
+}
+
+/** Logs the error, counts a refused publish, and answers with the error envelope. */
+export function answerError(err: unknown, res: ServerResponse, { requestId, log, method, route, metrics }: ErrorContext): void {
+  const error = toApiError(err);
+  if (error.status >= 500) {
+    log().error({ err, code: error.code, status: error.status }, 'request failed');
+  } else {
+    log().info({ code: error.code, status: error.status, method, route }, 'request refused');
+  }
+  if (method === 'POST' && isPublishRoute(route)) metrics.rejected.inc({ code: error.code });
+
+  const body: ErrorEnvelope = { error: { code: error.code, message: error.message, requestId } };
+  if (error.details !== undefined) body.error.details = error.details;
+  if (error.code === 'RATE_LIMITED') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  res.setHeader('Cache-Control', 'no-store');
+  sendJson(res, error.status, body);
 }
 
 /** Expected refusals keep their code; anything unrecognised is INTERNAL (and logged in full). */

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '@ferry/contracts';
 import express, { type RequestHandler } from 'express';
 
@@ -17,4 +18,18 @@ export function jsonBody(limitBytes: number): RequestHandler {
     }
     parse(req, res, next);
   };
+}
+
+/** Reads and parses a request body already known to be JSON; the same parser and errors as `jsonBody`. */
+export type JsonBodyReader = (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
+
+export function jsonBodyReader(limitBytes: number): JsonBodyReader {
+  const parse = express.json({ limit: limitBytes, type: () => true });
+  return (req, res) =>
+    new Promise((resolve, reject) => {
+      parse(req, res, (err?: unknown) => {
+        if (err === undefined) resolve((req as IncomingMessage & { body?: unknown }).body);
+        else reject(err);
+      });
+    });
 }

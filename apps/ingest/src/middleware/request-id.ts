@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestId, type Logger } from '@ferry/runtime';
 import type { Express, Request, RequestHandler } from 'express';
 
@@ -28,10 +29,15 @@ export function requestId(app: Express, log: Logger): RequestHandler {
     },
   });
   return (req, res, next) => {
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && SANE_ID.test(incoming) ? incoming : newRequestId();
-    req.requestId = id;
-    res.setHeader('X-Request-Id', id);
+    req.requestId = assignRequestId(req, res);
     next();
   };
+}
+
+/** The request's id (the caller's when it is sane), also set as the `X-Request-Id` response header. */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && SANE_ID.test(incoming) ? incoming : newRequestId();
+  res.setHeader('X-Request-Id', id);
+  return id;
 }

@@ -1,17 +1,19 @@
 import type { Logger } from '@ferry/runtime';
-import { ApiError, publishBatchSchema, publishMessageSchema, type PublishLimits } from '@ferry/contracts';
+import { ApiError, publishBatchSchema } from '@ferry/contracts';
 import { StoreError, StoreErrorCode, type Enqueued, type Store } from '@ferry/store';
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Backpressure } from '../../backpressure';
 import type { IngestConfig } from '../../config';
 import type { DestinationCheck } from '../../destination-check';
+import { logAccepted, messageRequestLimit, type MessagePublisher } from '../../message-publisher';
 import { toMessageStatus } from '../../message-view';
 import type { IngestMetrics } from '../../metrics';
 import { jsonBody } from '../../middleware/json-body';
 import { toApiError } from '../../middleware/error-handler';
 import { methodNotAllowed } from '../../middleware/fallback';
 import { requireStore } from '../../middleware/require-store';
-import { TENANT, toEnqueueRequest, type PublishPolicy } from '../../publish-request';
+import { TENANT, toEnqueueRequest } from '../../publish-request';
+import { sendJson } from '../../send-json';
 
 export interface MessagesRouteDeps {
   config: IngestConfig;
@@ -20,37 +22,28 @@ export interface MessagesRouteDeps {
   destinations: DestinationCheck;
   backpressure: Backpressure;
   metrics: IngestMetrics;
+  publisher: MessagePublisher;
   /** False while Redis is unreachable. */
   isStoreAvailable: () => boolean;
 }
 
-// The parser's limit only bounds memory before the body can be measured; the exact check is on
-// the serialised message body (publish-request.ts). On top of the body, a message carries its
-// destination (≤ 2 KiB), headers (≤ 16 KiB) and the rest, and JSON escaping can inflate a string.
-const ENVELOPE_ALLOWANCE = 64 * 1024;
 // A batch of 1000 maximum-size messages would hold a gigabyte in memory for one request; large
 // messages are meant to be published one by one.
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
 /** `/v1/messages`: publish, publish a batch, look up, cancel. */
 export function messagesRouter(deps: MessagesRouteDeps): Router {
-  const { config, store } = deps;
-  const limits: PublishLimits = { maxRetries: config.maxRetries, maxDelayMs: config.maxDelayMs, maxTimeoutMs: config.maxTimeoutMs };
-  const policy: PublishPolicy = { defaultRetries: config.defaultRetries, maxBodyBytes: config.maxBodyBytes, maxDelayMs: config.maxDelayMs };
-  const messageSchema = publishMessageSchema(limits);
-  const batchSchema = publishBatchSchema(limits);
-  const messageLimit = config.maxBodyBytes + ENVELOPE_ALLOWANCE;
+  const { store, publisher } = deps;
+  const { policy } = publisher;
+  const batchSchema = publishBatchSchema(publisher.limits);
+  const messageLimit = messageRequestLimit(deps.config);
   const storeUp = requireStore(deps.isStoreAvailable);
 
+  // The common case, POST /v1/messages with a plain JSON body, is answered by the fast path
+  // (publish-fast-path.ts) before express; this route serves the others the same way.
   const publish: RequestHandler = async (req, res) => {
-    const message = messageSchema.parse(req.body);
-    const request = toEnqueueRequest(message, policy);
-    await deps.destinations.assertAllowed([{ destination: message.destination, path: ['destination'] }]);
-    await deps.backpressure.admit(TENANT, 1);
-    const { id, state } = await store.enqueue(request);
-    deps.metrics.accepted.inc();
-    logAccepted(deps.log, req, [{ id, state }]);
-    res.status(202).json({ messageId: id });
+    const { id } = await publisher.publish(req.body, () => req.log);
+    sendJson(res, 202, { messageId: id });
   };
 
   // All or nothing up to the enqueue: every message is validated and checked before any is written.
@@ -64,7 +57,7 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
     const settled = await store.enqueueMany(requests);
     const enqueued = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
     deps.metrics.accepted.inc(enqueued.length);
-    logAccepted(deps.log, req, enqueued);
+    logAccepted(deps.log, () => req.log, enqueued);
     if (enqueued.length === settled.length) {
       res.status(202).json({ results: enqueued.map(({ id }) => ({ messageId: id })) });
       return;
@@ -106,12 +99,6 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
     .all(methodNotAllowed(['POST']));
   router.route('/messages/:id').get(storeUp, get).delete(storeUp, cancel).all(methodNotAllowed(['GET', 'HEAD', 'DELETE']));
   return router;
-}
-
-/** At debug only; the level is asked of the service's logger so no request logger is made for nothing. */
-function logAccepted(log: Logger, req: Request, enqueued: readonly Enqueued[]): void {
-  if (!log.isLevelEnabled('debug')) return;
-  for (const { id, state } of enqueued) req.log.debug({ messageId: id, state }, 'message accepted');
 }
 
 /**
