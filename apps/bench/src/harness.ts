@@ -40,9 +40,12 @@ export async function startBaselineProcess(scope: Scope, name: BaselineName, env
 /** The settings Ferry's services use by default; the Store must agree with them on the keyspace. */
 export const FERRY_STORE_OPTIONS = { prefix: 'ferry', shards: 4, eventsMaxLen: 10_000, maxFreeAttempts: 5 };
 
-/** Ferry's Store on its own connection, for fills that bypass the API. */
-export async function openStore(redis: RedisServer): Promise<Store> {
-  const store = new Store(redis.client(), FERRY_STORE_OPTIONS);
+/**
+ * Ferry's Store on its own connection, for fills that bypass the API. `options` overrides the
+ * defaults where a scenario runs its services with other settings (they must agree).
+ */
+export async function openStore(redis: RedisServer, options: Partial<typeof FERRY_STORE_OPTIONS> = {}): Promise<Store> {
+  const store = new Store(redis.client(), { ...FERRY_STORE_OPTIONS, ...options });
   await store.ensureShardCount();
   return store;
 }

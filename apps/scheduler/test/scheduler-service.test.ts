@@ -19,20 +19,35 @@ describe('SchedulerService', () => {
   });
   beforeEach(async () => {
     await redis.flushall();
-    store = new Store(redis, { prefix: 'ferry', shards: 3, eventsMaxLen: 1000, maxFreeAttempts: 3 });
-    const { log } = createMemoryLogger();
-    const registry = createMetricsRegistry({ service: 'scheduler', collectDefault: false });
-    scheduler = new SchedulerService({
-      store,
-      metrics: createSchedulerMetrics(registry, store, { perDestination: false }),
-      log,
-      tickMs: 20,
-      reapIntervalMs: 20,
-      retentionMs: 200,
-    });
+    store = new Store(redis, { prefix: 'ferry', shards: 3, eventsMaxLen: 100_000, maxFreeAttempts: 3 });
+    scheduler = newScheduler(20);
     scheduler.start();
   });
   afterEach(() => scheduler.stop());
+
+  function newScheduler(tickMs: number): SchedulerService {
+    const { log } = createMemoryLogger();
+    const registry = createMetricsRegistry({ service: 'scheduler', collectDefault: false });
+    return new SchedulerService({
+      store,
+      metrics: createSchedulerMetrics(registry, store, { perDestination: false }),
+      log,
+      tickMs,
+      reapIntervalMs: 20,
+      retentionMs: 200,
+    });
+  }
+
+  /** When each delivery was promoted: the Redis time of its `ready` event (the stream id's ms). */
+  async function readyTimes(): Promise<Map<string, number>> {
+    const times = new Map<string, number>();
+    for (let shard = 0; shard < store.options.shards; shard++) {
+      for (const [entryId, fields] of await redis.xrange(store.keys.events(shard), '-', '+')) {
+        if (fields[1] === 'ready') times.set(fields[3]!, Number(entryId.split('-')[0]));
+      }
+    }
+    return times;
+  }
   afterAll(async () => {
     await redis.quit();
     await server.destroy();
@@ -45,6 +60,26 @@ describe('SchedulerService', () => {
     for (const { id } of ids) {
       await waitFor(async () => (await store.get(id))?.record.state === 'ready', { what: `${id} to be ready` });
     }
+  });
+
+  it('promotes a large batch falling due at once promptly, and none before its time', async () => {
+    // A tick far longer than the wait asserted below: only the sleep until the next due time and
+    // looping at once after a full batch can make it.
+    await scheduler.stop();
+    scheduler = newScheduler(10_000);
+    const dueAt = Date.now() + 500;
+    const origins = Array.from({ length: 8 }, (_, i) => `https://d${i}.example`);
+    const requests = Array.from({ length: 3_000 }, (_, i) => ({ ...message, url: `${origins[i % origins.length]}/x`, notBefore: dueAt }));
+    const ids = (await store.enqueueMany(requests)).map((r) => (r.status === 'fulfilled' ? r.value.id : ''));
+    scheduler.start();
+
+    const times = await waitFor(async () => {
+      const found = await readyTimes();
+      return found.size === ids.length ? found : undefined;
+    }, { what: 'every delivery to be promoted' });
+    const lateness = ids.map((id) => times.get(id)! - dueAt);
+    expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...lateness)).toBeLessThan(1_000);
   });
 
   it('takes back the lease of a delivery whose dispatcher went away', async () => {

@@ -1,16 +1,24 @@
 --[[
   promote — moves due deliveries (delay over, back-off over) to their destinations' ready
-  lists. Each id is checked again here, so a stale scan or a second scheduler is harmless.
+  lists, in one call when the caller already knows their destinations. It lists the due ids
+  itself, so what it moves is due by Redis's clock at this very moment, whoever else is
+  promoting. A delivery whose destination's keys were not passed stays due and its destination
+  is answered: the caller calls again with its keys (decision 0002: no key is named here).
 
   KEYS[1] deliveries   KEYS[2] due    KEYS[3] dests   KEYS[4] parked
   KEYS[5] events  KEYS[6] wake
   KEYS[5+2j] ready:<dest j>      KEYS[6+2j] dest:<dest j>      (j = 1..m)
 
   ARGV[1] events max length
-  ARGV[2i], ARGV[2i+1]: delivery id, j of its destination's keys (0: no record; the id is
-    only dropped from the due set)
+  ARGV[2] most due deliveries to look at (at most a few thousand: they are unpacked into one
+    call)
+  ARGV[2+j] destination j (j = 1..m)
 
-  Returns the number of deliveries promoted.
+  Returns { now, nextDueAt, promoted, dest, ... }: Redis's time, the due time of the earliest
+  delivery still in the due set (-1 when there is none; at most now when this call left due
+  work behind), how many were promoted, and the destinations of due deliveries whose keys were
+  not passed. Ids without a record, without a destination or no longer waiting only leave the
+  due set.
   Events: ready
 ]]
 -- @include now
@@ -18,27 +26,47 @@
 -- @include event
 -- @include wake
 -- @include rotation
--- @include route
 
-local deliveriesKey, dueKey, eventsKey = KEYS[1], KEYS[2], KEYS[5]
-local maxLen = ARGV[1]
+local deliveriesKey, dueKey, destsKey, parkedKey, eventsKey, wakeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local maxLen, limit = ARGV[1], tonumber(ARGV[2])
+local groupOf = {}
+for j = 1, #ARGV - 2 do groupOf[ARGV[2 + j]] = j end
 
 local now = nowMs()
-local promoted = 0
-for i = 2, #ARGV, 2 do
-  local id, j = ARGV[i], tonumber(ARGV[i + 1])
-  local dueAt = redis.call('ZSCORE', dueKey, id)
-  if dueAt and tonumber(dueAt) <= now then
-    redis.call('ZREM', dueKey, id)
-    local r = readRecord(deliveriesKey, id)
-    if j > 0 and r and (r.state == 'scheduled' or r.state == 'retrying') then
-      local k = { deliveries = deliveriesKey, due = dueKey, dests = KEYS[3], parked = KEYS[4], wake = KEYS[6],
-                  ready = KEYS[5 + 2 * j], dest = KEYS[6 + 2 * j] }
-      r.dueAt = 0
-      route(k, id, r, now)
-      logEvent(eventsKey, maxLen, 'ready', id)
-      promoted = promoted + 1
-    end
+local ids = redis.call('ZRANGEBYSCORE', dueKey, '-inf', now, 'LIMIT', 0, limit)
+local leaving, readyOf, unknown, seen = {}, {}, {}, {}
+for _, id in ipairs(ids) do
+  local r = readRecord(deliveriesKey, id)
+  local waiting = r and r.dest ~= '' and (r.state == 'scheduled' or r.state == 'retrying')
+  local j = waiting and groupOf[r.dest]
+  if not waiting then
+    leaving[#leaving + 1] = id
+  elseif j then
+    leaving[#leaving + 1] = id
+    r.state, r.dueAt, r.updatedAt = 'ready', 0, now
+    writeRecord(deliveriesKey, id, r)
+    readyOf[j] = readyOf[j] or {}
+    table.insert(readyOf[j], id)
+    logEvent(eventsKey, maxLen, 'ready', id)
+  elseif not seen[r.dest] then
+    seen[r.dest] = true
+    unknown[#unknown + 1] = r.dest
   end
 end
-return promoted
+
+-- One push per destination, and it joins the rotation and wakes a dispatcher once, as the
+-- first of its deliveries would have made it do (see route.lua).
+local promoted = 0
+for j, list in pairs(readyOf) do
+  local dest = ARGV[2 + j]
+  redis.call('RPUSH', KEYS[5 + 2 * j], unpack(list))
+  joinRotation(destsKey, parkedKey, KEYS[6 + 2 * j], dest)
+  wake(wakeKey, dest)
+  promoted = promoted + #list
+end
+if #leaving > 0 then redis.call('ZREM', dueKey, unpack(leaving)) end
+
+local first = redis.call('ZRANGE', dueKey, 0, 0, 'WITHSCORES')
+local out = { now, first[2] and tonumber(first[2]) or -1, promoted }
+for _, dest in ipairs(unknown) do out[#out + 1] = dest end
+return out

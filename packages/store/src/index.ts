@@ -1,5 +1,6 @@
 export { Store, openStore, type StoreEnv } from './store';
 export { promoteDue, reapExpired, expireFinished, pruneDestinations, shardDepth, type PromoteResult } from './maintenance';
+export { RecentDestinations } from './recent-destinations';
 export {
   getDestination,
   listDestinations,

@@ -1,41 +1,51 @@
 import { KeyGroups } from './key-groups';
+import { RecentDestinations } from './recent-destinations';
 import type { Store } from './store';
 import type { ShardDepth } from './types';
 
 /**
  * Housekeeping over one shard: promote due deliveries, take back expired leases, forget
- * finished deliveries and idle destinations. Each is a scan (a read-only script or a read)
- * followed by a script that re-checks every id, so any number of schedulers can run these at once.
+ * finished deliveries and idle destinations. Each script re-checks every id it is given or
+ * lists the ids itself, so any number of schedulers can run these at once. Reaping is a
+ * read-only scan followed by a script given the keys the scan found.
  */
 
 export interface PromoteResult {
   promoted: number;
   /** Due time of the earliest delivery still waiting (ms since the epoch), if any. */
   nextDueAt?: number;
-  /** Redis time of the scan (ms since the epoch). */
+  /** Redis time of the last promotion call (ms since the epoch). */
   now: number;
 }
 
-export async function promoteDue(store: Store, shard: number, limit: number): Promise<PromoteResult> {
+/**
+ * Promotes up to `limit` due deliveries of one shard. The script is given the keys of the
+ * destinations in `recent` and answers the destinations it had no keys for; those are
+ * remembered and the script called once more, so a destination seen before costs one round
+ * trip and a new one two. Anything still due afterwards shows in `nextDueAt` (at most `now`).
+ */
+export async function promoteDue(
+  store: Store,
+  shard: number,
+  limit: number,
+  recent: RecentDestinations = new RecentDestinations(),
+): Promise<PromoteResult> {
   const k = store.keys;
-  const scan = await store.redis.ferryDueScan(2, k.due(shard), k.deliveries(shard), limit);
-  const now = Number(scan[0]);
-  const nextDue = Number(scan[1]);
-  const result: PromoteResult = { promoted: 0, now };
-  if (nextDue >= 0) result.nextDueAt = nextDue;
-  if (scan.length <= 2) return result;
-
-  const groups = new KeyGroups(
-    [k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)],
-  );
-  const args: Array<string | number> = [store.options.eventsMaxLen];
-  for (let i = 2; i + 1 < scan.length; i += 2) {
-    const id = String(scan[i]);
-    const dest = String(scan[i + 1]);
-    const j = dest === '' ? 0 : groups.indexOf(dest, () => [k.ready(shard, dest), k.dest(shard, dest)]);
-    args.push(id, j);
+  const result: PromoteResult = { promoted: 0, now: 0 };
+  for (let call = 0; call < 2; call++) {
+    const dests = recent.list();
+    const keys = [k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)];
+    for (const dest of dests) keys.push(k.ready(shard, dest), k.dest(shard, dest));
+    const [now, nextDue, promoted, ...unknown] = await store.redis.ferryPromote(
+      keys.length, ...keys, store.options.eventsMaxLen, limit, ...dests,
+    );
+    result.now = Number(now);
+    result.promoted += Number(promoted);
+    if (Number(nextDue) >= 0) result.nextDueAt = Number(nextDue);
+    else delete result.nextDueAt;
+    if (unknown.length === 0) break;
+    for (const dest of unknown) recent.remember(String(dest));
   }
-  result.promoted = await store.redis.ferryPromote(groups.keys.length, ...groups.keys, ...args);
   return result;
 }
 

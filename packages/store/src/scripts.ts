@@ -20,7 +20,6 @@ export const SCRIPT_NAMES = [
   'release',
   'defer',
   'cancel',
-  'due-scan',
   'promote',
   'lease-scan',
   'reap',
@@ -42,8 +41,7 @@ declare module 'ioredis' {
     ferryRelease(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryDefer(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryCancel(numKeys: number, ...args: Arg[]): Result<number, Context>;
-    ferryDueScan(numKeys: number, ...args: Arg[]): Result<Array<string | number>, Context>;
-    ferryPromote(numKeys: number, ...args: Arg[]): Result<number, Context>;
+    ferryPromote(numKeys: number, ...args: Arg[]): Result<Array<string | number>, Context>;
     ferryLeaseScan(numKeys: number, ...args: Arg[]): Result<string[], Context>;
     ferryReap(numKeys: number, ...args: Arg[]): Result<[number, number], Context>;
     ferryExpire(numKeys: number, ...args: Arg[]): Result<number, Context>;
@@ -52,7 +50,7 @@ declare module 'ioredis' {
   }
 }
 
-/** `due-scan` → `ferryDueScan` */
+/** `lease-scan` → `ferryLeaseScan` */
 export function commandName(script: ScriptName): string {
   return 'ferry' + script.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
 }

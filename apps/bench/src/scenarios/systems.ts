@@ -36,13 +36,13 @@ export async function startFerryIngest(scope: Scope, redis: RedisServer): Promis
  */
 const DISPATCHER_ENV = { FERRY_DISPATCH_CONCURRENCY: String(CONSUMER_CONCURRENCY), FERRY_DEST_CONCURRENCY: String(4 * CONSUMER_CONCURRENCY) };
 
-export async function startFerryDispatcher(scope: Scope, redis: RedisServer): Promise<ManagedProcess> {
-  const dispatcher = await startFerry(scope, 'dispatcher', redis, DISPATCHER_ENV);
+export async function startFerryDispatcher(scope: Scope, redis: RedisServer, env: Record<string, string> = {}): Promise<ManagedProcess> {
+  const dispatcher = await startFerry(scope, 'dispatcher', redis, { ...DISPATCHER_ENV, ...env });
   return dispatcher.process;
 }
 
-export async function startFerryScheduler(scope: Scope, redis: RedisServer): Promise<void> {
-  await startFerry(scope, 'scheduler', redis);
+export async function startFerryScheduler(scope: Scope, redis: RedisServer, env: Record<string, string> = {}): Promise<void> {
+  await startFerry(scope, 'scheduler', redis, env);
 }
 
 export async function startBullmqEndpoint(scope: Scope, redis: RedisServer): Promise<Endpoint> {

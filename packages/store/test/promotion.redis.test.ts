@@ -1,0 +1,119 @@
+import { promoteDue, RecentDestinations, type Store } from '../src';
+import { waitFor } from '../../../test/support/wait';
+import { message, useStore } from './fixtures';
+
+const ORIGINS = ['https://a.example', 'https://b.example', 'https://c.example'];
+
+/** Enqueues `count` deliveries due at `dueAt(i)`, spread over the origins; answers id → due time. */
+async function enqueueDue(store: Store, count: number, dueAt: (i: number) => number): Promise<Map<string, number>> {
+  const requests = Array.from({ length: count }, (_, i) => message({ url: `${ORIGINS[i % ORIGINS.length]}/hook`, notBefore: dueAt(i) }));
+  const results = await store.enqueueMany(requests);
+  const due = new Map<string, number>();
+  results.forEach((result, i) => {
+    if (result.status === 'rejected' || result.value.state !== 'scheduled') throw new Error(`delivery ${i} was not scheduled`);
+    due.set(result.value.id, dueAt(i));
+  });
+  return due;
+}
+
+/** Promotes until nothing is due; answers how many were promoted. */
+async function promoteAll(store: Store, limit: number, recent = new RecentDestinations()): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { promoted, nextDueAt, now } = await promoteDue(store, 0, limit, recent);
+    total += promoted;
+    if (promoted === 0 && (nextDueAt === undefined || nextDueAt > now)) return total;
+  }
+}
+
+/** When each delivery was promoted: the Redis time of its `ready` event (the stream id's ms). */
+async function readyTimes(store: Store): Promise<Map<string, number>> {
+  const times = new Map<string, number>();
+  for (const [entryId, fields] of await store.redis.xrange(store.keys.events(0), '-', '+')) {
+    if (fields[1] === 'ready') times.set(fields[3]!, Number(entryId.split('-')[0]));
+  }
+  return times;
+}
+
+async function readyLists(store: Store): Promise<string[][]> {
+  return Promise.all(ORIGINS.map((origin) => store.redis.lrange(store.keys.ready(0, origin), 0, -1)));
+}
+
+describe('promotion of due deliveries', () => {
+  const ctx = useStore({ eventsMaxLen: 100_000 });
+
+  it('moves a batch larger than one call, each delivery once, in due order per destination', async () => {
+    const { store } = ctx;
+    const start = Date.now() + 100;
+    const due = await enqueueDue(store, 1_200, (i) => start + Math.floor(i / 100));
+    await waitFor(() => Date.now() > start + 20, { what: 'the due times to pass' });
+
+    expect(await promoteAll(store, 500)).toBe(1_200);
+    const lists = await readyLists(store);
+    expect(lists.flat().sort()).toEqual([...due.keys()].sort());
+    for (const list of lists) {
+      const dueTimes = list.map((id) => due.get(id)!);
+      expect(dueTimes).toEqual([...dueTimes].sort((a, b) => a - b));
+    }
+    expect(await store.redis.zcard(store.keys.due(0))).toBe(0);
+  });
+
+  it('never promotes a delivery before its due time', async () => {
+    const { store } = ctx;
+    const start = Date.now() + 100;
+    const due = await enqueueDue(store, 300, (i) => start + Math.floor(i / 3));
+    // Promote as eagerly as possible while the due times pass, as a busy scheduler would.
+    await waitFor(async () => {
+      await promoteDue(store, 0, 50);
+      return (await readyTimes(store)).size === due.size;
+    }, { intervalMs: 1, what: 'every delivery to be promoted' });
+
+    const times = await readyTimes(store);
+    const early = [...due].filter(([id, dueAt]) => times.get(id)! < dueAt);
+    expect(early).toEqual([]);
+  });
+
+  it('lets several schedulers promote one shard at once, each delivery moving once', async () => {
+    const { store } = ctx;
+    const start = Date.now() + 50;
+    const due = await enqueueDue(store, 1_000, () => start);
+    await waitFor(() => Date.now() > start, { what: 'the due time to pass' });
+
+    const [first, second] = await Promise.all([promoteAll(store, 100), promoteAll(store, 100)]);
+    expect(first + second).toBe(due.size);
+    const promoted = (await readyLists(store)).flat();
+    expect(promoted.length).toBe(due.size);
+    expect(new Set(promoted)).toEqual(new Set(due.keys()));
+  });
+
+  it('needs one call per batch once it knows the destinations', async () => {
+    const { store, redis } = ctx;
+    const recent = new RecentDestinations();
+    const soon = Date.now() + 50;
+    const later = soon + 200;
+    await enqueueDue(store, 30, (i) => (i < 15 ? soon : later));
+    await waitFor(() => Date.now() > soon, { what: 'the first due time to pass' });
+    await redis.config('RESETSTAT');
+    expect((await promoteDue(store, 0, 100, recent)).promoted).toBe(15);
+    // New destinations: the first call learns them, the second moves their deliveries.
+    expect(await scriptCalls(store)).toBe(2);
+
+    await waitFor(() => Date.now() > later, { what: 'the second due time to pass' });
+    expect((await promoteDue(store, 0, 100, recent)).promoted).toBe(15);
+    expect(await scriptCalls(store)).toBe(3);
+  });
+
+  it('drops due ids whose delivery is gone without promoting anything', async () => {
+    const { store, redis } = ctx;
+    await redis.zadd(store.keys.due(0), Date.now() - 1_000, 'no-such-delivery');
+    const result = await promoteDue(store, 0, 100);
+    expect(result.promoted).toBe(0);
+    expect(result.nextDueAt).toBeUndefined();
+    expect(await redis.zcard(store.keys.due(0))).toBe(0);
+  });
+});
+
+async function scriptCalls(store: Store): Promise<number> {
+  const stats = await store.redis.info('commandstats');
+  return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
