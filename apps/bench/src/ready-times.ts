@@ -18,8 +18,8 @@ export async function readyTimes(store: Store): Promise<Map<string, number>> {
     for (;;) {
       const entries = await store.redis.xrange(key, from, '+', 'COUNT', PAGE);
       for (const [entryId, fields] of entries) {
-        const id = readyEventId(fields);
-        if (id !== undefined && !readyAt.has(id)) readyAt.set(id, Number(entryId.slice(0, entryId.indexOf('-'))));
+        const at = Number(entryId.slice(0, entryId.indexOf('-')));
+        for (const id of readyEventIds(fields)) if (!readyAt.has(id)) readyAt.set(id, at);
       }
       const last = entries[entries.length - 1];
       if (last === undefined || entries.length < PAGE) break;
@@ -29,13 +29,13 @@ export async function readyTimes(store: Store): Promise<Map<string, number>> {
   return readyAt;
 }
 
-/** An event's fields are `e <kind> id <delivery id> [a <attempt>]`; answers the id of a `ready` one. */
-function readyEventId(fields: string[]): string | undefined {
-  let kind: string | undefined;
-  let id: string | undefined;
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === 'e') kind = fields[i + 1];
-    else if (fields[i] === 'id') id = fields[i + 1];
-  }
-  return kind === 'ready' ? id : undefined;
+/**
+ * An event's fields are `e <kind>`, then `id <delivery id> [a <attempt>]` for each delivery it
+ * names (one, or a batch's worth); answers the ids of a `ready` one.
+ */
+function readyEventIds(fields: string[]): string[] {
+  if (fields[0] !== 'e' || fields[1] !== 'ready') return [];
+  const ids: string[] = [];
+  for (let i = 2; i + 1 < fields.length; i += 2) if (fields[i] === 'id') ids.push(fields[i + 1]!);
+  return ids;
 }

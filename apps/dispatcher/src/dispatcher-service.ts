@@ -64,6 +64,8 @@ export class DispatcherService {
   private recording = 0;
   /** Earliest time a parked destination (Retry-After, rate limit) may send again, over all shards. */
   private nextParkedAt = Infinity;
+  /** The blocking wait on the wake-up lists, while one runs. */
+  private wakeWatch: Promise<void> | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.acks = new AckBatcher(options.store);
@@ -159,26 +161,46 @@ export class DispatcherService {
   }
 
   /**
-   * Blocks until a shard signals new work, a parked destination may send again, or the idle
-   * wait runs out — whichever comes first.
+   * Waits until a shard signals new work, a parked destination may send again, or the idle
+   * wait runs out — whichever comes first. The time a parked destination may send is kept by a
+   * local timer: Redis ends a blocking wait only at its own tick (100 ms at the default `hz`),
+   * which would hold a rate-limited destination below its rate.
    */
   private async waitForWork(): Promise<void> {
-    const idleMs = (this.options.idleWaitSeconds ?? 1) * 1000;
     const untilParked = this.nextParkedAt - Date.now();
-    const waitMs = Math.max(10, Math.min(idleMs, untilParked));
-    try {
-      const woken = await this.options.store.waitForWork(this.options.blocking, waitMs / 1000);
-      if (woken !== undefined) {
-        this.idleUntil[woken.shard] = 0;
-        this.hints.set(woken.shard, woken.dest);
-      }
-    } catch (err) {
-      // stop() disconnects the blocking connection to end the wait; anything else is worth a line.
-      if (this.running) {
-        this.options.log.warn({ err }, 'waiting for work failed');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    const waitMs = Math.max(1, Math.min(this.idleWaitMs(), untilParked));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.watchForWakeUps(), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Keeps one blocking wait on the wake-up lists running (its connection can hold only one). It
+   * may outlast the waitForWork() that started it; a token it takes later still points the next
+   * claim at its shard and destination.
+   */
+  private watchForWakeUps(): Promise<void> {
+    this.wakeWatch ??= this.options.store
+      .waitForWork(this.options.blocking, this.idleWaitMs() / 1000)
+      .then(
+        (woken) => {
+          if (woken === undefined) return;
+          this.idleUntil[woken.shard] = 0;
+          this.hints.set(woken.shard, woken.dest);
+        },
+        async (err: unknown) => {
+          // stop() disconnects the blocking connection to end the wait; anything else is worth a line.
+          if (!this.running) return;
+          this.options.log.warn({ err }, 'waiting for work failed');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        },
+      )
+      .finally(() => (this.wakeWatch = undefined));
+    return this.wakeWatch;
+  }
+
+  private idleWaitMs(): number {
+    return (this.options.idleWaitSeconds ?? 1) * 1000;
   }
 
   private send(delivery: ClaimedDelivery): void {
