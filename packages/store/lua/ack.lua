@@ -42,7 +42,7 @@ for i = 2, #ARGV, 4 do ids[#ids + 1] = ARGV[i] end
 local raws = #ids > 0 and redis.call('HMGET', deliveriesKey, unpack(ids)) or {}
 
 local results, groups, freed, seen = {}, {}, {}, {}
-local records, acked, attemptJsons, eventPairs = {}, {}, {}, {}
+local records, acked, attemptJsons, attempts = {}, {}, {}, {}
 local batch = { done = {}, leaving = {} }
 for x, id in ipairs(ids) do
   local i = 2 + 4 * (x - 1)
@@ -66,8 +66,7 @@ for x, id in ipairs(ids) do
     records[#records + 1] = formatRecord(r)
     acked[#acked + 1] = id
     attemptJsons[#attemptJsons + 1] = attemptJson
-    eventPairs[#eventPairs + 1] = id
-    eventPairs[#eventPairs + 1] = r.attempt
+    attempts[#attempts + 1] = r.attempt
     freed[j] = (freed[j] or 0) + 1
     finish(k, id, r, now, batch)
     results[x] = 1
@@ -79,7 +78,7 @@ if #acked > 0 then
   redis.call('ZREM', leasesKey, unpack(acked))
   redis.call('ZADD', KEYS[4], unpack(batch.done))
   appendAttempts(attemptsKey, acked, attemptJsons)
-  logEvents(eventsKey, maxLen, 'delivered', eventPairs)
+  logEvents(eventsKey, maxLen, 'delivered', acked, attempts)
 end
 -- Settled once per destination and tenant rather than per delivery.
 for j, count in pairs(freed) do releaseSlot(groups[j], groups[j].name, count) end

@@ -81,7 +81,7 @@ end
 -- records, leases and event in one write each. An entry whose delivery is no longer ready
 -- (cancelled while it waited) is dropped, and one more is taken in its place.
 local expiry = now + leaseMs
-local leased, records, leaseArgs, eventPairs = {}, {}, {}, {}
+local leased, records, leaseArgs, eventIds, eventAttempts = {}, {}, {}, {}, {}
 local served = {}
 for i = 1, n do
   local wanted = share[i] or 0
@@ -98,8 +98,8 @@ for i = 1, n do
         records[#records + 1] = formatRecord(r)
         leaseArgs[#leaseArgs + 1] = expiry
         leaseArgs[#leaseArgs + 1] = id
-        eventPairs[#eventPairs + 1] = id
-        eventPairs[#eventPairs + 1] = r.attempt
+        eventIds[#eventIds + 1] = id
+        eventAttempts[#eventAttempts + 1] = r.attempt
         leased[#leased + 1] = id
         leased[#leased + 1] = r.attempt
         leased[#leased + 1] = ARGV[5 + i]
@@ -113,7 +113,7 @@ end
 if #records > 0 then
   redis.call('HSET', deliveriesKey, unpack(records))
   redis.call('ZADD', leasesKey, unpack(leaseArgs))
-  logEvents(eventsKey, maxLen, 'leased', eventPairs)
+  logEvents(eventsKey, maxLen, 'leased', eventIds, eventAttempts)
 end
 for i, l in pairs(limits) do saveLimits(l, destKey(i)) end
 

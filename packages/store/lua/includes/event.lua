@@ -9,15 +9,17 @@ local function logEvent(eventsKey, maxLen, kind, id, attempt)
 end
 
 -- Appends one event for many deliveries (a batch's worth) as a single entry: `e`, then `id`
--- and `a` repeated per delivery. `pairs` is a flat list: id, attempt, id, attempt, ...
-local function logEvents(eventsKey, maxLen, kind, pairs)
-  if #pairs == 0 then return end
+-- (and `a`, when `attempts` is given) per delivery. `ids` and `attempts` are parallel lists.
+local function logEvents(eventsKey, maxLen, kind, ids, attempts)
+  if #ids == 0 then return end
   local fields = { 'e', kind }
-  for i = 1, #pairs, 2 do
+  for x, id in ipairs(ids) do
     fields[#fields + 1] = 'id'
-    fields[#fields + 1] = pairs[i]
-    fields[#fields + 1] = 'a'
-    fields[#fields + 1] = pairs[i + 1]
+    fields[#fields + 1] = id
+    if attempts then
+      fields[#fields + 1] = 'a'
+      fields[#fields + 1] = attempts[x]
+    end
   end
   redis.call('XADD', eventsKey, 'MAXLEN', '~', maxLen, '*', unpack(fields))
 end
