@@ -90,11 +90,16 @@ async function resolveRedis() {
   return `redis://127.0.0.1:${port}`;
 }
 
+/** The Node.js flags a service runs with: `nodeFlags` in its package.json (docs/operations.md). */
+function nodeFlags(name) {
+  return require(path.join(ROOT, 'apps', name, 'package.json')).nodeFlags ?? [];
+}
+
 function startService({ name, port }, redisUrl) {
   const main = path.join(ROOT, 'apps', name, 'dist', 'main.js');
   if (!existsSync(main)) fail(`${main} is missing; run \`npm run build\` first (npm start does it for you)`);
   const env = { FERRY_ALLOW_PRIVATE_DESTINATIONS: 'true', ...process.env, REDIS_URL: redisUrl, PORT: port };
-  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags(name), main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push({ name, child });
   let resolveListening;
   const listening = new Promise((resolve) => (resolveListening = resolve));

@@ -8,7 +8,8 @@ import { takeRandomBytes } from '@ferry/runtime';
 const ID = /^msg_([0-9a-z]{1,3})_[0-9a-z]{12,24}$/;
 
 export function newMessageId(shard: number): string {
-  const random = takeRandomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0').slice(0, 10);
+  // 48 random bits: a safe integer, so no BigInt; ten base-36 digits hold it.
+  const random = takeRandomBytes(6).readUIntBE(0, 6).toString(36).padStart(10, '0');
   return `msg_${shard.toString(36)}_${Date.now().toString(36)}${random}`;
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '../wait';
 import { freePort } from './free-port';
@@ -6,7 +7,14 @@ import { ManagedProcess } from './managed-process';
 export type FerryServiceName = 'ingest' | 'dispatcher' | 'scheduler';
 
 // Relative to dist/processes/ (and src/processes/): apps/bench/<dir>/processes → apps/<name>/dist.
-const serviceMain = (name: FerryServiceName): string => path.resolve(__dirname, '../../..', name, 'dist', 'main.js');
+const serviceDir = (name: FerryServiceName): string => path.resolve(__dirname, '../../..', name);
+const serviceMain = (name: FerryServiceName): string => path.join(serviceDir(name), 'dist', 'main.js');
+
+/** The Node.js flags the service is run with, as `npm start` runs it: `nodeFlags` in its package.json. */
+function nodeFlags(name: FerryServiceName): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(serviceDir(name), 'package.json'), 'utf8')) as { nodeFlags?: string[] };
+  return manifest.nodeFlags ?? [];
+}
 const READY_TIMEOUT_MS = 20_000;
 
 /**
@@ -24,7 +32,7 @@ export interface FerryService {
 }
 
 /**
- * Starts `node apps/<name>/dist/main.js` as an operator would, with only the environment given
+ * Starts `node <its nodeFlags> apps/<name>/dist/main.js` as an operator would, with only the environment given
  * here (nothing inherited, so a FERRY_* variable in the caller's shell cannot skew a run). At
  * LOG_LEVEL=warn the services do not log their "listening" line, so the port is chosen here and
  * readiness is `/readyz` answering 200 (Redis reachable, service started).
@@ -34,7 +42,7 @@ export async function startFerryService(name: FerryServiceName, env: Record<stri
   const child = ManagedProcess.start({
     name,
     command: process.execPath,
-    args: [serviceMain(name)],
+    args: [...nodeFlags(name), serviceMain(name)],
     env: { PATH: process.env.PATH ?? '', ...FERRY_BENCH_ENV, ...env, PORT: String(port) },
   });
   try {
