@@ -44,7 +44,8 @@ describe('promotion of due deliveries', () => {
 
   it('moves a batch larger than one call, each delivery once, in due order per destination', async () => {
     const { store } = ctx;
-    const start = Date.now() + 100;
+    // Far enough ahead that all of them are still scheduled when the last one is enqueued.
+    const start = Date.now() + 1_000;
     const due = await enqueueDue(store, 1_200, (i) => start + Math.floor(i / 100));
     await waitFor(() => Date.now() > start + 20, { what: 'the due times to pass' });
 
@@ -60,7 +61,7 @@ describe('promotion of due deliveries', () => {
 
   it('never promotes a delivery before its due time', async () => {
     const { store } = ctx;
-    const start = Date.now() + 100;
+    const start = Date.now() + 1_000;
     const due = await enqueueDue(store, 300, (i) => start + Math.floor(i / 3));
     // Promote as eagerly as possible while the due times pass, as a busy scheduler would.
     await waitFor(async () => {
@@ -75,7 +76,8 @@ describe('promotion of due deliveries', () => {
 
   it('lets several schedulers promote one shard at once, each delivery moving once', async () => {
     const { store } = ctx;
-    const start = Date.now() + 50;
+    // Far enough ahead that all of them are still scheduled when the last one is enqueued.
+    const start = Date.now() + 1_000;
     const due = await enqueueDue(store, 1_000, () => start);
     await waitFor(() => Date.now() > start, { what: 'the due time to pass' });
 
@@ -89,7 +91,7 @@ describe('promotion of due deliveries', () => {
   it('needs one call per batch once it knows the destinations', async () => {
     const { store, redis } = ctx;
     const recent = new RecentDestinations();
-    const soon = Date.now() + 50;
+    const soon = Date.now() + 300;
     const later = soon + 200;
     await enqueueDue(store, 30, (i) => (i < 15 ? soon : later));
     await waitFor(() => Date.now() > soon, { what: 'the first due time to pass' });
