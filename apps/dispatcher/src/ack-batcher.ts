@@ -3,12 +3,15 @@ import type { AttemptOutcome, LeaseRef, Store } from '@ferry/store';
 /** Most acks written in one script call. */
 const MAX_BATCH = 128;
 /**
- * How long an ack may wait for others. A Redis round trip costs the dispatcher far more CPU
- * than the script's work per ack (each wake-up of the event loop is a few system calls), so
- * a short wait that lets acks share one call pays off at any real rate; the receiver already
- * has the message, so only the lease is held a little longer.
+ * How long an ack may wait for others. A write to Redis costs the dispatcher far more CPU than
+ * the script's work per ack (on a VM, waking the Redis process is the dearest part of it), so a
+ * wait that lets acks share one call pays off at any real rate; the receiver already has the
+ * message, so only the lease is held a little longer. The owner says which wait applies: a busy
+ * dispatcher claims often and each claim takes the pending acks along in the same write
+ * (flush()), so acks may wait longer; an idle one may be waiting for exactly those acks to free
+ * a destination's slots, so they go soon.
  */
-const FLUSH_DELAY_MS = 2;
+export const ACK_DELAY_MS = { busy: 10, idle: 2 };
 
 /**
  * Gathers the acks of deliveries that finish close together and writes them with one script
@@ -20,24 +23,27 @@ export class AckBatcher {
     outcome: AttemptOutcome;
     settle: (error: Error | undefined) => void;
   }> = [];
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly store: Store) {}
+  /** `delayMs` is asked when an ack finds no write scheduled. */
+  constructor(
+    private readonly store: Store,
+    private readonly delayMs: () => number = () => ACK_DELAY_MS.idle,
+  ) {}
 
   /** Resolves once the ack is written; rejects with the store's refusal or the write's error. */
   ack(lease: LeaseRef, outcome: AttemptOutcome): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ lease, outcome, settle: (error) => (error ? reject(error) : resolve()) });
       if (this.pending.length >= MAX_BATCH) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setTimeout(() => this.flush(), FLUSH_DELAY_MS);
-      }
+      else this.timer ??= setTimeout(() => this.flush(), this.delayMs());
     });
   }
 
-  private flush(): void {
-    this.scheduled = false;
+  /** Writes the pending acks now: called before a claim, so both go to Redis in one write. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger, Redis } from '@ferry/runtime';
 import { StoreError, StoreErrorCode, type ClaimedDelivery, type Store } from '@ferry/store';
 import type { Dispatcher as HttpDispatcher } from 'undici';
-import { AckBatcher } from './ack-batcher';
+import { ACK_DELAY_MS, AckBatcher } from './ack-batcher';
 import { deliver, type AttemptResult } from './deliver';
 import type { AddressPolicy } from './http-agent';
 import { observeAttempt, type DispatcherMetrics } from './metrics';
@@ -64,11 +64,13 @@ export class DispatcherService {
   private recording = 0;
   /** Earliest time a parked destination (Retry-After, rate limit) may send again, over all shards. */
   private nextParkedAt = Infinity;
+  /** In waitForWork(): nothing to claim, perhaps until pending acks free a destination's slots. */
+  private waiting = false;
   /** The blocking wait on the wake-up lists, while one runs. */
   private wakeWatch: Promise<void> | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
-    this.acks = new AckBatcher(options.store);
+    this.acks = new AckBatcher(options.store, () => (this.waiting ? ACK_DELAY_MS.idle : ACK_DELAY_MS.busy));
     // Every request in flight listens for the abandon signal: that is one listener a slot.
     setMaxListeners(0, this.abandon.signal);
   }
@@ -139,6 +141,9 @@ export class DispatcherService {
     const limit = Math.min(claimBatch, room);
     let claimed = 0;
     let nextParkedAt = Infinity;
+    // Issued in the same tick as the claims, the acks share their write to Redis (ioredis
+    // pipelines the commands of one tick).
+    this.acks.flush();
     await Promise.all(
       shards.map(async (shard) => {
         const hint = this.hints.get(shard);
@@ -170,8 +175,14 @@ export class DispatcherService {
     const untilParked = this.nextParkedAt - Date.now();
     const waitMs = Math.max(1, Math.min(this.idleWaitMs(), untilParked));
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.watchForWakeUps(), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    clearTimeout(timer);
+    this.waiting = true;
+    this.acks.flush();
+    try {
+      await Promise.race([this.watchForWakeUps(), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    } finally {
+      this.waiting = false;
+      clearTimeout(timer);
+    }
   }
 
   /**

@@ -1,0 +1,79 @@
+import Redis from 'ioredis';
+import { Store, StoreErrorCode, type ClaimedDelivery } from '@ferry/store';
+import { RedisServer } from '../../../test/support/redis-server';
+import { AckBatcher } from '../src/ack-batcher';
+
+describe('AckBatcher', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  let store: Store;
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    redis = new Redis(server.url);
+  });
+  beforeEach(async () => {
+    await redis.flushall();
+    store = new Store(redis, { prefix: 'ferry', shards: 1, eventsMaxLen: 1000, maxFreeAttempts: 2 });
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.destroy();
+  });
+
+  async function leased(count: number): Promise<ClaimedDelivery[]> {
+    for (let i = 0; i < count; i++) {
+      await store.enqueue({ tenant: 'default', url: 'https://a.example/hook', method: 'POST', headers: {}, body: `${i}`, maxAttempts: 3 });
+    }
+    return (await store.claim(0, { limit: count, leaseMs: 60_000, defaultConcurrency: 100 })).deliveries;
+  }
+
+  const outcome = { startedAt: Date.now(), durationMs: 3, statusCode: 200 };
+
+  /** Script runs that did something: the first run of a script is an EVALSHA refused, then an EVAL. */
+  async function scriptCalls(): Promise<number> {
+    const stats = await redis.info('commandstats');
+    let runs = 0;
+    for (const [, calls, failed] of stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+),.*failed_calls=(\d+)/g)) runs += Number(calls) - Number(failed);
+    return runs;
+  }
+
+  it('writes the acks that arrive within its delay with one script call, each caller told its own result', async () => {
+    const [a, b, c] = await leased(3);
+    const acks = new AckBatcher(store, () => 20);
+    await redis.config('RESETSTAT');
+    const results = await Promise.allSettled([
+      acks.ack(a!, outcome),
+      acks.ack({ ...b!, attempt: 9 }, outcome),
+      acks.ack(c!, outcome),
+    ]);
+    expect(await scriptCalls()).toBe(1);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: StoreErrorCode.StaleLease });
+    expect((await store.get(a!.id))?.record.state).toBe('delivered');
+    expect((await store.get(b!.id))?.record.state).toBe('in_flight');
+  });
+
+  it('writes at once on flush(), without waiting out its delay', async () => {
+    const [a] = await leased(1);
+    const acks = new AckBatcher(store, () => 60_000);
+    const written = acks.ack(a!, outcome);
+    const started = Date.now();
+    acks.flush();
+    await written;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await store.get(a!.id))?.record.state).toBe('delivered');
+  });
+
+  it('asks for its delay when an ack finds no write scheduled', async () => {
+    const [a, b] = await leased(2);
+    const asked: number[] = [];
+    const acks = new AckBatcher(store, () => {
+      asked.push(Date.now());
+      return 1;
+    });
+    await acks.ack(a!, outcome);
+    await acks.ack(b!, outcome);
+    expect(asked).toHaveLength(2);
+  });
+});
