@@ -46,8 +46,9 @@ export interface DispatcherOptions {
 export class DispatcherService {
   private readonly inFlight = new Set<string>();
   /**
-   * Leased deliveries waiting for a free slot. Claiming a batch ahead means a finished request
-   * is followed by the next one at once, not after a claim's round trip to Redis.
+   * Leased deliveries waiting for a free slot (two batches; more while several shards are busy,
+   * see claimFromShards). Claiming ahead means a finished request is followed by the next one
+   * at once, not after a claim's round trip.
    */
   private readonly buffer: ClaimedDelivery[] = [];
   /** Per shard: until when it is taken for idle (it had nothing), so busy rounds skip it. */
@@ -106,12 +107,16 @@ export class DispatcherService {
 
   private async run(): Promise<void> {
     const { concurrency, claimBatch, log } = this.options;
-    // Claim in batches, not a delivery at a time: wait until there is room for a quarter of the
-    // slots (or a batch), so each round trip leases many deliveries. Up to a batch more than
-    // the slots is leased ahead (the buffer).
-    const minClaim = Math.max(1, Math.min(claimBatch, Math.floor(concurrency / 4)));
+    // Claim in whole batches, not a delivery at a time: wait until there is room for a batch
+    // (or for every slot, if fewer), so each round trip leases many deliveries. Up to two
+    // batches more than the slots are leased ahead (the buffer): a claim is asked for while a
+    // batch is still buffered, so the slots stay busy for as long as its round trip takes
+    // (several ms while Redis and the machine are busy; at 6 000 deliveries/s a batch of 64
+    // lasts about 10 ms). Measured on 2 vCPUs: 4-22 % more deliveries/s than one batch ahead
+    // claimed at a quarter of the slots.
+    const minClaim = Math.max(1, Math.min(claimBatch, concurrency));
     while (this.running) {
-      const room = concurrency + claimBatch - this.inFlight.size - this.buffer.length;
+      const room = concurrency + 2 * claimBatch - this.inFlight.size - this.buffer.length;
       if (room < minClaim && this.inFlight.size > 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;
