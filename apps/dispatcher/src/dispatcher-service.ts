@@ -142,7 +142,12 @@ export class DispatcherService {
     const { store, claimBatch, leaseMs, destinationConcurrency } = this.options;
     const now = Date.now();
     const allIdle = this.idleUntil.every((until) => until > now);
-    const shards = this.idleUntil.flatMap((until, shard) => (allIdle || until <= now ? [shard] : []));
+    // Woken for a shard: that one is where the work is. Otherwise every shard not skipped (all,
+    // when every one is).
+    const shards =
+      allIdle && this.hints.size > 0
+        ? [...this.hints.keys()]
+        : this.idleUntil.flatMap((until, shard) => (allIdle || until <= now ? [shard] : []));
     const limit = Math.min(claimBatch, room);
     let claimed = 0;
     let nextParkedAt = Infinity;
