@@ -15,7 +15,13 @@ export interface FillResult {
   elapsedMs: number;
 }
 
-/** Enqueues `count` messages straight through Ferry's Store; `onEnqueued` gets each one's id. */
+/** Messages per enqueue call in a fill: the size of a batch publish. */
+const FILL_BATCH = 100;
+
+/**
+ * Enqueues `count` messages straight through Ferry's Store, in batches (one script call per
+ * shard each, as a batch publish makes); `onEnqueued` gets each one's id.
+ */
 export async function fillStore(
   store: Store,
   count: number,
@@ -24,8 +30,17 @@ export async function fillStore(
 ): Promise<FillResult> {
   return inChunks(count, options, async (from, to) => {
     const calls: Promise<void>[] = [];
-    for (let i = from; i < to; i++) {
-      calls.push(store.enqueue(make(i)).then(({ id }) => options.onEnqueued?.(i, id)));
+    for (let start = from; start < to; start += FILL_BATCH) {
+      const end = Math.min(to, start + FILL_BATCH);
+      const requests = Array.from({ length: end - start }, (_, k) => make(start + k));
+      calls.push(
+        store.enqueueMany(requests).then((settled) =>
+          settled.forEach((outcome, k) => {
+            if (outcome.status === 'rejected') throw outcome.reason;
+            options.onEnqueued?.(start + k, outcome.value.id);
+          }),
+        ),
+      );
     }
     await Promise.all(calls);
   });

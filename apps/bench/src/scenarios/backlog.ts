@@ -2,6 +2,7 @@ import { fillStore } from '../fill';
 import { openStore, startRedis, startSink } from '../harness';
 import { BODY_100B, enqueueRequest } from '../messages';
 import { count, ratioAtLeast, row } from '../results';
+import { alternate, medianRun, roundLabel } from '../rounds';
 import { withScope } from '../scope';
 import { drainFigures, watchArrivals, type DrainFigures } from './arrivals';
 import { fillOptions } from './fill-options';
@@ -19,6 +20,8 @@ interface BacklogConfig {
   fillChunk: number;
   fillTimeoutMs: number;
   deliveryTimeoutMs: number;
+  /** Each backlog is measured this many times, alternating; the median run counts (rounds.ts). */
+  rounds: number;
   budgetMs: number;
 }
 
@@ -38,14 +41,18 @@ export const backlog = defineScenario<BacklogConfig>({
   summary: "Ferry's drain rate with 1 000 000 queued vs with 10 000 queued (one dispatcher, ~100 B bodies)",
   config: (smoke) =>
     smoke
-      ? { smallBacklog: 300, largeBacklog: 3_000, window: 300, fillChunk: 1_000, fillTimeoutMs: 10_000, deliveryTimeoutMs: 10_000, budgetMs: 30_000 }
-      : { smallBacklog: 10_000, largeBacklog: 1_000_000, window: 10_000, fillChunk: 5_000, fillTimeoutMs: 300_000, deliveryTimeoutMs: 60_000, budgetMs: 600_000 },
+      ? { smallBacklog: 300, largeBacklog: 3_000, window: 300, fillChunk: 1_000, fillTimeoutMs: 10_000, deliveryTimeoutMs: 10_000, rounds: 1, budgetMs: 30_000 }
+      : { smallBacklog: 10_000, largeBacklog: 1_000_000, window: 10_000, fillChunk: 5_000, fillTimeoutMs: 300_000, deliveryTimeoutMs: 60_000, rounds: 3, budgetMs: 900_000 },
 
   async run(ctx, config) {
-    const large = await measureBacklog(ctx, config, config.largeBacklog);
-    const small = await measureBacklog(ctx, config, config.smallBacklog);
+    const runs = await alternate(config.rounds, {
+      large: (round) => measureBacklog(ctx, config, config.largeBacklog, round),
+      small: (round) => measureBacklog(ctx, config, config.smallBacklog, round),
+    });
+    const byRate = (run: BacklogFigures) => run.deliveriesPerSecond;
+    const [large, small] = [medianRun(runs.large, byRate), medianRun(runs.small, byRate)];
     return {
-      figures: { large, small },
+      figures: { large, small, rounds: runs },
       rows: [
         row('backlog', {
           metric: `deliveries/s, ${count(config.largeBacklog)} queued`,
@@ -59,9 +66,9 @@ export const backlog = defineScenario<BacklogConfig>({
   },
 });
 
-async function measureBacklog(ctx: ScenarioContext, config: BacklogConfig, queued: number): Promise<BacklogFigures> {
-  ctx.progress.step(`backlog: Ferry with ${queued} queued`);
-  return withScope(ctx.scope, `${queued}-queued`, async (scope) => {
+async function measureBacklog(ctx: ScenarioContext, config: BacklogConfig, queued: number, round: number): Promise<BacklogFigures> {
+  ctx.progress.step(`backlog: Ferry with ${queued} queued${roundLabel(round, config.rounds)}`);
+  return withScope(ctx.scope, `${queued}-queued-${round}`, async (scope) => {
     const [redis, sink] = await Promise.all([startRedis(scope), startSink(scope, SINK_RECORDS)]);
     const store = await openStore(redis);
     const url = sink.url('backlog');

@@ -2,6 +2,7 @@ import { fillQueue, fillStore } from '../fill';
 import { openQueue, openStore, startBaselineProcess, startRedis, startSink } from '../harness';
 import { BODY_1K, enqueueRequest, publishRequest } from '../messages';
 import { ratioAtLeast, row } from '../results';
+import { alternate, medianRun, roundLabel } from '../rounds';
 import { withScope } from '../scope';
 import type { ManagedProcess } from '../processes/managed-process';
 import type { RedisServer } from '../processes/redis-server';
@@ -13,6 +14,8 @@ import { CONSUMER_CONCURRENCY, startBullmqWorker, startFerryDispatcher } from '.
 
 interface DrainConfig {
   messages: number;
+  /** Each system is measured this many times, alternating; the median run counts (rounds.ts). */
+  rounds: number;
   concurrency: number;
   fillChunk: number;
   fillTimeoutMs: number;
@@ -36,44 +39,53 @@ export const drain = defineScenario<DrainConfig>({
   summary: '50 000 queued 1 KiB messages into the sink: deliveries/s of one dispatcher vs a BullMQ worker vs undici direct',
   config: (smoke) =>
     smoke
-      ? { messages: 500, concurrency: CONSUMER_CONCURRENCY, fillChunk: 500, fillTimeoutMs: 10_000, deliveryTimeoutMs: 15_000, budgetMs: 40_000 }
-      : { messages: 50_000, concurrency: CONSUMER_CONCURRENCY, fillChunk: 1_000, fillTimeoutMs: 60_000, deliveryTimeoutMs: 120_000, budgetMs: 420_000 },
+      ? { messages: 500, rounds: 1, concurrency: CONSUMER_CONCURRENCY, fillChunk: 500, fillTimeoutMs: 10_000, deliveryTimeoutMs: 15_000, budgetMs: 40_000 }
+      : { messages: 50_000, rounds: 3, concurrency: CONSUMER_CONCURRENCY, fillChunk: 1_000, fillTimeoutMs: 60_000, deliveryTimeoutMs: 120_000, budgetMs: 900_000 },
 
   async run(ctx, config) {
-    ctx.progress.step('drain: Ferry, one dispatcher');
-    const ferry = await withScope(ctx.scope, 'ferry', async (scope) => {
-      const [redis, sink] = await Promise.all([startRedis(scope), startSink(scope, SINK_RECORDS)]);
-      const store = await openStore(redis);
-      const url = sink.url('drain');
-      const fill = await fillStore(store, config.messages, () => enqueueRequest(url, BODY_1K), fillOptions(ctx, config.messages, config));
-      return measureDrain(ctx, { sink, redis, fillMs: fill.elapsedMs }, config, async () => ({ process: await startFerryDispatcher(scope, redis) }));
-    });
-
-    ctx.progress.step('drain: BullMQ, one worker');
-    const bullmq = await withScope(ctx.scope, 'bullmq', async (scope) => {
-      const [redis, sink] = await Promise.all([startRedis(scope), startSink(scope, SINK_RECORDS)]);
-      const queue = await openQueue(scope, redis);
-      const data = publishRequest(sink.url('drain'));
-      const fill = await fillQueue(queue, config.messages, () => ({ data }), fillOptions(ctx, config.messages, config));
-      return measureDrain(ctx, { sink, redis, fillMs: fill.elapsedMs }, config, async () => ({ process: await startBullmqWorker(scope, redis) }));
-    });
-
-    ctx.progress.step('drain: undici direct');
-    const direct = await withScope(ctx.scope, 'undici-direct', async (scope) => {
-      const sink = await startSink(scope, SINK_RECORDS);
-      return measureDrain(ctx, { sink, fillMs: 0 }, config, async () => {
-        const sender = await startBaselineProcess(scope, 'undici-direct', {
-          BENCH_URL: sink.url('drain'),
-          BENCH_COUNT: String(config.messages),
-          BENCH_CONCURRENCY: String(config.concurrency),
+    const step = (what: string, round: number) => ctx.progress.step(`drain: ${what}${roundLabel(round, config.rounds)}`);
+    const runs = await alternate(config.rounds, {
+      ferry: (round) => {
+        step('Ferry, one dispatcher', round);
+        return withScope(ctx.scope, `ferry-${round}`, async (scope) => {
+          const [redis, sink] = await Promise.all([startRedis(scope), startSink(scope, SINK_RECORDS)]);
+          const store = await openStore(redis);
+          const url = sink.url('drain');
+          const fill = await fillStore(store, config.messages, () => enqueueRequest(url, BODY_1K), fillOptions(ctx, config.messages, config));
+          return measureDrain(ctx, { sink, redis, fillMs: fill.elapsedMs }, config, async () => ({ process: await startFerryDispatcher(scope, redis) }));
         });
-        return { process: sender.process, go: () => sender.process.send('go') };
-      });
+      },
+      bullmq: (round) => {
+        step('BullMQ, one worker', round);
+        return withScope(ctx.scope, `bullmq-${round}`, async (scope) => {
+          const [redis, sink] = await Promise.all([startRedis(scope), startSink(scope, SINK_RECORDS)]);
+          const queue = await openQueue(scope, redis);
+          const data = publishRequest(sink.url('drain'));
+          const fill = await fillQueue(queue, config.messages, () => ({ data }), fillOptions(ctx, config.messages, config));
+          return measureDrain(ctx, { sink, redis, fillMs: fill.elapsedMs }, config, async () => ({ process: await startBullmqWorker(scope, redis) }));
+        });
+      },
+      undiciDirect: (round) => {
+        step('undici direct', round);
+        return withScope(ctx.scope, `undici-direct-${round}`, async (scope) => {
+          const sink = await startSink(scope, SINK_RECORDS);
+          return measureDrain(ctx, { sink, fillMs: 0 }, config, async () => {
+            const sender = await startBaselineProcess(scope, 'undici-direct', {
+              BENCH_URL: sink.url('drain'),
+              BENCH_COUNT: String(config.messages),
+              BENCH_CONCURRENCY: String(config.concurrency),
+            });
+            return { process: sender.process, go: () => sender.process.send('go') };
+          });
+        });
+      },
     });
+    const byRate = (run: DrainRunFigures) => run.deliveriesPerSecond;
+    const [ferry, bullmq, direct] = [medianRun(runs.ferry, byRate), medianRun(runs.bullmq, byRate), medianRun(runs.undiciDirect, byRate)];
 
     const rate = ferry.deliveriesPerSecond;
     return {
-      figures: { ferry, bullmq, undiciDirect: direct },
+      figures: { ferry, bullmq, undiciDirect: direct, rounds: runs },
       rows: [
         row('drain', { metric: 'deliveries/s', ferry: rate, baselineName: 'BullMQ worker', baseline: bullmq.deliveriesPerSecond, targets: [ratioAtLeast(2.0)] }),
         row('drain', { metric: 'deliveries/s', ferry: rate, baselineName: 'undici direct', baseline: direct.deliveriesPerSecond, targets: [ratioAtLeast(0.6)] }),

@@ -1,12 +1,19 @@
 import { startRedis } from '../harness';
 import { publishRequest } from '../messages';
 import { atLeast, row } from '../results';
+import { alternate, medianRun, roundLabel } from '../rounds';
 import { withScope } from '../scope';
-import { measureEndpoint, type EndpointLoad } from './endpoint-load';
+import { measureEndpoint, type EndpointFigures, type EndpointLoad } from './endpoint-load';
 import { defineScenario } from './scenario';
 import { startBullmqEndpoint, startFerryIngest } from './systems';
 
-type IngestBatchConfig = EndpointLoad & { budgetMs: number; batchSize: number; destination: string };
+type IngestBatchConfig = EndpointLoad & {
+  budgetMs: number;
+  batchSize: number;
+  destination: string;
+  /** Each system is measured this many times, alternating; the median run counts (rounds.ts). */
+  rounds: number;
+};
 
 const DESTINATION = 'http://127.0.0.1:9/ok/ingest-batch';
 
@@ -20,25 +27,34 @@ export const ingestBatch = defineScenario<IngestBatchConfig>({
   summary: 'POST /v1/messages/batch, 100 messages a request: messages/s vs BullMQ addBulk endpoint',
   config: (smoke) =>
     smoke
-      ? { warmupMs: 300, durationMs: 1_000, connections: 16, batchSize: 100, destination: DESTINATION, budgetMs: 30_000 }
-      : { warmupMs: 2_000, durationMs: 10_000, connections: 16, batchSize: 100, destination: DESTINATION, budgetMs: 90_000 },
+      ? { warmupMs: 300, durationMs: 1_000, connections: 16, batchSize: 100, destination: DESTINATION, rounds: 1, budgetMs: 30_000 }
+      : { warmupMs: 2_000, durationMs: 10_000, connections: 16, batchSize: 100, destination: DESTINATION, rounds: 3, budgetMs: 240_000 },
 
   async run(ctx, config) {
     const body = JSON.stringify(Array.from({ length: config.batchSize }, () => publishRequest(config.destination)));
-    ctx.progress.step('ingest-batch: Ferry');
-    const ferry = await withScope(ctx.scope, 'ferry', async (scope) => {
-      const redis = await startRedis(scope);
-      const endpoint = await startFerryIngest(scope, redis);
-      return measureEndpoint(ctx, { endpoint, path: '/v1/messages/batch', redis }, body, config.batchSize, config);
+    const step = (what: string, round: number) => ctx.progress.step(`ingest-batch: ${what}${roundLabel(round, config.rounds)}`);
+    const runs = await alternate(config.rounds, {
+      ferry: (round) => {
+        step('Ferry', round);
+        return withScope(ctx.scope, `ferry-${round}`, async (scope) => {
+          const redis = await startRedis(scope);
+          const endpoint = await startFerryIngest(scope, redis);
+          return measureEndpoint(ctx, { endpoint, path: '/v1/messages/batch', redis }, body, config.batchSize, config);
+        });
+      },
+      bullmq: (round) => {
+        step('BullMQ addBulk endpoint', round);
+        return withScope(ctx.scope, `bullmq-${round}`, async (scope) => {
+          const redis = await startRedis(scope);
+          const endpoint = await startBullmqEndpoint(scope, redis);
+          return measureEndpoint(ctx, { endpoint, path: '/v1/messages/batch', redis }, body, config.batchSize, config);
+        });
+      },
     });
-    ctx.progress.step('ingest-batch: BullMQ addBulk endpoint');
-    const bullmq = await withScope(ctx.scope, 'bullmq', async (scope) => {
-      const redis = await startRedis(scope);
-      const endpoint = await startBullmqEndpoint(scope, redis);
-      return measureEndpoint(ctx, { endpoint, path: '/v1/messages/batch', redis }, body, config.batchSize, config);
-    });
+    const byRate = (run: EndpointFigures) => run.messagesPerSecond;
+    const [ferry, bullmq] = [medianRun(runs.ferry, byRate), medianRun(runs.bullmq, byRate)];
     return {
-      figures: { ferry, bullmq },
+      figures: { ferry, bullmq, rounds: runs },
       rows: [
         row('ingest-batch', {
           metric: 'messages/s',
