@@ -18,7 +18,7 @@
   Returns one code per item, in order: 1 acked; -1 unknown delivery; -2 the lease is not held
   with this token (expired and re-queued, or taken by a newer claim, or the same delivery
   named twice in the batch): that outcome is refused.
-  Events: delivered (one entry for the batch)
+  Events: delivered (one entry per 16 deliveries of the batch)
 
   Each kind of write is made once for the whole batch (records, leases, trails, done, event):
   Redis's cost per call dominates the work per delivery.

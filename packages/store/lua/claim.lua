@@ -24,7 +24,7 @@
   Returns { leased, candidates, nextParkedAt } where leased is a flat list of
   (id, attempt, dest, envelope) per leased delivery, candidates the destinations now at the
   head of the rotation, and nextParkedAt when the first parked destination may send (-1: none).
-  Events: leased (one entry for the batch)
+  Events: leased (one entry per 16 deliveries of the batch)
 
   The batch is shared out first (numbers only: one delivery per destination per round, within
   what each may start now), then each destination's share is taken with one call per kind of

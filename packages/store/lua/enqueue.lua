@@ -18,7 +18,7 @@
 
   Returns one code per delivery, in order: 1 ready, 2 scheduled, 3 waiting behind its ordering
   key; -4 the id exists already, or comes twice in the batch (nothing written for it).
-  Events: accepted (one entry for the batch)
+  Events: accepted (one entry per 16 deliveries of the batch)
 
   Each kind of write is made once for the batch (records, due entries, the event), once per
   destination (ready list, rotation, wake-up) or once per tenant (backlog), not once per

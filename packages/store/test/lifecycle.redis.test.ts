@@ -184,6 +184,16 @@ describe('delivery lifecycle in the store', () => {
     }
   });
 
+  it('splits a large batch into stream entries of at most 16 deliveries, so a trimmed stream stays small', async () => {
+    const { store, redis } = ctx;
+    const settled = await store.enqueueMany(Array.from({ length: 40 }, () => message()));
+    const ids = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.id : ''));
+    const entries = await redis.xrange(store.keys.events(0), '-', '+');
+    const named = entries.map(([, fields]) => fields.filter((_, i) => i % 2 === 0 && fields[i] === 'id').length);
+    expect(named).toEqual([16, 16, 8]);
+    expect(entries.flatMap(([, fields]) => fields.filter((_, i) => i > 0 && fields[i - 1] === 'id'))).toEqual(ids);
+  });
+
   it('refuses a delivery named twice in one ack batch the second time', async () => {
     const { store } = ctx;
     await store.enqueue(message());
