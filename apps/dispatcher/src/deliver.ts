@@ -40,8 +40,7 @@ const USER_AGENT = 'Ferry/0.1';
 export function deliver(delivery: ClaimedDelivery, options: DeliverOptions): Promise<AttemptResult> {
   const startedAt = Date.now();
   const started = performance.now();
-  const url = new URL(delivery.url);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const { origin, path, host } = targetOf(delivery.url);
   if (isIP(host) !== 0 && !options.policy(host)) {
     return Promise.resolve({ kind: 'refused', startedAt, durationMs: 0, error: `${host} is a private or reserved address` });
   }
@@ -69,8 +68,8 @@ export function deliver(delivery: ClaimedDelivery, options: DeliverOptions): Pro
 
     options.agent.dispatch(
       {
-        origin: url.origin,
-        path: url.pathname + url.search,
+        origin,
+        path,
         method: delivery.method,
         headers: {
           'user-agent': USER_AGENT,
@@ -110,6 +109,30 @@ export function deliver(delivery: ClaimedDelivery, options: DeliverOptions): Pro
       },
     );
   });
+}
+
+/** Where a URL sends a request: parsed once per URL, as most deliveries go to a few. */
+interface Target {
+  origin: string;
+  /** Path and query. */
+  path: string;
+  /** The host name, or the IP address without brackets. */
+  host: string;
+}
+
+const targets = new Map<string, Target>();
+/** Bounded: a flood of distinct URLs only costs the parsing again. */
+const TARGET_CACHE_SIZE = 1_000;
+
+function targetOf(url: string): Target {
+  let target = targets.get(url);
+  if (target === undefined) {
+    const parsed = new URL(url);
+    target = { origin: parsed.origin, path: parsed.pathname + parsed.search, host: parsed.hostname.replace(/^\[|\]$/g, '') };
+    if (targets.size >= TARGET_CACHE_SIZE) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
 }
 
 /** Most of a response body read before the connection is dropped instead. */

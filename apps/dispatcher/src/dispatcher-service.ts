@@ -72,6 +72,7 @@ export class DispatcherService {
 
   constructor(private readonly options: DispatcherOptions) {
     this.acks = new AckBatcher(options.store, () => (this.waiting ? ACK_DELAY_MS.idle : ACK_DELAY_MS.busy));
+    options.metrics.countInFlight(() => this.inFlight.size);
     // Every request in flight listens for the abandon signal: that is one listener a slot.
     setMaxListeners(0, this.abandon.signal);
   }
@@ -226,7 +227,6 @@ export class DispatcherService {
 
   private send(delivery: ClaimedDelivery): void {
     this.inFlight.add(delivery.id);
-    this.options.metrics.inFlight.set(this.inFlight.size);
     void this.attempt(delivery, this.abandon.signal);
   }
 
@@ -234,7 +234,6 @@ export class DispatcherService {
   private freeSlot(id: string): void {
     this.inFlight.delete(id);
     this.startBuffered();
-    this.options.metrics.inFlight.set(this.inFlight.size);
     const resolve = this.slotFreed;
     this.slotFreed = undefined;
     resolve?.();
@@ -265,7 +264,7 @@ export class DispatcherService {
     try {
       const ended = await recordOutcome(this.options.store, this.acks, delivery, result, verdict, outcomes.backoff.maxMs);
       this.logAttempt(delivery, result, ended);
-      metrics.outcomes.labels(ended).inc();
+      metrics.outcomesOf(ended).inc();
     } catch (err) {
       if (err instanceof StoreError && err.code === StoreErrorCode.StaleLease) {
         metrics.staleOutcomes.inc();
