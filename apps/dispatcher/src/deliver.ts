@@ -51,19 +51,22 @@ export function deliver(delivery: ClaimedDelivery, options: DeliverOptions): Pro
     let retryAfter: number | undefined;
     let received = 0;
     let stop: (() => void) | undefined;
-    const answered = () => {
-      const result: Omit<AttemptResult, 'startedAt' | 'durationMs'> = {
+    const finish = (result: AttemptResult) => {
+      if (stop) options.signal?.removeEventListener('abort', stop);
+      result.durationMs = Math.round(performance.now() - started);
+      resolve(result);
+    };
+    const answered = (): AttemptResult => {
+      const result: AttemptResult = {
         kind: statusCode >= 200 && statusCode < 300 ? 'success' : 'http_error',
+        startedAt,
+        durationMs: 0,
         statusCode,
       };
       const text = excerpt.text();
       if (text) result.responseExcerpt = text;
       if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
       return result;
-    };
-    const finish = (result: Omit<AttemptResult, 'startedAt' | 'durationMs'>) => {
-      if (stop) options.signal?.removeEventListener('abort', stop);
-      resolve({ ...result, startedAt, durationMs: Math.round(performance.now() - started) });
     };
 
     options.agent.dispatch(
@@ -104,7 +107,7 @@ export function deliver(delivery: ClaimedDelivery, options: DeliverOptions): Pro
           finish(answered());
         },
         onResponseError(_controller, err) {
-          finish(err instanceof ResponseCutShort ? answered() : describeFailure(err, options.timeoutMs));
+          finish(err instanceof ResponseCutShort ? answered() : { ...describeFailure(err, options.timeoutMs), startedAt, durationMs: 0 });
         },
       },
     );

@@ -295,8 +295,9 @@ export class Store {
     );
     const deliveries: ClaimedDelivery[] = [];
     for (let i = 0; i + 3 < flat.length; i += 4) {
-      const envelope = decodeEnvelope(String(flat[i + 3]));
-      deliveries.push({ ...envelope, id: String(flat[i]), shard, attempt: Number(flat[i + 1]), dest: String(flat[i + 2]) });
+      // The decoded envelope is a fresh object: the lease fields go onto it rather than into a copy.
+      const lease = { id: String(flat[i]), shard, attempt: Number(flat[i + 1]), dest: String(flat[i + 2]) };
+      deliveries.push(Object.assign(decodeEnvelope(String(flat[i + 3])), lease));
     }
     const batch: ClaimBatch & { next: string[] } = { deliveries, next };
     if (nextParkedAt >= 0) batch.nextParkedAt = nextParkedAt;
