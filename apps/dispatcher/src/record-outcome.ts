@@ -1,4 +1,4 @@
-import type { ClaimedDelivery, Store } from '@ferry/store';
+import type { AttemptOutcome, ClaimedDelivery, Store } from '@ferry/store';
 import { StoreError } from '@ferry/store';
 import type { AckBatcher } from './ack-batcher';
 import type { AttemptResult } from './deliver';
@@ -22,13 +22,8 @@ export async function recordOutcome(
   verdict: Verdict,
   maxBackoffMs: number,
 ): Promise<Ended> {
-  const outcome = {
-    startedAt: result.startedAt,
-    durationMs: result.durationMs,
-    ...(result.statusCode !== undefined && { statusCode: result.statusCode }),
-    ...(result.error !== undefined && { error: result.error }),
-    ...(result.responseExcerpt !== undefined && { responseExcerpt: result.responseExcerpt }),
-  };
+  // The result carries every field of an outcome; the store reads only those (attempt-record.ts).
+  const outcome: AttemptOutcome = result;
   const write = async (): Promise<Ended> => {
     switch (verdict.action) {
       case 'ack':
