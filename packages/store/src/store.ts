@@ -3,6 +3,7 @@ import { encodeAttempt, decodeAttempts, type AttemptOutcome } from './attempt-re
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 import { checkScriptResult, StoreError, StoreErrorCode } from './errors';
 import { newMessageId, shardForDestination, shardOfMessageId } from './ids';
+import { originOf } from './origin';
 import { KeyGroups } from './key-groups';
 import { Keys } from './keys';
 import { ScriptKeys } from './script-keys';
@@ -82,7 +83,7 @@ export class Store {
   async enqueueMany(requests: readonly EnqueueRequest[]): Promise<Array<PromiseSettledResult<Enqueued>>> {
     const byShard = new Map<number, Array<{ i: number; dest: string; id: string }>>();
     for (const [i, request] of requests.entries()) {
-      const dest = new URL(request.url).origin;
+      const dest = originOf(request.url);
       const shard = this.shardOfDestination(dest);
       let items = byShard.get(shard);
       if (!items) byShard.set(shard, (items = []));
