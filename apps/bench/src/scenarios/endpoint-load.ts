@@ -3,6 +3,9 @@ import { runTimedLoad } from '../load';
 import { percentile } from '../percentile';
 import type { RedisServer } from '../processes/redis-server';
 import { perSecond } from '../results';
+import { startRedis } from '../harness';
+import { roundLabel } from '../rounds';
+import { withScope, type Scope } from '../scope';
 import type { ScenarioContext } from './scenario';
 import type { Endpoint } from './systems';
 
@@ -81,5 +84,39 @@ function cpuMeter(endpoint: Endpoint, redis: RedisServer | undefined) {
         loadGenerator: (own.user + own.system) / messages,
       };
     },
+  };
+}
+
+/** Starts an endpoint under test; `redis` is the run's own server, for those that use one. */
+export type StartEndpoint = (scope: Scope, redis: RedisServer) => Promise<Endpoint>;
+
+export interface EndpointRound {
+  /** For progress lines and the scope's name: `ingest: Ferry (round 2 of 3)`. */
+  scenario: string;
+  system: string;
+  /** Used as the scope's name. */
+  key: string;
+  start: StartEndpoint;
+  /** False for an endpoint that needs no Redis (none is started). */
+  usesRedis: boolean;
+  path: string;
+  body: string;
+  messagesPerRequest: number;
+  rounds: number;
+}
+
+/**
+ * One round of `alternate()` against an endpoint: its own fresh Redis (if it uses one) and
+ * process, then the timed load.
+ */
+export function endpointRound(ctx: ScenarioContext, load: EndpointLoad, run: EndpointRound): (round: number) => Promise<EndpointFigures> {
+  return (round) => {
+    ctx.progress.step(`${run.scenario}: ${run.system}${roundLabel(round, run.rounds)}`);
+    return withScope(ctx.scope, `${run.key}-${round}`, async (scope) => {
+      const redis = run.usesRedis ? await startRedis(scope) : undefined;
+      // Without usesRedis, redis is undefined: only endpoints that ignore it say so.
+      const endpoint = await run.start(scope, redis!);
+      return measureEndpoint(ctx, { endpoint, path: run.path, ...(redis && { redis }) }, run.body, run.messagesPerRequest, load);
+    });
   };
 }

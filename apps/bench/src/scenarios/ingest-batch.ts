@@ -1,9 +1,7 @@
-import { startRedis } from '../harness';
 import { publishRequest } from '../messages';
 import { atLeast, row } from '../results';
-import { alternate, medianRun, roundLabel } from '../rounds';
-import { withScope } from '../scope';
-import { measureEndpoint, type EndpointFigures, type EndpointLoad } from './endpoint-load';
+import { alternate, medianRun } from '../rounds';
+import { endpointRound, type EndpointFigures, type EndpointLoad, type StartEndpoint } from './endpoint-load';
 import { defineScenario } from './scenario';
 import { startBullmqEndpoint, startFerryIngest } from './systems';
 
@@ -32,24 +30,13 @@ export const ingestBatch = defineScenario<IngestBatchConfig>({
 
   async run(ctx, config) {
     const body = JSON.stringify(Array.from({ length: config.batchSize }, () => publishRequest(config.destination)));
-    const step = (what: string, round: number) => ctx.progress.step(`ingest-batch: ${what}${roundLabel(round, config.rounds)}`);
+    const round = (system: string, key: string, start: StartEndpoint) =>
+      endpointRound(ctx, config, {
+        scenario: 'ingest-batch', system, key, start, usesRedis: true, path: '/v1/messages/batch', body, messagesPerRequest: config.batchSize, rounds: config.rounds,
+      });
     const runs = await alternate(config.rounds, {
-      ferry: (round) => {
-        step('Ferry', round);
-        return withScope(ctx.scope, `ferry-${round}`, async (scope) => {
-          const redis = await startRedis(scope);
-          const endpoint = await startFerryIngest(scope, redis);
-          return measureEndpoint(ctx, { endpoint, path: '/v1/messages/batch', redis }, body, config.batchSize, config);
-        });
-      },
-      bullmq: (round) => {
-        step('BullMQ addBulk endpoint', round);
-        return withScope(ctx.scope, `bullmq-${round}`, async (scope) => {
-          const redis = await startRedis(scope);
-          const endpoint = await startBullmqEndpoint(scope, redis);
-          return measureEndpoint(ctx, { endpoint, path: '/v1/messages/batch', redis }, body, config.batchSize, config);
-        });
-      },
+      ferry: round('Ferry', 'ferry', startFerryIngest),
+      bullmq: round('BullMQ addBulk endpoint', 'bullmq', startBullmqEndpoint),
     });
     const byRate = (run: EndpointFigures) => run.messagesPerSecond;
     const [ferry, bullmq] = [medianRun(runs.ferry, byRate), medianRun(runs.bullmq, byRate)];

@@ -1,9 +1,7 @@
-import { startRedis } from '../harness';
 import { publishRequest } from '../messages';
 import { ratioAtLeast, row } from '../results';
-import { alternate, medianRun, roundLabel } from '../rounds';
-import { withScope } from '../scope';
-import { measureEndpoint, type EndpointFigures, type EndpointLoad } from './endpoint-load';
+import { alternate, medianRun } from '../rounds';
+import { endpointRound, type EndpointFigures, type EndpointLoad, type StartEndpoint } from './endpoint-load';
 import { defineScenario } from './scenario';
 import { startBullmqEndpoint, startFerryIngest, startNoopEndpoint } from './systems';
 
@@ -31,31 +29,12 @@ export const ingest = defineScenario<IngestConfig>({
 
   async run(ctx, config) {
     const body = JSON.stringify(publishRequest(config.destination));
-    const step = (what: string, round: number) => ctx.progress.step(`ingest: ${what}${roundLabel(round, config.rounds)}`);
+    const round = (system: string, key: string, start: StartEndpoint, usesRedis = true) =>
+      endpointRound(ctx, config, { scenario: 'ingest', system, key, start, usesRedis, path: '/v1/messages', body, messagesPerRequest: 1, rounds: config.rounds });
     const runs = await alternate(config.rounds, {
-      ferry: (round) => {
-        step('Ferry', round);
-        return withScope(ctx.scope, `ferry-${round}`, async (scope) => {
-          const redis = await startRedis(scope);
-          const endpoint = await startFerryIngest(scope, redis);
-          return measureEndpoint(ctx, { endpoint, path: '/v1/messages', redis }, body, 1, config);
-        });
-      },
-      bullmq: (round) => {
-        step('BullMQ endpoint', round);
-        return withScope(ctx.scope, `bullmq-${round}`, async (scope) => {
-          const redis = await startRedis(scope);
-          const endpoint = await startBullmqEndpoint(scope, redis);
-          return measureEndpoint(ctx, { endpoint, path: '/v1/messages', redis }, body, 1, config);
-        });
-      },
-      noop: (round) => {
-        step('do-nothing endpoint', round);
-        return withScope(ctx.scope, `noop-${round}`, async (scope) => {
-          const endpoint = await startNoopEndpoint(scope);
-          return measureEndpoint(ctx, { endpoint, path: '/v1/messages' }, body, 1, config);
-        });
-      },
+      ferry: round('Ferry', 'ferry', startFerryIngest),
+      bullmq: round('BullMQ endpoint', 'bullmq', startBullmqEndpoint),
+      noop: round('do-nothing endpoint', 'noop', startNoopEndpoint, false),
     });
     const byRate = (run: EndpointFigures) => run.messagesPerSecond;
     const [ferry, bullmq, noop] = [medianRun(runs.ferry, byRate), medianRun(runs.bullmq, byRate), medianRun(runs.noop, byRate)];

@@ -1,13 +1,8 @@
-import type { Logger } from '@ferry/runtime';
 import { ApiError, publishBatchSchema } from '@ferry/contracts';
-import { StoreError, StoreErrorCode, type Enqueued, type Store } from '@ferry/store';
+import { StoreError, StoreErrorCode, type Enqueued } from '@ferry/store';
 import { Router, type RequestHandler } from 'express';
-import type { Backpressure } from '../../backpressure';
-import type { IngestConfig } from '../../config';
-import type { DestinationCheck } from '../../destination-check';
-import { logAccepted, messageRequestLimit, type MessagePublisher } from '../../message-publisher';
+import { logAccepted, messageRequestLimit, type MessagePublisher, type MessagePublisherDeps } from '../../message-publisher';
 import { toMessageStatus } from '../../message-view';
-import type { IngestMetrics } from '../../metrics';
 import { jsonBody } from '../../middleware/json-body';
 import { toApiError } from '../../middleware/error-handler';
 import { methodNotAllowed } from '../../middleware/fallback';
@@ -15,13 +10,7 @@ import { requireStore } from '../../middleware/require-store';
 import { TENANT, toEnqueueRequest } from '../../publish-request';
 import { sendJson } from '../../send-json';
 
-export interface MessagesRouteDeps {
-  config: IngestConfig;
-  log: Logger;
-  store: Store;
-  destinations: DestinationCheck;
-  backpressure: Backpressure;
-  metrics: IngestMetrics;
+export interface MessagesRouteDeps extends MessagePublisherDeps {
   publisher: MessagePublisher;
   /** False while Redis is unreachable. */
   isStoreAvailable: () => boolean;
