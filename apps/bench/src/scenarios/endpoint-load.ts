@@ -87,18 +87,18 @@ function cpuMeter(endpoint: Endpoint, redis: RedisServer | undefined) {
   };
 }
 
-/** Starts an endpoint under test; `redis` is the run's own server, for those that use one. */
-export type StartEndpoint = (scope: Scope, redis: RedisServer) => Promise<Endpoint>;
+/** Starts an endpoint under test: with the run's own Redis, or one that needs none. */
+export type StartEndpoint =
+  | { withRedis: (scope: Scope, redis: RedisServer) => Promise<Endpoint> }
+  | { alone: (scope: Scope) => Promise<Endpoint> };
 
 export interface EndpointRound {
-  /** For progress lines and the scope's name: `ingest: Ferry (round 2 of 3)`. */
+  /** For progress lines: `ingest: Ferry (round 2 of 3)`. */
   scenario: string;
   system: string;
   /** Used as the scope's name. */
   key: string;
   start: StartEndpoint;
-  /** False for an endpoint that needs no Redis (none is started). */
-  usesRedis: boolean;
   path: string;
   body: string;
   messagesPerRequest: number;
@@ -113,10 +113,14 @@ export function endpointRound(ctx: ScenarioContext, load: EndpointLoad, run: End
   return (round) => {
     ctx.progress.step(`${run.scenario}: ${run.system}${roundLabel(round, run.rounds)}`);
     return withScope(ctx.scope, `${run.key}-${round}`, async (scope) => {
-      const redis = run.usesRedis ? await startRedis(scope) : undefined;
-      // Without usesRedis, redis is undefined: only endpoints that ignore it say so.
-      const endpoint = await run.start(scope, redis!);
-      return measureEndpoint(ctx, { endpoint, path: run.path, ...(redis && { redis }) }, run.body, run.messagesPerRequest, load);
+      const { path, body, messagesPerRequest } = run;
+      if ('alone' in run.start) {
+        const endpoint = await run.start.alone(scope);
+        return measureEndpoint(ctx, { endpoint, path }, body, messagesPerRequest, load);
+      }
+      const redis = await startRedis(scope);
+      const endpoint = await run.start.withRedis(scope, redis);
+      return measureEndpoint(ctx, { endpoint, path, redis }, body, messagesPerRequest, load);
     });
   };
 }

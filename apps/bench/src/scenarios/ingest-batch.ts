@@ -32,11 +32,11 @@ export const ingestBatch = defineScenario<IngestBatchConfig>({
     const body = JSON.stringify(Array.from({ length: config.batchSize }, () => publishRequest(config.destination)));
     const round = (system: string, key: string, start: StartEndpoint) =>
       endpointRound(ctx, config, {
-        scenario: 'ingest-batch', system, key, start, usesRedis: true, path: '/v1/messages/batch', body, messagesPerRequest: config.batchSize, rounds: config.rounds,
+        scenario: 'ingest-batch', system, key, start, path: '/v1/messages/batch', body, messagesPerRequest: config.batchSize, rounds: config.rounds,
       });
     const runs = await alternate(config.rounds, {
-      ferry: round('Ferry', 'ferry', startFerryIngest),
-      bullmq: round('BullMQ addBulk endpoint', 'bullmq', startBullmqEndpoint),
+      ferry: round('Ferry', 'ferry', { withRedis: startFerryIngest }),
+      bullmq: round('BullMQ addBulk endpoint', 'bullmq', { withRedis: startBullmqEndpoint }),
     });
     const byRate = (run: EndpointFigures) => run.messagesPerSecond;
     const [ferry, bullmq] = [medianRun(runs.ferry, byRate), medianRun(runs.bullmq, byRate)];

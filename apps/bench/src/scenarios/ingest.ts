@@ -29,12 +29,12 @@ export const ingest = defineScenario<IngestConfig>({
 
   async run(ctx, config) {
     const body = JSON.stringify(publishRequest(config.destination));
-    const round = (system: string, key: string, start: StartEndpoint, usesRedis = true) =>
-      endpointRound(ctx, config, { scenario: 'ingest', system, key, start, usesRedis, path: '/v1/messages', body, messagesPerRequest: 1, rounds: config.rounds });
+    const round = (system: string, key: string, start: StartEndpoint) =>
+      endpointRound(ctx, config, { scenario: 'ingest', system, key, start, path: '/v1/messages', body, messagesPerRequest: 1, rounds: config.rounds });
     const runs = await alternate(config.rounds, {
-      ferry: round('Ferry', 'ferry', startFerryIngest),
-      bullmq: round('BullMQ endpoint', 'bullmq', startBullmqEndpoint),
-      noop: round('do-nothing endpoint', 'noop', startNoopEndpoint, false),
+      ferry: round('Ferry', 'ferry', { withRedis: startFerryIngest }),
+      bullmq: round('BullMQ endpoint', 'bullmq', { withRedis: startBullmqEndpoint }),
+      noop: round('do-nothing endpoint', 'noop', { alone: startNoopEndpoint }),
     });
     const byRate = (run: EndpointFigures) => run.messagesPerSecond;
     const [ferry, bullmq, noop] = [medianRun(runs.ferry, byRate), medianRun(runs.bullmq, byRate), medianRun(runs.noop, byRate)];
