@@ -8,12 +8,7 @@ import type { AddressPolicy } from './http-agent';
 import { observeAttempt, type DispatcherMetrics } from './metrics';
 import { judge, type OutcomePolicy } from './outcome';
 import { recordOutcome } from './record-outcome';
-
-/**
- * How long a shard that had nothing is skipped while other shards keep the dispatcher busy: new
- * work there waits at most this long (an idle dispatcher is woken at once instead).
- */
-const IDLE_SHARD_SKIP_MS = 20;
+import { WorkSource } from './work-source';
 
 export interface DispatcherOptions {
   store: Store;
@@ -47,14 +42,11 @@ export class DispatcherService {
   private readonly inFlight = new Set<string>();
   /**
    * Leased deliveries waiting for a free slot (two batches; more while several shards are busy,
-   * see claimFromShards). Claiming ahead means a finished request is followed by the next one
+   * see WorkSource.claim). Claiming ahead means a finished request is followed by the next one
    * at once, not after a claim's round trip.
    */
   private readonly buffer: ClaimedDelivery[] = [];
-  /** Per shard: until when it is taken for idle (it had nothing), so busy rounds skip it. */
-  private idleUntil: number[] = [];
-  /** Per shard: the destination a wake-up token named, tried first by the next claim there. */
-  private readonly hints = new Map<number, string>();
+  private readonly work: WorkSource;
   /** Aborts every request still running when the drain at shutdown runs out of time. */
   private readonly abandon = new AbortController();
   private running = false;
@@ -63,22 +55,17 @@ export class DispatcherService {
   private readonly acks: AckBatcher;
   /** Attempts started and not yet written back (their HTTP part may be over). */
   private recording = 0;
-  /** Earliest time a parked destination (Retry-After, rate limit) may send again, over all shards. */
-  private nextParkedAt = Infinity;
-  /** In waitForWork(): nothing to claim, perhaps until pending acks free a destination's slots. */
-  private waiting = false;
-  /** The blocking wait on the wake-up lists, while one runs. */
-  private wakeWatch: Promise<void> | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
-    this.acks = new AckBatcher(options.store, () => (this.waiting ? ACK_DELAY_MS.idle : ACK_DELAY_MS.busy));
+    // A dispatcher waiting for work may be waiting for exactly those acks to free slots.
+    this.acks = new AckBatcher(options.store, () => (this.work.isWaiting ? ACK_DELAY_MS.idle : ACK_DELAY_MS.busy));
+    this.work = new WorkSource({ ...options, acks: this.acks, isRunning: () => this.running });
     options.metrics.countInFlight(() => this.inFlight.size);
     // Every request in flight listens for the abandon signal: that is one listener a slot.
     setMaxListeners(0, this.abandon.signal);
   }
 
   start(): void {
-    this.idleUntil = new Array<number>(this.options.store.options.shards).fill(0);
     this.running = true;
     this.loop = this.run();
   }
@@ -123,8 +110,11 @@ export class DispatcherService {
         continue;
       }
       try {
-        const claimed = await this.claimFromShards(room);
-        if (claimed === 0 && this.running && this.buffer.length === 0) await this.waitForWork();
+        const claimed = await this.work.claim(room, (deliveries) => {
+          this.buffer.push(...deliveries);
+          this.startBuffered();
+        });
+        if (claimed === 0 && this.running && this.buffer.length === 0) await this.work.waitForWork();
       } catch (err) {
         if (!this.running) break;
         log.error({ err }, 'claiming failed; retrying shortly');
@@ -133,96 +123,9 @@ export class DispatcherService {
     }
   }
 
-  /**
-   * Claims up to `room` deliveries from each shard not skipped for having just had nothing;
-   * answers how many it got. The shards are asked at once, so a look at idle ones costs no
-   * extra wait. Busy shards may together lease more than `room`: the surplus waits in the buffer
-   * (at most a batch per shard), and the next claim waits for it to be sent.
-   */
-  private async claimFromShards(room: number): Promise<number> {
-    const { store, claimBatch, leaseMs, destinationConcurrency } = this.options;
-    const now = Date.now();
-    const allIdle = this.idleUntil.every((until) => until > now);
-    // Woken for a shard: that one is where the work is. Otherwise every shard not skipped (all,
-    // when every one is).
-    const shards =
-      allIdle && this.hints.size > 0
-        ? [...this.hints.keys()]
-        : this.idleUntil.flatMap((until, shard) => (allIdle || until <= now ? [shard] : []));
-    const limit = Math.min(claimBatch, room);
-    let claimed = 0;
-    let nextParkedAt = Infinity;
-    // Issued in the same tick as the claims, the acks share their write to Redis (ioredis
-    // pipelines the commands of one tick).
-    this.acks.flush();
-    await Promise.all(
-      shards.map(async (shard) => {
-        const hint = this.hints.get(shard);
-        this.hints.delete(shard);
-        const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency, hint });
-        this.buffer.push(...batch.deliveries);
-        this.startBuffered();
-        claimed += batch.deliveries.length;
-        this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
-        nextParkedAt = Math.min(nextParkedAt, batch.nextParkedAt ?? Infinity);
-      }),
-    );
-    this.nextParkedAt = nextParkedAt;
-    return claimed;
-  }
-
   /** Starts buffered deliveries while slots are free. */
   private startBuffered(): void {
     while (this.inFlight.size < this.options.concurrency && this.buffer.length > 0) this.send(this.buffer.shift()!);
-  }
-
-  /**
-   * Waits until a shard signals new work, a parked destination may send again, or the idle
-   * wait runs out — whichever comes first. The time a parked destination may send is kept by a
-   * local timer: Redis ends a blocking wait only at its own tick (100 ms at the default `hz`),
-   * which would hold a rate-limited destination below its rate.
-   */
-  private async waitForWork(): Promise<void> {
-    const untilParked = this.nextParkedAt - Date.now();
-    const waitMs = Math.max(1, Math.min(this.idleWaitMs(), untilParked));
-    let timer: NodeJS.Timeout | undefined;
-    this.waiting = true;
-    this.acks.flush();
-    try {
-      await Promise.race([this.watchForWakeUps(), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    } finally {
-      this.waiting = false;
-      clearTimeout(timer);
-    }
-  }
-
-  /**
-   * Keeps one blocking wait on the wake-up lists running (its connection can hold only one). It
-   * may outlast the waitForWork() that started it; a token it takes later still points the next
-   * claim at its shard and destination.
-   */
-  private watchForWakeUps(): Promise<void> {
-    this.wakeWatch ??= this.options.store
-      .waitForWork(this.options.blocking, this.idleWaitMs() / 1000)
-      .then(
-        (woken) => {
-          if (woken === undefined) return;
-          this.idleUntil[woken.shard] = 0;
-          this.hints.set(woken.shard, woken.dest);
-        },
-        async (err: unknown) => {
-          // stop() disconnects the blocking connection to end the wait; anything else is worth a line.
-          if (!this.running) return;
-          this.options.log.warn({ err }, 'waiting for work failed');
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        },
-      )
-      .finally(() => (this.wakeWatch = undefined));
-    return this.wakeWatch;
-  }
-
-  private idleWaitMs(): number {
-    return (this.options.idleWaitSeconds ?? 1) * 1000;
   }
 
   private send(delivery: ClaimedDelivery): void {

@@ -1,0 +1,140 @@
+import type { Logger, Redis } from '@ferry/runtime';
+import type { ClaimedDelivery, Store } from '@ferry/store';
+import type { AckBatcher } from './ack-batcher';
+
+/**
+ * How long a shard that had nothing is skipped while other shards keep the dispatcher busy: new
+ * work there waits at most this long (an idle dispatcher is woken at once instead).
+ */
+const IDLE_SHARD_SKIP_MS = 20;
+
+export interface WorkSourceOptions {
+  store: Store;
+  /** A connection of its own: waiting for work blocks it. */
+  blocking: Redis;
+  /** Pending acks go to Redis in the same write as each claim. */
+  acks: AckBatcher;
+  log: Logger;
+  claimBatch: number;
+  leaseMs: number;
+  /** Concurrency cap of a destination without one of its own (held across all dispatchers). */
+  destinationConcurrency: number;
+  /** Longest wait on the wake-up lists before looking for work anyway. */
+  idleWaitSeconds?: number;
+  /** False once the dispatcher is stopping: a failed wait is then expected. */
+  isRunning: () => boolean;
+}
+
+/**
+ * Where a dispatcher's deliveries come from: claims across the shards, and the wait for work
+ * when none has any. Shards that just had nothing are skipped for a moment; a wake-up token
+ * points the next claim at its shard and destination.
+ */
+export class WorkSource {
+  /** Per shard: until when it is taken for idle (it had nothing), so busy rounds skip it. */
+  private readonly idleUntil: number[];
+  /** Per shard: the destination a wake-up token named, tried first by the next claim there. */
+  private readonly hints = new Map<number, string>();
+  /** Earliest time a parked destination (Retry-After, rate limit) may send again, over all shards. */
+  private nextParkedAt = Infinity;
+  /** In waitForWork(): nothing to claim, perhaps until pending acks free a destination's slots. */
+  private waiting = false;
+  /** The blocking wait on the wake-up lists, while one runs. */
+  private wakeWatch: Promise<void> | undefined;
+
+  constructor(private readonly options: WorkSourceOptions) {
+    this.idleUntil = new Array<number>(options.store.options.shards).fill(0);
+  }
+
+  /** True while waiting for work. */
+  get isWaiting(): boolean {
+    return this.waiting;
+  }
+
+  /**
+   * Claims up to `room` deliveries from each shard not skipped for having just had nothing,
+   * handing each shard's batch to `take` as it arrives; answers how many it got. The shards are
+   * asked at once, so a look at idle ones costs no extra wait. Busy shards may together lease
+   * more than `room` (at most a batch per shard); the caller buffers the surplus.
+   */
+  async claim(room: number, take: (deliveries: ClaimedDelivery[]) => void): Promise<number> {
+    const { store, claimBatch, leaseMs, destinationConcurrency } = this.options;
+    const now = Date.now();
+    const allIdle = this.idleUntil.every((until) => until > now);
+    // Woken for a shard: that one is where the work is. Otherwise every shard not skipped (all,
+    // when every one is).
+    const shards =
+      allIdle && this.hints.size > 0
+        ? [...this.hints.keys()]
+        : this.idleUntil.flatMap((until, shard) => (allIdle || until <= now ? [shard] : []));
+    const limit = Math.min(claimBatch, room);
+    let claimed = 0;
+    let nextParkedAt = Infinity;
+    // Issued in the same tick as the claims, the acks share their write to Redis (ioredis
+    // pipelines the commands of one tick).
+    this.options.acks.flush();
+    await Promise.all(
+      shards.map(async (shard) => {
+        const hint = this.hints.get(shard);
+        this.hints.delete(shard);
+        const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency, hint });
+        take(batch.deliveries);
+        claimed += batch.deliveries.length;
+        this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
+        nextParkedAt = Math.min(nextParkedAt, batch.nextParkedAt ?? Infinity);
+      }),
+    );
+    this.nextParkedAt = nextParkedAt;
+    return claimed;
+  }
+
+  /**
+   * Waits until a shard signals new work, a parked destination may send again, or the idle
+   * wait runs out — whichever comes first. The time a parked destination may send is kept by a
+   * local timer: Redis ends a blocking wait only at its own tick (100 ms at the default `hz`),
+   * which would hold a rate-limited destination below its rate.
+   */
+  async waitForWork(): Promise<void> {
+    const untilParked = this.nextParkedAt - Date.now();
+    const waitMs = Math.max(1, Math.min(this.idleWaitMs(), untilParked));
+    let timer: NodeJS.Timeout | undefined;
+    this.waiting = true;
+    this.options.acks.flush();
+    try {
+      await Promise.race([this.watchForWakeUps(), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    } finally {
+      this.waiting = false;
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Keeps one blocking wait on the wake-up lists running (its connection can hold only one). It
+   * may outlast the waitForWork() that started it; a token it takes later still points the next
+   * claim at its shard and destination.
+   */
+  private watchForWakeUps(): Promise<void> {
+    const { store, blocking, log, isRunning } = this.options;
+    this.wakeWatch ??= store
+      .waitForWork(blocking, this.idleWaitMs() / 1000)
+      .then(
+        (woken) => {
+          if (woken === undefined) return;
+          this.idleUntil[woken.shard] = 0;
+          this.hints.set(woken.shard, woken.dest);
+        },
+        async (err: unknown) => {
+          // stop() disconnects the blocking connection to end the wait; anything else is worth a line.
+          if (!isRunning()) return;
+          log.warn({ err }, 'waiting for work failed');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        },
+      )
+      .finally(() => (this.wakeWatch = undefined));
+    return this.wakeWatch;
+  }
+
+  private idleWaitMs(): number {
+    return (this.options.idleWaitSeconds ?? 1) * 1000;
+  }
+}
