@@ -1,4 +1,4 @@
-import type { Store } from '@ferry/store';
+import { parseEventEntry, type Store } from '@ferry/store';
 
 /** Stream entries read per XRANGE call. */
 const PAGE = 10_000;
@@ -19,7 +19,9 @@ export async function readyTimes(store: Store): Promise<Map<string, number>> {
       const entries = await store.redis.xrange(key, from, '+', 'COUNT', PAGE);
       for (const [entryId, fields] of entries) {
         const at = Number(entryId.slice(0, entryId.indexOf('-')));
-        for (const id of readyEventIds(fields)) if (!readyAt.has(id)) readyAt.set(id, at);
+        const entry = parseEventEntry(fields);
+        if (entry?.kind !== 'ready') continue;
+        for (const { id } of entry.deliveries) if (!readyAt.has(id)) readyAt.set(id, at);
       }
       const last = entries[entries.length - 1];
       if (last === undefined || entries.length < PAGE) break;
@@ -27,15 +29,4 @@ export async function readyTimes(store: Store): Promise<Map<string, number>> {
     }
   }
   return readyAt;
-}
-
-/**
- * An event's fields are `e <kind>`, then `id <delivery id> [a <attempt>]` for each delivery it
- * names (one, or a batch's worth); answers the ids of a `ready` one.
- */
-function readyEventIds(fields: string[]): string[] {
-  if (fields[0] !== 'e' || fields[1] !== 'ready') return [];
-  const ids: string[] = [];
-  for (let i = 2; i + 1 < fields.length; i += 2) if (fields[i] === 'id') ids.push(fields[i + 1]!);
-  return ids;
 }

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { createMemoryLogger, createMetricsRegistry } from '@ferry/runtime';
-import { Store } from '@ferry/store';
+import { parseEventEntry, Store } from '@ferry/store';
 import { RedisServer } from '../../../test/support/redis-server';
 import { waitFor } from '../../../test/support/wait';
 import { createSchedulerMetrics } from '../src/metrics';
@@ -43,7 +43,8 @@ describe('SchedulerService', () => {
     const times = new Map<string, number>();
     for (let shard = 0; shard < store.options.shards; shard++) {
       for (const [entryId, fields] of await redis.xrange(store.keys.events(shard), '-', '+')) {
-        if (fields[1] === 'ready') times.set(fields[3]!, Number(entryId.split('-')[0]));
+        const entry = parseEventEntry(fields);
+        if (entry?.kind === 'ready') for (const { id } of entry.deliveries) times.set(id, Number(entryId.split('-')[0]));
       }
     }
     return times;

@@ -1,4 +1,4 @@
-import { promoteDue, RecentDestinations, type Store } from '../src';
+import { parseEventEntry, promoteDue, RecentDestinations, type Store } from '../src';
 import { waitFor } from '../../../test/support/wait';
 import { message, useStore } from './fixtures';
 
@@ -30,7 +30,8 @@ async function promoteAll(store: Store, limit: number, recent = new RecentDestin
 async function readyTimes(store: Store): Promise<Map<string, number>> {
   const times = new Map<string, number>();
   for (const [entryId, fields] of await store.redis.xrange(store.keys.events(0), '-', '+')) {
-    if (fields[1] === 'ready') times.set(fields[3]!, Number(entryId.split('-')[0]));
+    const entry = parseEventEntry(fields);
+    if (entry?.kind === 'ready') for (const { id } of entry.deliveries) times.set(id, Number(entryId.split('-')[0]));
   }
   return times;
 }

@@ -1,20 +1,12 @@
--- Appends one lifecycle event to the shard's stream, trimmed approximately (whole nodes),
--- which costs a few percent where exact trimming would cost several times more.
-local function logEvent(eventsKey, maxLen, kind, id, attempt)
-  if attempt then
-    redis.call('XADD', eventsKey, 'MAXLEN', '~', maxLen, '*', 'e', kind, 'id', id, 'a', attempt)
-  else
-    redis.call('XADD', eventsKey, 'MAXLEN', '~', maxLen, '*', 'e', kind, 'id', id)
-  end
-end
-
 -- Most deliveries one entry names. The stream is trimmed by entries, so this bounds what an
 -- entry, and so the stream, can hold: FERRY_EVENTS_MAXLEN entries of at most this many each.
 local EVENT_BATCH = 16
 
 -- Appends one event for many deliveries (a batch's worth) as few entries: `e`, then `id` (and
 -- `a`, when `attempts` is given) per delivery, at most EVENT_BATCH deliveries an entry. `ids`
--- and `attempts` are parallel lists.
+-- and `attempts` are parallel lists. The stream is trimmed approximately (whole nodes), which
+-- costs a few percent where exact trimming would cost several times more. Readers:
+-- src/events.ts.
 local function logEvents(eventsKey, maxLen, kind, ids, attempts)
   for first = 1, #ids, EVENT_BATCH do
     local fields = { 'e', kind }
@@ -28,4 +20,9 @@ local function logEvents(eventsKey, maxLen, kind, ids, attempts)
     end
     redis.call('XADD', eventsKey, 'MAXLEN', '~', maxLen, '*', unpack(fields))
   end
+end
+
+-- Appends one lifecycle event for one delivery (`attempt` may be nil).
+local function logEvent(eventsKey, maxLen, kind, id, attempt)
+  logEvents(eventsKey, maxLen, kind, { id }, attempt and { attempt } or nil)
 end
