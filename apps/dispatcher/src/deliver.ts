@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { boundedMemo } from '@ferry/runtime';
 import type { ClaimedDelivery } from '@ferry/store';
 import type { Dispatcher } from 'undici';
 import { retryAfterMs } from './backoff';
@@ -123,20 +124,10 @@ interface Target {
   host: string;
 }
 
-const targets = new Map<string, Target>();
-/** Bounded: a flood of distinct URLs only costs the parsing again. */
-const TARGET_CACHE_SIZE = 1_000;
-
-function targetOf(url: string): Target {
-  let target = targets.get(url);
-  if (target === undefined) {
-    const parsed = new URL(url);
-    target = { origin: parsed.origin, path: parsed.pathname + parsed.search, host: parsed.hostname.replace(/^\[|\]$/g, '') };
-    if (targets.size >= TARGET_CACHE_SIZE) targets.clear();
-    targets.set(url, target);
-  }
-  return target;
-}
+const targetOf = boundedMemo(1_000, (url): Target => {
+  const parsed = new URL(url);
+  return { origin: parsed.origin, path: parsed.pathname + parsed.search, host: parsed.hostname.replace(/^\[|\]$/g, '') };
+});
 
 /** Most of a response body read before the connection is dropped instead. */
 const MAX_BODY_READ = 256 * 1024;

@@ -1,8 +1,11 @@
-import { Counter, Gauge, Histogram, type Registry } from '@ferry/runtime';
+import { boundedMemo, Counter, Gauge, Histogram, type Registry } from '@ferry/runtime';
 import type { AttemptKind } from './deliver';
 import type { Ended } from './record-outcome';
 
 export type DispatcherMetrics = ReturnType<typeof createDispatcherMetrics>;
+
+/** More than any of the label sets here holds. */
+const LABEL_VALUES = 16;
 
 export function createDispatcherMetrics(registry: Registry) {
   let inFlight: () => number = () => 0;
@@ -24,10 +27,12 @@ export function createDispatcherMetrics(registry: Registry) {
   return {
     attempts,
     outcomes,
+    // prom-client hashes the labels on every labels() call; these values are a small fixed set
+    // seen on every delivery, so each child is looked up once.
     /** The attempt-duration series of one outcome kind. */
-    attemptsOf: onceEach((kind: AttemptKind) => attempts.labels(kind)),
+    attemptsOf: boundedMemo(LABEL_VALUES, (kind: AttemptKind) => attempts.labels(kind)),
     /** The outcome counter of one way an attempt ended. */
-    outcomesOf: onceEach((ended: Ended) => outcomes.labels(ended)),
+    outcomesOf: boundedMemo(LABEL_VALUES, (ended: Ended) => outcomes.labels(ended)),
     staleOutcomes: new Counter({
       name: 'ferry_stale_outcomes_total',
       help: 'Outcomes refused because the lease had been lost (the delivery was re-queued meanwhile).',
@@ -46,19 +51,6 @@ export function createDispatcherMetrics(registry: Registry) {
     countInFlight(source: () => number): void {
       inFlight = source;
     },
-  };
-}
-
-/**
- * A metric's child for a label value, looked up once per value: prom-client hashes the labels
- * on every labels() call, and these values are a small fixed set seen on every delivery.
- */
-function onceEach<V extends string, C>(lookUp: (value: V) => C): (value: V) => C {
-  const children = new Map<V, C>();
-  return (value) => {
-    let child = children.get(value);
-    if (child === undefined) children.set(value, (child = lookUp(value)));
-    return child;
   };
 }
 

@@ -19,3 +19,4 @@ export * from './private-address';
 export { FERRY_VARIABLES } from './ferry-variables';
 export { connectRedis, startProbes } from './service-kit';
 export { takeRandomBytes } from './random-pool';
+export { boundedMemo } from './bounded-memo';

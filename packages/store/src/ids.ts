@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { takeRandomBytes } from '@ferry/runtime';
+import { boundedMemo, takeRandomBytes } from '@ferry/runtime';
 
 /**
  * Message ids carry their shard (`msg_<shard base36>_<time base36><random>`), so a lookup by id
@@ -46,16 +46,7 @@ export function shardOfMessageId(id: string, shardCount: number): number | undef
  */
 export function shardForDestination(origin: string, shardCount: number): number {
   if (shardCount === 1) return 0;
-  const key = `${shardCount}:${origin}`;
-  let shard = shardCache.get(key);
-  if (shard === undefined) {
-    shard = createHash('sha1').update(origin).digest().readUInt32BE(0) % shardCount;
-    // Bounded: a flood of distinct destinations only costs the hashing again.
-    if (shardCache.size >= SHARD_CACHE_SIZE) shardCache.clear();
-    shardCache.set(key, shard);
-  }
-  return shard;
+  return originHash(origin) % shardCount;
 }
 
-const SHARD_CACHE_SIZE = 10_000;
-const shardCache = new Map<string, number>();
+const originHash = boundedMemo(10_000, (origin) => createHash('sha1').update(origin).digest().readUInt32BE(0));
