@@ -7,7 +7,7 @@ const MAX_BATCH = 128;
  * the script's work per ack (on a VM, waking the Redis process is the dearest part of it), so a
  * wait that lets acks share one call pays off at any real rate; the receiver already has the
  * message, so only the lease is held a little longer. The owner says which wait applies: a busy
- * dispatcher claims often and each claim takes the pending acks along in the same write
+ * dispatcher claims often and each claim sends the pending acks just ahead of it
  * (flush()), so acks may wait longer; an idle one may be waiting for exactly those acks to free
  * a destination's slots, so they go soon.
  */
@@ -40,7 +40,7 @@ export class AckBatcher {
     });
   }
 
-  /** Writes the pending acks now: called before a claim, so both go to Redis in one write. */
+  /** Writes the pending acks now: called just before a claim, so Redis runs them first. */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;

@@ -12,7 +12,7 @@ export interface WorkSourceOptions {
   store: Store;
   /** A connection of its own: waiting for work blocks it. */
   blocking: Redis;
-  /** Pending acks go to Redis in the same write as each claim. */
+  /** Pending acks are sent just before each claim, on the same connection. */
   acks: AckBatcher;
   log: Logger;
   claimBatch: number;
@@ -70,8 +70,8 @@ export class WorkSource {
     const limit = Math.min(claimBatch, room);
     let claimed = 0;
     let nextParkedAt = Infinity;
-    // Issued in the same tick as the claims, the acks share their write to Redis (ioredis
-    // pipelines the commands of one tick).
+    // Sent just before the claims on the same connection, the acks reach Redis first and free
+    // the slots the claims may need, without a wait of their own.
     this.options.acks.flush();
     await Promise.all(
       shards.map(async (shard) => {
