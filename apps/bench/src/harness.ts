@@ -22,7 +22,7 @@ export async function startRedis(scope: Scope): Promise<RedisServer> {
 export async function startSink(scope: Scope, maxRecords: number): Promise<SinkClient> {
   const sink = await startSinkProcess({ SINK_MAX_RECORDS: String(maxRecords) });
   scope.defer(() => sink.stop());
-  return new SinkClient(`http://127.0.0.1:${sink.port}`);
+  return new SinkClient(`http://127.0.0.1:${sink.port}`, () => sink.cpuMicros());
 }
 
 export async function startFerry(scope: Scope, name: FerryServiceName, redis: RedisServer, env: Record<string, string> = {}): Promise<FerryService> {

@@ -33,7 +33,14 @@ const POLL_MS = 25;
  * not disturb what is measured — beyond the CPU it takes to answer.
  */
 export class SinkClient {
-  constructor(readonly origin: string) {}
+  /**
+   * `cpuMicros` reads the sink process's CPU time so far (user + system, µs), when the caller
+   * started that process and /proc has it.
+   */
+  constructor(
+    readonly origin: string,
+    readonly cpuMicros: () => number | undefined = () => undefined,
+  ) {}
 
   /** A destination on the sink that answers 200. */
   url(name: string): string {
