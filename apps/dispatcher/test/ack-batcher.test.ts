@@ -1,24 +1,13 @@
-import Redis from 'ioredis';
 import { Store, StoreErrorCode, type ClaimedDelivery } from '@ferry/store';
-import { RedisServer } from '../../../test/support/redis-server';
+import { useRedis } from '../../../test/support/use-redis';
 import { AckBatcher } from '../src/ack-batcher';
 
 describe('AckBatcher', () => {
-  let server: RedisServer;
-  let redis: Redis;
+  const ctx = useRedis();
   let store: Store;
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = new Redis(server.url);
-  });
-  beforeEach(async () => {
-    await redis.flushall();
-    store = new Store(redis, { prefix: 'ferry', shards: 1, eventsMaxLen: 1000, maxFreeAttempts: 2 });
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.destroy();
+  beforeEach(() => {
+    store = new Store(ctx.redis, { prefix: 'ferry', shards: 1, eventsMaxLen: 1000, maxFreeAttempts: 2 });
   });
 
   async function leased(count: number): Promise<ClaimedDelivery[]> {
@@ -32,7 +21,7 @@ describe('AckBatcher', () => {
 
   /** Script runs that did something: the first run of a script is an EVALSHA refused, then an EVAL. */
   async function scriptCalls(): Promise<number> {
-    const stats = await redis.info('commandstats');
+    const stats = await ctx.redis.info('commandstats');
     let runs = 0;
     for (const [, calls, failed] of stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+),.*failed_calls=(\d+)/g)) runs += Number(calls) - Number(failed);
     return runs;
@@ -41,7 +30,7 @@ describe('AckBatcher', () => {
   it('writes the acks that arrive within its delay with one script call, each caller told its own result', async () => {
     const [a, b, c] = await leased(3);
     const acks = new AckBatcher(store, () => 20);
-    await redis.config('RESETSTAT');
+    await ctx.redis.config('RESETSTAT');
     const results = await Promise.allSettled([
       acks.ack(a!, outcome),
       acks.ack({ ...b!, attempt: 9 }, outcome),

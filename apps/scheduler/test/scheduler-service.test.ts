@@ -1,25 +1,18 @@
-import Redis from 'ioredis';
 import { createMemoryLogger, createMetricsRegistry } from '@ferry/runtime';
 import { parseEventEntry, Store } from '@ferry/store';
-import { RedisServer } from '../../../test/support/redis-server';
+import { useRedis } from '../../../test/support/use-redis';
 import { waitFor } from '../../../test/support/wait';
 import { createSchedulerMetrics } from '../src/metrics';
 import { SchedulerService } from '../src/scheduler-service';
 
 describe('SchedulerService', () => {
-  let server: RedisServer;
-  let redis: Redis;
+  const ctx = useRedis();
   let store: Store;
   let scheduler: SchedulerService;
   const message = { tenant: 'default', url: 'https://a.example/x', method: 'POST' as const, headers: {}, maxAttempts: 3 };
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = new Redis(server.url);
-  });
-  beforeEach(async () => {
-    await redis.flushall();
-    store = new Store(redis, { prefix: 'ferry', shards: 3, eventsMaxLen: 100_000, maxFreeAttempts: 3 });
+  beforeEach(() => {
+    store = new Store(ctx.redis, { prefix: 'ferry', shards: 3, eventsMaxLen: 100_000, maxFreeAttempts: 3 });
     scheduler = newScheduler(20);
     scheduler.start();
   });
@@ -42,17 +35,13 @@ describe('SchedulerService', () => {
   async function readyTimes(): Promise<Map<string, number>> {
     const times = new Map<string, number>();
     for (let shard = 0; shard < store.options.shards; shard++) {
-      for (const [entryId, fields] of await redis.xrange(store.keys.events(shard), '-', '+')) {
+      for (const [entryId, fields] of await ctx.redis.xrange(store.keys.events(shard), '-', '+')) {
         const entry = parseEventEntry(fields);
         if (entry?.kind === 'ready') for (const { id } of entry.deliveries) times.set(id, Number(entryId.split('-')[0]));
       }
     }
     return times;
   }
-  afterAll(async () => {
-    await redis.quit();
-    await server.destroy();
-  });
 
   it('promotes delayed deliveries on every shard once they are due', async () => {
     const urls = ['https://a.example/x', 'https://b.example/x', 'https://c.example/x', 'https://d.example/x'];

@@ -1,21 +1,13 @@
-import Redis from 'ioredis';
-import { RedisServer } from '../../../test/support/redis-server';
+import type Redis from 'ioredis';
+import type { RedisServer } from '../../../test/support/redis-server';
+import { useRedis } from '../../../test/support/use-redis';
 import { Store, type ClaimedDelivery, type EnqueueRequest, type StoreOptions } from '../src';
 
 /** One real redis-server per test file; a fresh keyspace and Store per test. */
 export function useStore(options: Partial<StoreOptions> = {}) {
-  const ctx = {} as { server: RedisServer; redis: Redis; store: Store };
-  beforeAll(async () => {
-    ctx.server = await RedisServer.start();
-    ctx.redis = new Redis(ctx.server.url);
-  });
-  beforeEach(async () => {
-    await ctx.redis.flushall();
+  const ctx = useRedis() as { server: RedisServer; redis: Redis; store: Store };
+  beforeEach(() => {
     ctx.store = new Store(ctx.redis, { prefix: 'ferry', shards: 1, eventsMaxLen: 1000, maxFreeAttempts: 2, ...options });
-  });
-  afterAll(async () => {
-    ctx.redis?.disconnect();
-    await ctx.server?.destroy();
   });
   return ctx;
 }
