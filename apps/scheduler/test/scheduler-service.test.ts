@@ -1,5 +1,5 @@
 import { createMemoryLogger, createMetricsRegistry } from '@ferry/runtime';
-import { parseEventEntry, Store } from '@ferry/store';
+import { eventTimes, Store } from '@ferry/store';
 import { useRedis } from '../../../test/support/use-redis';
 import { waitFor } from '../../../test/support/wait';
 import { createSchedulerMetrics } from '../src/metrics';
@@ -31,18 +31,6 @@ describe('SchedulerService', () => {
     });
   }
 
-  /** When each delivery was promoted: the Redis time of its `ready` event (the stream id's ms). */
-  async function readyTimes(): Promise<Map<string, number>> {
-    const times = new Map<string, number>();
-    for (let shard = 0; shard < store.options.shards; shard++) {
-      for (const [entryId, fields] of await ctx.redis.xrange(store.keys.events(shard), '-', '+')) {
-        const entry = parseEventEntry(fields);
-        if (entry?.kind === 'ready') for (const { id } of entry.deliveries) times.set(id, Number(entryId.split('-')[0]));
-      }
-    }
-    return times;
-  }
-
   it('promotes delayed deliveries on every shard once they are due', async () => {
     const urls = ['https://a.example/x', 'https://b.example/x', 'https://c.example/x', 'https://d.example/x'];
     const ids = await Promise.all(urls.map((url) => store.enqueue({ ...message, url, delayMs: 150 })));
@@ -64,7 +52,7 @@ describe('SchedulerService', () => {
     scheduler.start();
 
     const times = await waitFor(async () => {
-      const found = await readyTimes();
+      const found = await eventTimes(store, 'ready');
       return found.size === ids.length ? found : undefined;
     }, { what: 'every delivery to be promoted' });
     const lateness = ids.map((id) => times.get(id)! - dueAt);

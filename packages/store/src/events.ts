@@ -1,3 +1,5 @@
+import type { Store } from './store';
+
 /** One delivery an event stream entry names, with its attempt for the kinds that carry one. */
 export interface EventDelivery {
   id: string;
@@ -24,4 +26,34 @@ export function parseEventEntry(fields: readonly string[]): EventEntry | undefin
     else if (fields[i] === 'a' && deliveries.length > 0) deliveries[deliveries.length - 1]!.attempt = Number(value);
   }
   return { kind: fields[1], deliveries };
+}
+
+/** Stream entries read per XRANGE call. */
+const PAGE = 10_000;
+
+/**
+ * When each delivery first had an event of `kind`, by Redis's clock: entries are added with `*`
+ * ids, whose millisecond part is Redis's time (ms since the epoch) when the script ran. Reads
+ * every shard's stream, a page at a time. The streams are trimmed to about `eventsMaxLen`
+ * entries, so only what they still hold is answered.
+ */
+export async function eventTimes(store: Store, kind: string): Promise<Map<string, number>> {
+  const times = new Map<string, number>();
+  for (let shard = 0; shard < store.options.shards; shard++) {
+    const key = store.keys.events(shard);
+    let from = '-';
+    for (;;) {
+      const entries = await store.redis.xrange(key, from, '+', 'COUNT', PAGE);
+      for (const [entryId, fields] of entries) {
+        const entry = parseEventEntry(fields);
+        if (entry?.kind !== kind) continue;
+        const at = Number(entryId.slice(0, entryId.indexOf('-')));
+        for (const { id } of entry.deliveries) if (!times.has(id)) times.set(id, at);
+      }
+      const last = entries[entries.length - 1];
+      if (last === undefined || entries.length < PAGE) break;
+      from = `(${last[0]}`;
+    }
+  }
+  return times;
 }

@@ -9,7 +9,7 @@ export {
   type DestinationSettings,
   type DestinationView,
 } from './destinations';
-export { parseEventEntry, type EventDelivery, type EventEntry } from './events';
+export { eventTimes, parseEventEntry, type EventDelivery, type EventEntry } from './events';
 export { Keys } from './keys';
 export { newMessageId, shardForDestination, shardOfMessageId } from './ids';
 export { StoreError, StoreErrorCode } from './errors';

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { promoteDue, Store, StoreError, StoreErrorCode } from '../src';
+import { eventTimes, promoteDue, Store, StoreError, StoreErrorCode } from '../src';
 import { waitFor } from '../../../test/support/wait';
 import { claim, claimOne, failed, message, outcome, useStore } from './fixtures';
 
@@ -192,6 +192,25 @@ describe('delivery lifecycle in the store', () => {
     const named = entries.map(([, fields]) => fields.filter((_, i) => i % 2 === 0 && fields[i] === 'id').length);
     expect(named).toEqual([16, 16, 8]);
     expect(entries.flatMap(([, fields]) => fields.filter((_, i) => i > 0 && fields[i - 1] === 'id'))).toEqual(ids);
+  });
+
+  it('reads when each delivery first had an event of a kind, by the Redis clock', async () => {
+    const { store } = ctx;
+    const before = Date.now();
+    const [{ id: a }, { id: b }] = [await store.enqueue(message()), await store.enqueue(message())];
+    const first = await claimOne(store);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.release(first);
+    await claim(store);
+    const after = Date.now();
+
+    const accepted = await eventTimes(store, 'accepted');
+    expect([...accepted.keys()].sort()).toEqual([a, b].sort());
+    for (const at of accepted.values()) expect(at).toBeGreaterThanOrEqual(before - 5);
+    const leased = await eventTimes(store, 'leased');
+    // Leased twice; the first time counts.
+    expect(leased.get(first.id)).toBeLessThan(after - 15);
+    expect((await eventTimes(store, 'delivered')).size).toBe(0);
   });
 
   it('refuses a delivery named twice in one ack batch the second time', async () => {

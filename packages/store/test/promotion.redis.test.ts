@@ -1,4 +1,4 @@
-import { parseEventEntry, promoteDue, RecentDestinations, type Store } from '../src';
+import { eventTimes, promoteDue, RecentDestinations, type Store } from '../src';
 import { waitFor } from '../../../test/support/wait';
 import { message, useStore } from './fixtures';
 
@@ -24,16 +24,6 @@ async function promoteAll(store: Store, limit: number, recent = new RecentDestin
     total += promoted;
     if (promoted === 0 && (nextDueAt === undefined || nextDueAt > now)) return total;
   }
-}
-
-/** When each delivery was promoted: the Redis time of its `ready` event (the stream id's ms). */
-async function readyTimes(store: Store): Promise<Map<string, number>> {
-  const times = new Map<string, number>();
-  for (const [entryId, fields] of await store.redis.xrange(store.keys.events(0), '-', '+')) {
-    const entry = parseEventEntry(fields);
-    if (entry?.kind === 'ready') for (const { id } of entry.deliveries) times.set(id, Number(entryId.split('-')[0]));
-  }
-  return times;
 }
 
 async function readyLists(store: Store): Promise<string[][]> {
@@ -67,10 +57,10 @@ describe('promotion of due deliveries', () => {
     // Promote as eagerly as possible while the due times pass, as a busy scheduler would.
     await waitFor(async () => {
       await promoteDue(store, 0, 50);
-      return (await readyTimes(store)).size === due.size;
+      return (await eventTimes(store, 'ready')).size === due.size;
     }, { intervalMs: 1, what: 'every delivery to be promoted' });
 
-    const times = await readyTimes(store);
+    const times = await eventTimes(store, 'ready');
     const early = [...due].filter(([id, dueAt]) => times.get(id)! < dueAt);
     expect(early).toEqual([]);
   });

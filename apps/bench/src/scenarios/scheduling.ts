@@ -1,8 +1,8 @@
+import { eventTimes } from '@ferry/store';
 import { fillQueue, fillStore } from '../fill';
 import { openQueue, openStore, startRedis, startSink } from '../harness';
 import { BODY_1K, enqueueRequest, publishRequest } from '../messages';
 import { percentile } from '../percentile';
-import { readyTimes } from '../ready-times';
 import { atMost, count, row } from '../results';
 import { withScope } from '../scope';
 import type { SinkClient } from '../sink-client';
@@ -93,7 +93,7 @@ export const scheduling = defineScenario<SchedulingConfig>({
           onEnqueued: (i, id) => dueById.set(id, dueAt(i)),
         });
       };
-      return measureLateness(ctx, sink, config, publish, () => readyTimes(store));
+      return measureLateness(ctx, sink, config, publish, () => eventTimes(store, 'ready'));
     });
 
     ctx.progress.step('scheduling: BullMQ delayed jobs, one worker');
