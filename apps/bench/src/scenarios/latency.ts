@@ -5,10 +5,11 @@ import { runPacedLoad } from '../paced-load';
 import { percentile } from '../percentile';
 import { atMost, ratioAtMost, row } from '../results';
 import { alternate, medianRun, roundLabel } from '../rounds';
-import { withScope } from '../scope';
+import { withScope, type Scope } from '../scope';
+import type { RedisServer } from '../processes/redis-server';
 import type { SinkClient } from '../sink-client';
 import { defineScenario, type ScenarioContext } from './scenario';
-import { startBullmqEndpoint, startBullmqWorker, startFerryDispatcher, startFerryIngest } from './systems';
+import { startBullmqEndpoint, startBullmqWorker, startFerryDispatcher, startFerryIngest, type Endpoint } from './systems';
 
 interface LatencyConfig {
   ratePerSecond: number;
@@ -52,28 +53,9 @@ export const latency = defineScenario<LatencyConfig>({
       : { ratePerSecond: 500, warmupMs: 2_000, durationMs: 20_000, maxInFlight: 64, deliveryTimeoutMs: 30_000, rounds: 3, budgetMs: 360_000 },
 
   async run(ctx, config) {
-    const step = (what: string, round: number) => ctx.progress.step(`latency: ${what}${roundLabel(round, config.rounds)}`);
     const runs = await alternate(config.rounds, {
-      ferry: (round) => {
-        step('Ferry, ingest + one dispatcher', round);
-        return withScope(ctx.scope, `ferry-${round}`, async (scope) => {
-          const redis = await startRedis(scope);
-          const sink = await startSink(scope, sinkRecords(config));
-          const api = await startFerryIngest(scope, redis);
-          await startFerryDispatcher(scope, redis);
-          return measureLatency(ctx, sink, api.url, config);
-        });
-      },
-      bullmq: (round) => {
-        step('BullMQ, endpoint + one worker', round);
-        return withScope(ctx.scope, `bullmq-${round}`, async (scope) => {
-          const redis = await startRedis(scope);
-          const sink = await startSink(scope, sinkRecords(config));
-          const api = await startBullmqEndpoint(scope, redis);
-          await startBullmqWorker(scope, redis);
-          return measureLatency(ctx, sink, api.url, config);
-        });
-      },
+      ferry: latencyRound(ctx, config, { name: 'Ferry, ingest + one dispatcher', key: 'ferry', startApi: startFerryIngest, startConsumer: startFerryDispatcher }),
+      bullmq: latencyRound(ctx, config, { name: 'BullMQ, endpoint + one worker', key: 'bullmq', startApi: startBullmqEndpoint, startConsumer: startBullmqWorker }),
     });
     const byTail = (run: LatencyFigures) => run.p99Ms;
     const [ferry, bullmq] = [medianRun(runs.ferry, byTail), medianRun(runs.bullmq, byTail)];
@@ -89,6 +71,30 @@ export const latency = defineScenario<LatencyConfig>({
     };
   },
 });
+
+/** A system under test: its publishing API and its consumer, both on the round's own Redis. */
+interface LatencySystem {
+  /** For progress lines. */
+  name: string;
+  /** Used as the scope's name. */
+  key: string;
+  startApi: (scope: Scope, redis: RedisServer) => Promise<Endpoint>;
+  startConsumer: (scope: Scope, redis: RedisServer) => Promise<unknown>;
+}
+
+/** One round of `alternate()`: a fresh Redis, sink, API and consumer, then the paced load. */
+function latencyRound(ctx: ScenarioContext, config: LatencyConfig, system: LatencySystem): (round: number) => Promise<LatencyFigures> {
+  return (round) => {
+    ctx.progress.step(`latency: ${system.name}${roundLabel(round, config.rounds)}`);
+    return withScope(ctx.scope, `${system.key}-${round}`, async (scope) => {
+      const redis = await startRedis(scope);
+      const sink = await startSink(scope, sinkRecords(config));
+      const api = await system.startApi(scope, redis);
+      await system.startConsumer(scope, redis);
+      return measureLatency(ctx, sink, api.url, config);
+    });
+  };
+}
 
 const counts = (config: LatencyConfig) => {
   const warmup = Math.round((config.ratePerSecond * config.warmupMs) / 1000);
