@@ -1,4 +1,4 @@
-import { publishMessageSchema, type PublishLimits } from '@ferry/contracts';
+import { publishBatchSchema, publishMessageSchema, type PublishLimits } from '@ferry/contracts';
 import type { Logger } from '@ferry/runtime';
 import type { Enqueued, Store } from '@ferry/store';
 import type { Backpressure } from './backpressure';
@@ -28,20 +28,22 @@ export function messageRequestLimit(config: IngestConfig): number {
 }
 
 /**
- * Publishing one message, whichever way the request came in: validate the parsed body, check
- * the destination, pass backpressure, enqueue (grouped with concurrent publishes), count it.
+ * Publishing, whichever way the request came in: validate the parsed body, check the
+ * destinations, pass backpressure, enqueue, count and log what was accepted. A single message
+ * is enqueued together with concurrent publishes; a batch with one call per shard.
  */
 export class MessagePublisher {
-  readonly limits: PublishLimits;
-  readonly policy: PublishPolicy;
+  private readonly policy: PublishPolicy;
   private readonly schema: ReturnType<typeof publishMessageSchema>;
+  private readonly batchSchema: ReturnType<typeof publishBatchSchema>;
   private readonly batcher: EnqueueBatcher;
 
   constructor(private readonly deps: MessagePublisherDeps) {
     const { config } = deps;
-    this.limits = { maxRetries: config.maxRetries, maxDelayMs: config.maxDelayMs, maxTimeoutMs: config.maxTimeoutMs };
+    const limits: PublishLimits = { maxRetries: config.maxRetries, maxDelayMs: config.maxDelayMs, maxTimeoutMs: config.maxTimeoutMs };
     this.policy = { defaultRetries: config.defaultRetries, maxBodyBytes: config.maxBodyBytes, maxDelayMs: config.maxDelayMs };
-    this.schema = publishMessageSchema(this.limits);
+    this.schema = publishMessageSchema(limits);
+    this.batchSchema = publishBatchSchema(limits);
     this.batcher = new EnqueueBatcher(deps.store);
   }
 
@@ -56,10 +58,27 @@ export class MessagePublisher {
     logAccepted(this.deps.log, requestLog, [enqueued]);
     return enqueued;
   }
+
+  /**
+   * All or nothing up to the enqueue: every message is validated and checked before any is
+   * written. Answers, per message in order, what became of it (the store may refuse some).
+   */
+  async publishBatch(body: unknown, requestLog: () => Logger): Promise<Array<PromiseSettledResult<Enqueued>>> {
+    const messages = this.batchSchema.parse(body);
+    const now = Date.now();
+    const requests = messages.map((message, i) => toEnqueueRequest(message, this.policy, [i], now));
+    await this.deps.destinations.assertAllowed(messages.map(({ destination }, i) => ({ destination, path: [i, 'destination'] })));
+    await this.deps.backpressure.admit(TENANT, requests.length);
+    const settled = await this.deps.store.enqueueMany(requests);
+    const enqueued = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    this.deps.metrics.accepted.inc(enqueued.length);
+    logAccepted(this.deps.log, requestLog, enqueued);
+    return settled;
+  }
 }
 
 /** At debug only; the level is asked of the service's logger so no request logger is made for nothing. */
-export function logAccepted(log: Logger, requestLog: () => Logger, enqueued: readonly Enqueued[]): void {
+function logAccepted(log: Logger, requestLog: () => Logger, enqueued: readonly Enqueued[]): void {
   if (!log.isLevelEnabled('debug')) return;
   for (const { id, state } of enqueued) requestLog().debug({ messageId: id, state }, 'message accepted');
 }

@@ -1,16 +1,16 @@
-import { ApiError, publishBatchSchema } from '@ferry/contracts';
+import { ApiError } from '@ferry/contracts';
 import { StoreError, StoreErrorCode, type Enqueued } from '@ferry/store';
 import { Router, type RequestHandler } from 'express';
-import { logAccepted, messageRequestLimit, type MessagePublisher, type MessagePublisherDeps } from '../../message-publisher';
+import { messageRequestLimit, type MessagePublisher, type MessagePublisherDeps } from '../../message-publisher';
 import { toMessageStatus } from '../../message-view';
 import { jsonBody } from '../../middleware/json-body';
 import { toApiError } from '../../middleware/error-handler';
 import { methodNotAllowed } from '../../middleware/fallback';
 import { requireStore } from '../../middleware/require-store';
-import { TENANT, toEnqueueRequest } from '../../publish-request';
 import { sendJson } from '../../send-json';
 
-export interface MessagesRouteDeps extends MessagePublisherDeps {
+export interface MessagesRouteDeps extends Pick<MessagePublisherDeps, 'config' | 'store'> {
+  /** Validates, checks and enqueues what is published; the route shapes the answer. */
   publisher: MessagePublisher;
   /** False while Redis is unreachable. */
   isStoreAvailable: () => boolean;
@@ -23,8 +23,6 @@ const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 /** `/v1/messages`: publish, publish a batch, look up, cancel. */
 export function messagesRouter(deps: MessagesRouteDeps): Router {
   const { store, publisher } = deps;
-  const { policy } = publisher;
-  const batchSchema = publishBatchSchema(publisher.limits);
   const messageLimit = messageRequestLimit(deps.config);
   const storeUp = requireStore(deps.isStoreAvailable);
 
@@ -35,18 +33,9 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
     sendJson(res, 202, { messageId: id });
   };
 
-  // All or nothing up to the enqueue: every message is validated and checked before any is written.
   const publishBatch: RequestHandler = async (req, res) => {
-    const messages = batchSchema.parse(req.body);
-    const now = Date.now();
-    const requests = messages.map((message, i) => toEnqueueRequest(message, policy, [i], now));
-    await deps.destinations.assertAllowed(messages.map(({ destination }, i) => ({ destination, path: [i, 'destination'] })));
-    await deps.backpressure.admit(TENANT, requests.length);
-    // One script call per shard for the whole batch.
-    const settled = await store.enqueueMany(requests);
+    const settled = await publisher.publishBatch(req.body, () => req.log);
     const enqueued = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-    deps.metrics.accepted.inc(enqueued.length);
-    logAccepted(deps.log, () => req.log, enqueued);
     if (enqueued.length === settled.length) {
       res.status(202).json({ results: enqueued.map(({ id }) => ({ messageId: id })) });
       return;
