@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 export const MAX_RECORDED_BODY_BYTES = 64 * 1024;
 
 export interface ReadBody {
-  /** UTF-8 text of the first `limit` bytes (a cut may split a character). */
-  text: string;
+  /** The first `limit` bytes (as text, a cut may split a character). */
+  kept: Buffer;
   bytes: number;
 }
 
@@ -26,7 +26,7 @@ export function readBody(req: IncomingMessage, limit = MAX_RECORDED_BODY_BYTES):
         kept += part.length;
       }
     });
-    req.on('end', () => resolve({ text: Buffer.concat(chunks, kept).toString('utf8'), bytes }));
+    req.on('end', () => resolve({ kept: Buffer.concat(chunks, kept), bytes }));
     req.on('error', reject);
     req.on('close', () => {
       if (!req.complete) reject(new Error('request closed before its body ended'));

@@ -1,16 +1,16 @@
-import { RecordStore, type SinkRecord } from './record-store';
+import type { Arrival } from './arrival';
+import { RecordStore } from './record-store';
 
-const fields = (messageId: string | null): Omit<SinkRecord, 'seq'> => ({
+const fields = (messageId: string | null): Omit<Arrival, 'seq'> => ({
   at: 0,
-  atNs: '0',
+  atNs: 0n,
   atUs: 0,
   method: 'POST',
   path: '/ok',
-  headers: {},
-  body: '',
-  bodyBytes: 0,
+  headers: messageId === null ? {} : { 'ferry-message-id': messageId, 'ferry-attempt': '2' },
+  body: Buffer.from('{"a":1}'),
+  bodyBytes: 7,
   messageId,
-  attempt: null,
   status: 200,
 });
 
@@ -30,6 +30,27 @@ describe('RecordStore', () => {
     for (const id of ['a', 'b', 'a', 'b']) store.add(fields(id));
     expect(store.list({ messageId: 'a' }).map((r) => r.seq)).toEqual([1, 3]);
     expect(store.list({ since: 2 }).map((r) => r.seq)).toEqual([3, 4]);
+  });
+
+  it('lists an arrival as the record the control API serves', () => {
+    const store = new RecordStore(1);
+    store.add({ ...fields('a'), atNs: 123n, headers: { 'ferry-message-id': 'a', 'ferry-attempt': '2', 'x-many': ['1', '2'] } });
+    expect(store.list()).toEqual([
+      {
+        seq: 1,
+        at: 0,
+        atNs: '123',
+        atUs: 0,
+        method: 'POST',
+        path: '/ok',
+        headers: { 'ferry-message-id': 'a', 'ferry-attempt': '2', 'x-many': '1, 2' },
+        body: '{"a":1}',
+        bodyBytes: 7,
+        messageId: 'a',
+        attempt: 2,
+        status: 200,
+      },
+    ]);
   });
 
   it('keeps counting seq after a clear so `since` stays valid', () => {

@@ -1,3 +1,5 @@
+import { toSinkRecord, type Arrival } from './arrival';
+
 /** What the sink saw of one request, as served by `GET /_sink/requests`. */
 export interface SinkRecord {
   seq: number;
@@ -35,7 +37,7 @@ export interface RecordFilter {
  * goes once `capacity` is reached.
  */
 export class RecordStore {
-  private readonly slots: (SinkRecord | undefined)[];
+  private readonly slots: (Arrival | undefined)[];
   private start = 0;
   private size = 0;
   // Not reset by clear(): a poller's `since` stays meaningful across a clear.
@@ -43,11 +45,12 @@ export class RecordStore {
 
   constructor(private readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
-    this.slots = new Array<SinkRecord | undefined>(capacity);
+    this.slots = new Array<Arrival | undefined>(capacity);
   }
 
-  add(fields: Omit<SinkRecord, 'seq'>): SinkRecord {
-    const record: SinkRecord = { seq: ++this.lastSeq, ...fields };
+  /** Keeps an arrival and numbers it; the caller sets its status once answered. */
+  add(fields: Omit<Arrival, 'seq'>): Arrival {
+    const record: Arrival = { seq: ++this.lastSeq, ...fields };
     if (this.size < this.capacity) {
       this.slots[(this.start + this.size) % this.capacity] = record;
       this.size++;
@@ -66,7 +69,7 @@ export class RecordStore {
       if (record === undefined) continue;
       if (filter.since !== undefined && record.seq <= filter.since) continue;
       if (filter.messageId !== undefined && record.messageId !== filter.messageId) continue;
-      out.push(record);
+      out.push(toSinkRecord(record));
     }
     return out;
   }

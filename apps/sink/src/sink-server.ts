@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { headerText } from './arrival';
 import { AttemptCounter } from './attempt-counter';
 import { handleControl, isControlPath } from './control-api';
 import { parseMode, type Mode } from './modes';
@@ -70,7 +71,7 @@ export class Sink {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const pathname = queryAt < 0 ? url : url.slice(0, queryAt);
-    const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
+    const query = queryAt < 0 ? NO_QUERY : new URLSearchParams(url.slice(queryAt + 1));
 
     if (isControlPath(pathname)) {
       readBody(req, 0)
@@ -80,7 +81,7 @@ export class Sink {
     }
 
     const at = Date.now();
-    const atNs = process.hrtime.bigint().toString();
+    const atNs = process.hrtime.bigint();
     const atUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
     this.counters.begin();
     // 'close' fires once whether the response finished or the client left, so inFlight balances.
@@ -92,26 +93,26 @@ export class Sink {
       .catch(() => res.destroy());
   }
 
-  private answer(req: IncomingMessage, res: ServerResponse, seen: Arrival): void {
+  private answer(req: IncomingMessage, res: ServerResponse, seen: Seen): void {
     const messageId = headerText(req.headers['ferry-message-id']) ?? null;
-    const record = this.records.add({
+    const arrival = this.records.add({
       at: seen.at,
       atNs: seen.atNs,
       atUs: seen.atUs,
       method: req.method ?? '',
       path: seen.url,
-      headers: flattenHeaders(req.headers),
-      body: seen.body.text,
+      headers: req.headers,
+      body: seen.body.kept,
       bodyBytes: seen.body.bytes,
       messageId,
-      attempt: parseAttempt(headerText(req.headers['ferry-attempt'])),
       status: null,
     });
     const send = (status: number, text: string, headers: Record<string, string> = {}): void => {
       if (res.destroyed) return;
-      record.status = status;
+      arrival.status = status;
       this.counters.answered(status);
-      res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
+      // With its length known up front the answer goes out in one plain write, not chunked.
+      res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     };
 
@@ -176,34 +177,19 @@ export function createSink(options: SinkOptions): Sink {
   return new Sink(options);
 }
 
-interface Arrival {
+/** A request as first seen, before its body was read. */
+interface Seen {
   url: string;
   pathname: string;
   query: URLSearchParams;
   at: number;
-  atNs: string;
+  atNs: bigint;
   atUs: number;
   body: ReadBody;
 }
 
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function parseAttempt(value: string | undefined): number | null {
-  if (value === undefined || value.trim() === '') return null;
-  const attempt = Number(value);
-  return Number.isFinite(attempt) ? attempt : null;
-}
-
-function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const text = headerText(value);
-    if (text !== undefined) out[name] = text;
-  }
-  return out;
-}
+/** Most requests have no query string; they share this empty one (it is only read). */
+const NO_QUERY = new URLSearchParams();
 
 function isValidHeaderValue(value: string): boolean {
   if (value.length > MAX_RETRY_AFTER_LENGTH) return false;
