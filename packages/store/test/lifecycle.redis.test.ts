@@ -27,6 +27,20 @@ describe('delivery lifecycle in the store', () => {
     expect(await claim(store)).toEqual([]);
   });
 
+  it('keeps a record and its envelope intact through rewrites, whatever characters they hold', async () => {
+    const { store } = ctx;
+    // '%' is special in Lua's string replacement; the record line is swapped as it is.
+    const sent = message({ tenant: 't%1', orderingKey: 'k%0%%', headers: { 'x-pct': '%1' }, body: '%0\nline2|%' });
+    const { id } = await store.enqueue(sent);
+    const first = await claimOne(store);
+    expect(first).toMatchObject({ tenant: 't%1', orderingKey: 'k%0%%', headers: { 'x-pct': '%1' }, body: '%0\nline2|%' });
+    await store.release(first);
+    await store.ack(await claimOne(store), outcome());
+    const view = await store.get(id);
+    expect(view?.record).toMatchObject({ state: 'delivered', attempt: 2, tenant: 't%1', orderingKey: 'k%0%%' });
+    expect(view?.envelope).toMatchObject({ headers: { 'x-pct': '%1' }, body: '%0\nline2|%' });
+  });
+
   it('acks a batch in one call, refusing only the stale items', async () => {
     const { store } = ctx;
     await store.enqueue(message({ url: 'https://a.example/1' }));
