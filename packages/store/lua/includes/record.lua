@@ -28,9 +28,7 @@ local function formatRecord(r)
 end
 
 local function readRecord(deliveriesKey, id)
-  local raw = redis.call('HGET', deliveriesKey, id)
-  if not raw then return nil end
-  return parseRecord(raw)
+  return parseRecord(redis.call('HGET', deliveriesKey, id))
 end
 
 local function writeRecord(deliveriesKey, id, r)
