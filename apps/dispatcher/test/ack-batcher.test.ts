@@ -1,4 +1,5 @@
 import { Store, StoreErrorCode, type ClaimedDelivery } from '@ferry/store';
+import { scriptRuns } from '../../../test/support/script-runs';
 import { useRedis } from '../../../test/support/use-redis';
 import { AckBatcher } from '../src/ack-batcher';
 
@@ -19,14 +20,6 @@ describe('AckBatcher', () => {
 
   const outcome = { startedAt: Date.now(), durationMs: 3, statusCode: 200 };
 
-  /** Script runs that did something: the first run of a script is an EVALSHA refused, then an EVAL. */
-  async function scriptCalls(): Promise<number> {
-    const stats = await ctx.redis.info('commandstats');
-    let runs = 0;
-    for (const [, calls, failed] of stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+),.*failed_calls=(\d+)/g)) runs += Number(calls) - Number(failed);
-    return runs;
-  }
-
   it('writes the acks that arrive within its delay with one script call, each caller told its own result', async () => {
     const [a, b, c] = await leased(3);
     const acks = new AckBatcher(store, () => 20);
@@ -36,7 +29,7 @@ describe('AckBatcher', () => {
       acks.ack({ ...b!, attempt: 9 }, outcome),
       acks.ack(c!, outcome),
     ]);
-    expect(await scriptCalls()).toBe(1);
+    expect(await scriptRuns(ctx.redis)).toBe(1);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: StoreErrorCode.StaleLease });
     expect((await store.get(a!.id))?.record.state).toBe('delivered');

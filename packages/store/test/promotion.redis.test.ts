@@ -1,4 +1,5 @@
 import { eventTimes, promoteDue, RecentDestinations, type Store } from '../src';
+import { scriptRuns } from '../../../test/support/script-runs';
 import { waitFor } from '../../../test/support/wait';
 import { message, useStore } from './fixtures';
 
@@ -89,11 +90,11 @@ describe('promotion of due deliveries', () => {
     await redis.config('RESETSTAT');
     expect((await promoteDue(store, 0, 100, recent)).promoted).toBe(15);
     // New destinations: the first call learns them, the second moves their deliveries.
-    expect(await scriptCalls(store)).toBe(2);
+    expect(await scriptRuns(redis)).toBe(2);
 
     await waitFor(() => Date.now() > later, { what: 'the second due time to pass' });
     expect((await promoteDue(store, 0, 100, recent)).promoted).toBe(15);
-    expect(await scriptCalls(store)).toBe(3);
+    expect(await scriptRuns(redis)).toBe(3);
   });
 
   it('drops due ids whose delivery is gone without promoting anything', async () => {
@@ -105,8 +106,3 @@ describe('promotion of due deliveries', () => {
     expect(await redis.zcard(store.keys.due(0))).toBe(0);
   });
 });
-
-async function scriptCalls(store: Store): Promise<number> {
-  const stats = await store.redis.info('commandstats');
-  return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
-}
