@@ -1,29 +1,17 @@
-import { createMemoryLogger, createRedis, type Redis } from '@ferry/runtime';
+import { createMemoryLogger, createRedis } from '@ferry/runtime';
 import { Store, StoreError, StoreErrorCode, type Enqueued, type EnqueueRequest } from '@ferry/store';
 import { EnqueueBatcher } from '../src/enqueue-batcher';
-import { RedisServer } from '../../../test/support/redis-server';
+import { useRedis } from '../../../test/support/use-redis';
 
-let redisServer: RedisServer;
-let redis: Redis;
+const ctx = useRedis();
 let store: Store;
-let prefixes = 0;
 
 const { log } = createMemoryLogger();
-const storeOptions = () => ({ prefix: `batcher${++prefixes}`, shards: 4, eventsMaxLen: 1_000, maxFreeAttempts: 3 });
-
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  redis = createRedis(redisServer.url, { name: 'batcher-test', log });
-});
+const storeOptions = { prefix: 'batcher', shards: 4, eventsMaxLen: 1_000, maxFreeAttempts: 3 };
 
 beforeEach(async () => {
-  store = new Store(redis, storeOptions());
+  store = new Store(ctx.redis, storeOptions);
   await store.ensureShardCount();
-});
-
-afterAll(async () => {
-  redis?.disconnect();
-  await redisServer?.destroy();
 });
 
 const message = (n: number, destination = 'https://hooks.example.test/in'): EnqueueRequest => ({
@@ -105,8 +93,8 @@ describe('EnqueueBatcher', () => {
   });
 
   it('rejects every publish of the batch when Redis cannot be reached', async () => {
-    const closed = createRedis(redisServer.url, { name: 'batcher-test-closed', log });
-    const unreachable = new Store(closed, storeOptions());
+    const closed = createRedis(ctx.server.url, { name: 'batcher-test-closed', log });
+    const unreachable = new Store(closed, storeOptions);
     closed.disconnect();
     const batcher = new EnqueueBatcher(unreachable);
     const outcomes = await Promise.allSettled([batcher.enqueue(message(1)), batcher.enqueue(message(2))]);
