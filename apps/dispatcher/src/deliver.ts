@@ -122,12 +122,24 @@ interface Target {
   path: string;
   /** The host name, or the IP address without brackets. */
   host: string;
+  /** Origin and path without the query, which often carries tokens: what logs may show. */
+  loggable: string;
 }
 
 const targetOf = boundedMemo(1_000, (url): Target => {
   const parsed = new URL(url);
-  return { origin: parsed.origin, path: parsed.pathname + parsed.search, host: parsed.hostname.replace(/^\[|\]$/g, '') };
+  return {
+    origin: parsed.origin,
+    path: parsed.pathname + parsed.search,
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    loggable: parsed.origin + parsed.pathname,
+  };
 });
+
+/** A destination URL as logs may show it: its query (which often carries tokens) left out. */
+export function loggableUrl(url: string): string {
+  return targetOf(url).loggable;
+}
 
 /** Most of a response body read before the connection is dropped instead. */
 const MAX_BODY_READ = 256 * 1024;

@@ -3,7 +3,7 @@ import type { Logger, Redis } from '@ferry/runtime';
 import { StoreError, StoreErrorCode, type ClaimedDelivery, type Store } from '@ferry/store';
 import type { Dispatcher as HttpDispatcher } from 'undici';
 import { ACK_DELAY_MS, AckBatcher } from './ack-batcher';
-import { deliver, type AttemptResult } from './deliver';
+import { deliver, loggableUrl, type AttemptResult } from './deliver';
 import type { AddressPolicy } from './http-agent';
 import { observeAttempt, type DispatcherMetrics } from './metrics';
 import { judge, type OutcomePolicy } from './outcome';
@@ -193,7 +193,7 @@ export class DispatcherService {
     if (!this.options.log.isLevelEnabled(level)) return;
     const line = {
       messageId: delivery.id,
-      destination: withoutQuery(delivery.url),
+      destination: loggableUrl(delivery.url),
       attempt: delivery.attempt,
       status: result.statusCode ?? null,
       durationMs: result.durationMs,
@@ -212,11 +212,5 @@ export class DispatcherService {
     }
     return this.recording === 0;
   }
-}
-
-/** Query strings often carry tokens; logs keep origin and path only. */
-function withoutQuery(url: string): string {
-  const parsed = new URL(url);
-  return parsed.origin + parsed.pathname;
 }
 

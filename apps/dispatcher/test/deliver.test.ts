@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClaimedDelivery } from '@ferry/store';
 import { isPublicAddress } from '@ferry/runtime';
-import { deliver } from '../src/deliver';
+import { deliver, loggableUrl } from '../src/deliver';
 import { createDeliveryAgent } from '../src/http-agent';
 
 describe('deliver', () => {
@@ -103,5 +103,12 @@ describe('deliver', () => {
       policy: isPublicAddress,
     });
     expect(named).toMatchObject({ kind: 'refused', error: expect.stringMatching(/localhost/) });
+  });
+});
+
+describe('loggableUrl', () => {
+  it('keeps origin and path and leaves out the query, which often carries tokens', () => {
+    expect(loggableUrl('https://hooks.example.com/in/orders?token=s3cret&x=1')).toBe('https://hooks.example.com/in/orders');
+    expect(loggableUrl('http://[::1]:8080/a?b')).toBe('http://[::1]:8080/a');
   });
 });
