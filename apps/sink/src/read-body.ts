@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 export const MAX_RECORDED_BODY_BYTES = 64 * 1024;
 
 export interface ReadBody {
-  /** The first `limit` bytes (as text, a cut may split a character). */
+  /** The first `limit` bytes, as read (a cut may split a UTF-8 character). */
   kept: Buffer;
   bytes: number;
 }

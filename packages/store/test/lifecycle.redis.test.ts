@@ -29,7 +29,8 @@ describe('delivery lifecycle in the store', () => {
 
   it('keeps a record and its envelope intact through rewrites, whatever characters they hold', async () => {
     const { store } = ctx;
-    // '%' is special in Lua's string replacement; the record line is swapped as it is.
+    // The scripts write the record line with string.format and read it with patterns, to both
+    // of which '%' is special; bodies carry newlines after the record's own.
     const sent = message({ tenant: 't%1', orderingKey: 'k%0%%', headers: { 'x-pct': '%1' }, body: '%0\nline2|%' });
     const { id } = await store.enqueue(sent);
     const first = await claimOne(store);
