@@ -46,7 +46,7 @@ describe('deliver', () => {
     url: `${origin}${path}`,
     method: 'POST',
     headers: { 'content-type': 'text/plain', 'x-custom': 'yes' },
-    body: 'hello',
+    body: Buffer.from('hello'),
     ...extra,
   });
   const options = { agent, policy: allowAll, timeoutMs: 1_000, excerptBytes: 1_024 };

@@ -5,12 +5,13 @@ import type { HttpMethod } from '@ferry/contracts';
  * compact JSON, a newline, then the body verbatim — a body is never escaped into JSON, which
  * would inflate it (JSON.stringify escapes newlines, so the first one is the separator).
  */
-export interface Envelope {
+export interface Envelope<Body = string> {
   tenant: string;
   url: string;
   method: HttpMethod;
   headers: Record<string, string>;
-  body?: string;
+  /** Text as published; bytes in a claimed delivery (decodeEnvelopeBytes). */
+  body?: Body;
   timeoutMs?: number;
   orderingKey?: string;
 }
@@ -41,8 +42,30 @@ export function encodeEnvelope(envelope: Envelope): string {
 export function decodeEnvelope(stored: string): Envelope {
   const newline = stored.indexOf('\n');
   const meta = JSON.parse(newline === -1 ? stored : stored.slice(0, newline)) as StoredMeta;
-  const envelope: Envelope = { tenant: meta.t, url: meta.u, method: meta.m, headers: meta.h };
+  const envelope = withoutBody<string>(meta);
   if (meta.b === 1) envelope.body = stored.slice(newline + 1);
+  return envelope;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * The same from the stored bytes, as a claim reads them: the body stays bytes and is sent as
+ * stored, never decoded to text and encoded again. It is copied out of `stored`, which may be a
+ * view into a whole claim's reply, so that a slow delivery does not keep that reply alive.
+ * (A body held as text was also the largest thing a dispatcher's young garbage collections
+ * copied and promoted: docs/performance.md.)
+ */
+export function decodeEnvelopeBytes(stored: Buffer): Envelope<Buffer> {
+  const newline = stored.indexOf(NEWLINE);
+  const meta = JSON.parse(stored.toString('utf8', 0, newline === -1 ? stored.length : newline)) as StoredMeta;
+  const envelope = withoutBody<Buffer>(meta);
+  if (meta.b === 1) envelope.body = Buffer.from(stored.subarray(newline + 1));
+  return envelope;
+}
+
+function withoutBody<Body>(meta: StoredMeta): Envelope<Body> {
+  const envelope: Envelope<Body> = { tenant: meta.t, url: meta.u, method: meta.m, headers: meta.h };
   if (meta.to !== undefined) envelope.timeoutMs = meta.to;
   if (meta.k !== undefined) envelope.orderingKey = meta.k;
   return envelope;

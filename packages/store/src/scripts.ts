@@ -34,7 +34,8 @@ type Arg = string | number;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     ferryEnqueue(numKeys: number, ...args: Arg[]): Result<number[], Context>;
-    ferryClaim(numKeys: number, ...args: Arg[]): Result<[Array<string | number>, string[], number], Context>;
+    /** The claim's reply as bytes (ioredis defines a `…Buffer` twin of every command): bodies are sent as stored. */
+    ferryClaimBuffer(numKeys: number, ...args: Arg[]): Result<[Array<Buffer | number>, Buffer[], number], Context>;
     ferryAck(numKeys: number, ...args: Arg[]): Result<number[], Context>;
     ferryRetry(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryExtend(numKeys: number, ...args: Arg[]): Result<number, Context>;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { encodeAttempt, decodeAttempts, type AttemptOutcome } from './attempt-record';
-import { decodeEnvelope, encodeEnvelope } from './envelope';
+import { decodeEnvelope, decodeEnvelopeBytes, encodeEnvelope } from './envelope';
 import { checkScriptResult, StoreError, StoreErrorCode } from './errors';
 import { newMessageId, shardForDestination, shardOfMessageId } from './ids';
 import { originOf } from './origin';
@@ -289,7 +289,7 @@ export class Store {
     options: ClaimOptions,
   ): Promise<ClaimBatch & { next: string[] }> {
     const keys = this.scriptKeys.claim(shard, dests);
-    const [flat, next, nextParkedAt] = await this.redis.ferryClaim(
+    const [flat, next, nextParkedAt] = await this.redis.ferryClaimBuffer(
       keys.length,
       ...keys,
       this.options.eventsMaxLen, options.leaseMs, options.limit, this.candidateLimit, options.defaultConcurrency, ...dests,
@@ -298,9 +298,9 @@ export class Store {
     for (let i = 0; i + 3 < flat.length; i += 4) {
       // The decoded envelope is a fresh object: the lease fields go onto it rather than into a copy.
       const lease = { id: String(flat[i]), shard, attempt: Number(flat[i + 1]), dest: String(flat[i + 2]) };
-      deliveries.push(Object.assign(decodeEnvelope(String(flat[i + 3])), lease));
+      deliveries.push(Object.assign(decodeEnvelopeBytes(flat[i + 3] as Buffer), lease));
     }
-    const batch: ClaimBatch & { next: string[] } = { deliveries, next };
+    const batch: ClaimBatch & { next: string[] } = { deliveries, next: next.map(String) };
     if (nextParkedAt >= 0) batch.nextParkedAt = nextParkedAt;
     return batch;
   }

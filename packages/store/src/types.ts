@@ -50,8 +50,8 @@ export interface ClaimBatch {
   nextParkedAt?: number;
 }
 
-/** A delivery leased to a dispatcher. `attempt` doubles as the lease token. */
-export interface ClaimedDelivery extends Envelope {
+/** A delivery leased to a dispatcher, its body as the bytes to send. `attempt` doubles as the lease token. */
+export interface ClaimedDelivery extends Envelope<Buffer> {
   id: string;
   shard: number;
   attempt: number;

@@ -13,7 +13,7 @@ describe('delivery lifecycle in the store', () => {
 
     const delivery = await claimOne(store);
     expect(delivery).toMatchObject({ id, attempt: 1, dest: 'https://a.example', url: 'https://a.example/hook' });
-    expect(delivery.body).toBe('line1\nline2');
+    expect(delivery.body).toEqual(Buffer.from('line1\nline2'));
     expect(delivery.headers).toEqual({ 'x-a': '1' });
     expect((await store.get(id))?.record.state).toBe('in_flight');
     expect(await redis.hget(store.keys.dest(0, 'https://a.example'), 'inflight')).toBe('1');
@@ -34,12 +34,24 @@ describe('delivery lifecycle in the store', () => {
     const sent = message({ tenant: 't%1', orderingKey: 'k%0%%', headers: { 'x-pct': '%1' }, body: '%0\nline2|%' });
     const { id } = await store.enqueue(sent);
     const first = await claimOne(store);
-    expect(first).toMatchObject({ tenant: 't%1', orderingKey: 'k%0%%', headers: { 'x-pct': '%1' }, body: '%0\nline2|%' });
+    expect(first).toMatchObject({ tenant: 't%1', orderingKey: 'k%0%%', headers: { 'x-pct': '%1' }, body: Buffer.from('%0\nline2|%') });
     await store.release(first);
     await store.ack(await claimOne(store), outcome());
     const view = await store.get(id);
     expect(view?.record).toMatchObject({ state: 'delivered', attempt: 2, tenant: 't%1', orderingKey: 'k%0%%' });
     expect(view?.envelope).toMatchObject({ headers: { 'x-pct': '%1' }, body: '%0\nline2|%' });
+  });
+
+  it('hands a claim the body as the bytes that were published, whatever their encoding', async () => {
+    const { store } = ctx;
+    const body = 'naïve café ✓ 😀\r\n\u0000end';
+    await store.enqueue(message({ body }));
+    await store.enqueue(message({ body: '' }));
+    await store.enqueue(message({ method: 'GET', body: undefined }));
+    const [text, empty, none] = await claim(store);
+    expect(text!.body).toEqual(Buffer.from(body, 'utf8'));
+    expect(empty!.body).toEqual(Buffer.alloc(0));
+    expect(none!.body).toBeUndefined();
   });
 
   it('acks a batch in one call, refusing only the stale items', async () => {
