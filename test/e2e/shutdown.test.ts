@@ -43,3 +43,38 @@ describe('graceful shutdown of a dispatcher', () => {
     for (const id of ids) expect(terminal.get(id)).toEqual(['delivered']);
   });
 });
+
+describe('a dispatcher whose shutdown drain runs out of time', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // Requests may take 10 s, the drain at shutdown only 300 ms.
+    stack = await Stack.start({ env: { FERRY_DELIVERY_TIMEOUT_MS: '10000', FERRY_LEASE_MS: '15000', FERRY_SHUTDOWN_TIMEOUT_MS: '300' } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('gives up the request still running and hands its delivery back without spending a retry', async () => {
+    const { body } = await postJson(`${stack.ingest.url}/v1/messages`, {
+      destination: stack.sinkUrl('/slow/3000/hang'),
+      body: { n: 1 },
+      retries: 0,
+    });
+    const id: string = body.messageId;
+    await waitFor(async () => (await stack.sinkRequests()).some((r) => r.messageId === id), { what: 'the request to arrive' });
+
+    const stopping = stack.dispatchers[0]!;
+    const stopped = Date.now();
+    expect(await stopping.terminate()).toBe(0);
+    // Well before the request would have been answered (3 s).
+    expect(Date.now() - stopped).toBeLessThan(2_500);
+    expect(stopping.logsWith('drain timeout passed; handing back unfinished deliveries')).toHaveLength(1);
+    expect(stopping.logsWith('handed back at shutdown')).toEqual([expect.objectContaining({ messageId: id })]);
+    expect((await stack.message(id)).state).toBe('ready');
+
+    // With no retries allowed, only a hand-back that spent none lets the next dispatcher deliver it.
+    await stack.addDispatcher();
+    const [view] = await stack.waitForStates([id], ['delivered', 'failed'], 15_000);
+    expect(view!.state).toBe('delivered');
+  });
+});
