@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import type { Logger, Redis } from '@ferry/runtime';
 import { StoreError, StoreErrorCode, type ClaimedDelivery, type Store } from '@ferry/store';
 import type { Dispatcher as HttpDispatcher } from 'undici';
@@ -8,6 +7,7 @@ import type { AddressPolicy } from './http-agent';
 import { observeAttempt, type DispatcherMetrics } from './metrics';
 import { judge, type OutcomePolicy } from './outcome';
 import { recordOutcome } from './record-outcome';
+import { RunningRequests } from './running-requests';
 import { WorkSource } from './work-source';
 
 export interface DispatcherOptions {
@@ -47,8 +47,8 @@ export class DispatcherService {
    */
   private readonly buffer: ClaimedDelivery[] = [];
   private readonly work: WorkSource;
-  /** Aborts every request still running when the drain at shutdown runs out of time. */
-  private readonly abandon = new AbortController();
+  /** The requests running now: all given up when the drain at shutdown runs out of time. */
+  private readonly requests = new RunningRequests();
   private running = false;
   private loop: Promise<void> | undefined;
   private slotFreed: (() => void) | undefined;
@@ -61,8 +61,6 @@ export class DispatcherService {
     this.acks = new AckBatcher(options.store, () => (this.work.isWaiting ? ACK_DELAY_MS.idle : ACK_DELAY_MS.busy));
     this.work = new WorkSource({ ...options, acks: this.acks, isRunning: () => this.running });
     options.metrics.countInFlight(() => this.inFlight.size);
-    // Every request in flight listens for the abandon signal: that is one listener a slot.
-    setMaxListeners(0, this.abandon.signal);
   }
 
   start(): void {
@@ -89,7 +87,7 @@ export class DispatcherService {
     if (drained) return;
 
     log.warn({ left: this.recording }, 'drain timeout passed; handing back unfinished deliveries');
-    this.abandon.abort();
+    this.requests.giveUpAll(new Error('dispatcher shutting down'));
     await this.waitUntilIdle(5_000);
   }
 
@@ -130,7 +128,7 @@ export class DispatcherService {
 
   private send(delivery: ClaimedDelivery): void {
     this.inFlight.add(delivery.id);
-    void this.attempt(delivery, this.abandon.signal);
+    void this.attempt(delivery);
   }
 
   /** The HTTP request is over: the slot may take another delivery while the outcome is written. */
@@ -142,24 +140,24 @@ export class DispatcherService {
     resolve?.();
   }
 
-  private async attempt(delivery: ClaimedDelivery, shutdown: AbortSignal): Promise<void> {
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const { agent, policy, excerptBytes, deliveryTimeoutMs, metrics } = this.options;
     const timeoutMs = Math.min(delivery.timeoutMs ?? deliveryTimeoutMs, deliveryTimeoutMs);
     this.recording++;
     try {
-      const result = await deliver(delivery, { agent, policy, timeoutMs, excerptBytes, signal: shutdown });
+      const result = await deliver(delivery, { agent, policy, timeoutMs, excerptBytes, running: this.requests });
       this.freeSlot(delivery.id);
       observeAttempt(metrics, result.kind, result.durationMs);
-      await this.record(delivery, result, shutdown);
+      await this.record(delivery, result);
     } finally {
       this.recording--;
     }
   }
 
-  private async record(delivery: ClaimedDelivery, result: AttemptResult, shutdown: AbortSignal): Promise<void> {
+  private async record(delivery: ClaimedDelivery, result: AttemptResult): Promise<void> {
     const { metrics, outcomes } = this.options;
 
-    if (shutdown.aborted && result.kind !== 'success') {
+    if (this.requests.givenUp && result.kind !== 'success') {
       await this.handBack(delivery);
       return;
     }

@@ -4,6 +4,7 @@ import type { ClaimedDelivery } from '@ferry/store';
 import { isPublicAddress } from '@ferry/runtime';
 import { deliver, loggableUrl } from '../src/deliver';
 import { createDeliveryAgent } from '../src/http-agent';
+import { RunningRequests } from '../src/running-requests';
 
 describe('deliver', () => {
   let server: Server;
@@ -79,6 +80,17 @@ describe('deliver', () => {
     const result = await deliver(delivery('/hang'), { ...options, timeoutMs: 200 });
     expect(result.kind).toBe('timeout');
     expect(result.durationMs).toBeGreaterThanOrEqual(150);
+  });
+
+  it('gives up running requests when told to, and any that start after', async () => {
+    const running = new RunningRequests();
+    const hanging = deliver(delivery('/hang'), { ...options, timeoutMs: 5_000, running });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    running.giveUpAll(new Error('dispatcher shutting down'));
+    expect(await hanging).toMatchObject({ kind: 'network_error', error: 'dispatcher shutting down' });
+    expect(running.givenUp).toBe(true);
+    const late = await deliver(delivery('/echo'), { ...options, running });
+    expect(late).toMatchObject({ kind: 'network_error', error: 'dispatcher shutting down' });
   });
 
   it('reports a refused connection as a network error', async () => {

@@ -1,0 +1,119 @@
+import type { Dispatcher } from 'undici';
+import { retryAfterMs } from './backoff';
+import type { AttemptResult, DeliverOptions } from './deliver';
+import { DestinationNotAllowedError } from './http-agent';
+
+type ResponseHeaders = Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>[2];
+
+/**
+ * Follows one request through undici's handler calls and settles its AttemptResult once:
+ * answered (any status), cut short after enough of a huge body, or failed (timeout, network
+ * error, refused address, given up at shutdown). One object per attempt, its methods on the
+ * prototype: the hot path allocates no closures for it.
+ */
+export class AttemptHandler implements Dispatcher.DispatchHandler {
+  private readonly started = performance.now();
+  private readonly excerpt: ExcerptBuffer;
+  private statusCode = 0;
+  private retryAfter: number | undefined;
+  private received = 0;
+  private controller: Dispatcher.DispatchController | undefined;
+
+  constructor(
+    private readonly startedAt: number,
+    private readonly options: DeliverOptions,
+    private readonly resolve: (result: AttemptResult) => void,
+  ) {
+    this.excerpt = new ExcerptBuffer(options.excerptBytes);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    this.options.running?.add(controller);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
+    this.statusCode = statusCode;
+    this.retryAfter = retryAfterMs(headerValue(headers['retry-after']));
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.excerpt.add(chunk);
+    this.received += chunk.length;
+    // The answer is known; a huge body is not worth reading to the end (the connection is
+    // dropped instead of reused).
+    if (this.received > MAX_BODY_READ) controller.abort(new ResponseCutShort());
+  }
+
+  onResponseEnd(): void {
+    this.finish(this.answered());
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.finish(err instanceof ResponseCutShort ? this.answered() : { ...describeFailure(err, this.options.timeoutMs), startedAt: this.startedAt, durationMs: 0 });
+  }
+
+  private answered(): AttemptResult {
+    const result: AttemptResult = {
+      kind: this.statusCode >= 200 && this.statusCode < 300 ? 'success' : 'http_error',
+      startedAt: this.startedAt,
+      durationMs: 0,
+      statusCode: this.statusCode,
+    };
+    const text = this.excerpt.text();
+    if (text) result.responseExcerpt = text;
+    if (this.retryAfter !== undefined) result.retryAfterMs = this.retryAfter;
+    return result;
+  }
+
+  private finish(result: AttemptResult): void {
+    if (this.controller) this.options.running?.delete(this.controller);
+    result.durationMs = Math.round(performance.now() - this.started);
+    this.resolve(result);
+  }
+}
+/** Most of a response body read before the connection is dropped instead. */
+const MAX_BODY_READ = 256 * 1024;
+
+class ResponseCutShort extends Error {}
+
+/** Keeps the first `limit` bytes of a response body; the rest is read and dropped. */
+class ExcerptBuffer {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  add(chunk: Buffer): void {
+    if (this.size >= this.limit) return;
+    this.chunks.push(chunk.length > this.limit - this.size ? chunk.subarray(0, this.limit - this.size) : chunk);
+    this.size += chunk.length;
+  }
+
+  text(): string {
+    return this.chunks.length === 0 ? '' : Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function describeFailure(err: unknown, timeoutMs: number): Pick<AttemptResult, 'kind' | 'error'> {
+  if (err instanceof Error && TIMEOUT_CODES.has(String((err as { code?: unknown }).code))) {
+    return { kind: 'timeout', error: `no response within ${timeoutMs} ms` };
+  }
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  if (cause instanceof DestinationNotAllowedError || (err instanceof Error && hasCode(err, 'EDESTINATION_NOT_ALLOWED'))) {
+    return { kind: 'refused', error: (cause as Error).message };
+  }
+  const code = cause instanceof Error && 'code' in cause ? String((cause as { code: unknown }).code) : undefined;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return { kind: 'network_error', error: code && !message.includes(code) ? `${code}: ${message}` : message };
+}
+
+function hasCode(err: Error, code: string): boolean {
+  return (err as { code?: unknown }).code === code;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
