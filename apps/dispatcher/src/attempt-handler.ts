@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { retryAfterMs } from './backoff';
 import type { AttemptResult, DeliverOptions } from './deliver';
 import { DestinationNotAllowedError } from './http-agent';
+import type { RunningRequest } from './running-requests';
 
 type ResponseHeaders = Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>[2];
 
@@ -11,13 +12,14 @@ type ResponseHeaders = Parameters<NonNullable<Dispatcher.DispatchHandler['onResp
  * error, refused address, given up at shutdown). One object per attempt, its methods on the
  * prototype: the hot path allocates no closures for it.
  */
-export class AttemptHandler implements Dispatcher.DispatchHandler {
+export class AttemptHandler implements Dispatcher.DispatchHandler, RunningRequest {
   private readonly started = performance.now();
   private readonly excerpt: ExcerptBuffer;
   private statusCode = 0;
   private retryAfter: number | undefined;
   private received = 0;
   private controller: Dispatcher.DispatchController | undefined;
+  runningSlot = -1;
 
   constructor(
     private readonly startedAt: number,
@@ -29,7 +31,11 @@ export class AttemptHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    this.options.running?.add(controller);
+    this.options.running?.add(this);
+  }
+
+  abort(reason: Error): void {
+    this.controller?.abort(reason);
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
@@ -67,7 +73,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler {
   }
 
   private finish(result: AttemptResult): void {
-    if (this.controller) this.options.running?.delete(this.controller);
+    this.options.running?.delete(this);
     result.durationMs = Math.round(performance.now() - this.started);
     this.resolve(result);
   }

@@ -39,7 +39,8 @@ export interface DispatcherOptions {
  * overwrite a newer outcome.
  */
 export class DispatcherService {
-  private readonly inFlight = new Set<string>();
+  /** HTTP requests running now: at most `concurrency`. */
+  private sending = 0;
   /**
    * Leased deliveries waiting for a free slot (two batches; more while several shards are busy,
    * see WorkSource.claim). Claiming ahead means a finished request is followed by the next one
@@ -60,7 +61,7 @@ export class DispatcherService {
     // A dispatcher waiting for work may be waiting for exactly those acks to free slots.
     this.acks = new AckBatcher(options.store, () => (this.work.isWaiting ? ACK_DELAY_MS.idle : ACK_DELAY_MS.busy));
     this.work = new WorkSource({ ...options, acks: this.acks, isRunning: () => this.running });
-    options.metrics.countInFlight(() => this.inFlight.size);
+    options.metrics.countInFlight(() => this.sending);
   }
 
   start(): void {
@@ -102,8 +103,8 @@ export class DispatcherService {
     // claimed at a quarter of the slots.
     const minClaim = Math.max(1, Math.min(claimBatch, concurrency));
     while (this.running) {
-      const room = concurrency + 2 * claimBatch - this.inFlight.size - this.buffer.length;
-      if (room < minClaim && this.inFlight.size > 0) {
+      const room = concurrency + 2 * claimBatch - this.sending - this.buffer.length;
+      if (room < minClaim && this.sending > 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;
       }
@@ -123,17 +124,17 @@ export class DispatcherService {
 
   /** Starts buffered deliveries while slots are free. */
   private startBuffered(): void {
-    while (this.inFlight.size < this.options.concurrency && this.buffer.length > 0) this.send(this.buffer.shift()!);
+    while (this.sending < this.options.concurrency && this.buffer.length > 0) this.send(this.buffer.shift()!);
   }
 
   private send(delivery: ClaimedDelivery): void {
-    this.inFlight.add(delivery.id);
+    this.sending++;
     void this.attempt(delivery);
   }
 
   /** The HTTP request is over: the slot may take another delivery while the outcome is written. */
-  private freeSlot(id: string): void {
-    this.inFlight.delete(id);
+  private freeSlot(): void {
+    this.sending--;
     this.startBuffered();
     const resolve = this.slotFreed;
     this.slotFreed = undefined;
@@ -146,7 +147,7 @@ export class DispatcherService {
     this.recording++;
     try {
       const result = await deliver(delivery, { agent, policy, timeoutMs, excerptBytes, running: this.requests });
-      this.freeSlot(delivery.id);
+      this.freeSlot();
       observeAttempt(metrics, result.kind, result.durationMs);
       await this.record(delivery, result);
     } finally {
