@@ -1,4 +1,4 @@
-import type { Logger, Redis } from '@ferry/runtime';
+import { inOneWrite, type Logger, type Redis } from '@ferry/runtime';
 import type { ClaimedDelivery, Store } from '@ferry/store';
 import type { AckBatcher } from './ack-batcher';
 
@@ -71,19 +71,23 @@ export class WorkSource {
     let claimed = 0;
     let nextParkedAt = Infinity;
     // Sent just before the claims on the same connection, the acks reach Redis first and free
-    // the slots the claims may need, without a wait of their own.
-    this.options.acks.flush();
-    await Promise.all(
-      shards.map(async (shard) => {
-        const hint = this.hints.get(shard);
-        this.hints.delete(shard);
-        const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency, hint });
-        take(batch.deliveries);
-        claimed += batch.deliveries.length;
-        this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
-        nextParkedAt = Math.min(nextParkedAt, batch.nextParkedAt ?? Infinity);
-      }),
-    );
+    // the slots the claims may need, without a wait of their own. Acks, claims and idle-shard
+    // look-ups leave in one write: each write of its own delayed the claim behind it.
+    const claims = inOneWrite(store.redis, () => {
+      this.options.acks.flush();
+      return Promise.all(
+        shards.map(async (shard) => {
+          const hint = this.hints.get(shard);
+          this.hints.delete(shard);
+          const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency, hint });
+          take(batch.deliveries);
+          claimed += batch.deliveries.length;
+          this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
+          nextParkedAt = Math.min(nextParkedAt, batch.nextParkedAt ?? Infinity);
+        }),
+      );
+    });
+    await claims;
     this.nextParkedAt = nextParkedAt;
     return claimed;
   }

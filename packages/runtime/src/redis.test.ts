@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLogger } from './memory-logger';
 import type { Logger } from './logger';
-import { checkRedis, createRedis, reconnectDelayMs, waitForRedis, type Redis } from './redis';
+import { checkRedis, createRedis, inOneWrite, reconnectDelayMs, waitForRedis, type Redis } from './redis';
 
 /** A port nothing listens on (it was free a moment ago). */
 async function freePort(): Promise<number> {
@@ -154,6 +154,29 @@ describe('redis', () => {
       const redis = client(server.url, { name: 'dispatcher' });
       await waitForRedis(redis, 5_000);
       expect(await redis.client('GETNAME')).toBe('ferry-dispatcher');
+    });
+  });
+
+  describe('inOneWrite', () => {
+    const readsProcessed = async (redis: Redis) => Number(/total_reads_processed:(\d+)/.exec(await redis.info('stats'))![1]);
+
+    it('sends the commands issued inside it in one write, each still answered on its own', async () => {
+      const redis = client(server.url, { name: 'one-write' });
+      await redis.ping();
+      const before = await readsProcessed(redis);
+      const replies = await inOneWrite(redis, () => Promise.all([redis.set('k', '1'), redis.incr('k'), redis.get('k'), redis.ping('a'), redis.ping('b')]));
+      // One read for the five commands, one for the INFO that counts.
+      expect((await readsProcessed(redis)) - before).toBe(2);
+      expect(replies).toEqual(['OK', 2, '2', 'a', 'b']);
+    });
+
+    it('writes each command at once again afterwards', async () => {
+      const redis = client(server.url, { name: 'one-write-after' });
+      await redis.ping();
+      inOneWrite(redis, () => redis.ping());
+      const before = await readsProcessed(redis);
+      for (let i = 0; i < 3; i++) await redis.ping();
+      expect((await readsProcessed(redis)) - before).toBe(4);
     });
   });
 
