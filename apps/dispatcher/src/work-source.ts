@@ -73,7 +73,7 @@ export class WorkSource {
     // Sent just before the claims on the same connection, the acks reach Redis first and free
     // the slots the claims may need, without a wait of their own. Acks, claims and idle-shard
     // look-ups leave in one write: each write of its own delayed the claim behind it.
-    const claims = inOneWrite(store.redis, () => {
+    await inOneWrite(store.redis, () => {
       this.options.acks.flush();
       return Promise.all(
         shards.map(async (shard) => {
@@ -87,7 +87,6 @@ export class WorkSource {
         }),
       );
     });
-    await claims;
     this.nextParkedAt = nextParkedAt;
     return claimed;
   }

@@ -27,9 +27,10 @@ export function createRedis(url: string, { name, blocking = false, log }: RedisC
     // own schedule; a blocking command is expected to wait, so it must not be failed by a retry cap.
     maxRetriesPerRequest: blocking ? null : 1,
     // No auto-pipelining (decisions/0005): commands are still sent without waiting for earlier
-    // replies, each in its own write unless inOneWrite() groups them. ioredis's auto-pipelining builds an object per event-loop
-    // turn that keeps what it touched alive past young-generation collections; it cost the
-    // ingest and dispatcher processes 15-20 % more CPU per message and multi-millisecond pauses.
+    // replies, each in its own write unless inOneWrite() groups them. ioredis's auto-pipelining
+    // builds an object per event-loop turn that keeps what it touched alive past
+    // young-generation collections; it cost the ingest and dispatcher processes 15-20 % more
+    // CPU per message and multi-millisecond pauses.
     enableAutoPipelining: false,
     retryStrategy: reconnectDelayMs,
   });
