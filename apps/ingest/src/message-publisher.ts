@@ -61,9 +61,10 @@ export class MessagePublisher {
 
   /**
    * All or nothing up to the enqueue: every message is validated and checked before any is
-   * written. Answers, per message in order, what became of it (the store may refuse some).
+   * written. Answers, per message in order, what became of it (the store may refuse some), and
+   * the ones it accepted.
    */
-  async publishBatch(body: unknown, requestLog: () => Logger): Promise<Array<PromiseSettledResult<Enqueued>>> {
+  async publishBatch(body: unknown, requestLog: () => Logger): Promise<BatchOutcome> {
     const messages = this.batchSchema.parse(body);
     const now = Date.now();
     const requests = messages.map((message, i) => toEnqueueRequest(message, this.policy, [i], now));
@@ -73,8 +74,15 @@ export class MessagePublisher {
     const enqueued = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
     this.deps.metrics.accepted.inc(enqueued.length);
     logAccepted(this.deps.log, requestLog, enqueued);
-    return settled;
+    return { settled, enqueued };
   }
+}
+
+export interface BatchOutcome {
+  /** Per message, in the order published. */
+  settled: Array<PromiseSettledResult<Enqueued>>;
+  /** The messages the store accepted, in order. */
+  enqueued: Enqueued[];
 }
 
 /** At debug only; the level is asked of the service's logger so no request logger is made for nothing. */

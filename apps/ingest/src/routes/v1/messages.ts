@@ -34,8 +34,7 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
   };
 
   const publishBatch: RequestHandler = async (req, res) => {
-    const settled = await publisher.publishBatch(req.body, () => req.log);
-    const enqueued = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const { settled, enqueued } = await publisher.publishBatch(req.body, () => req.log);
     if (enqueued.length === settled.length) {
       res.status(202).json({ results: enqueued.map(({ id }) => ({ messageId: id })) });
       return;
