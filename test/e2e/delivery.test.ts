@@ -127,6 +127,8 @@ describe('delivery, end to end', () => {
     expect(await metric(dispatcher, 'ferry_attempt_outcomes_total', 'outcome="retrying"')).toBeGreaterThanOrEqual(4);
     expect(await metric(dispatcher, 'ferry_attempt_outcomes_total', 'outcome="failed"')).toBeGreaterThanOrEqual(1);
     expect(await metric(dispatcher, 'ferry_attempt_duration_seconds_count', 'outcome="success"')).toBeGreaterThanOrEqual(4);
+    // Published while the dispatcher waited for work: handed to it on arrival, without a claim.
+    expect(await metric(dispatcher, 'ferry_deliveries_handed_over_total')).toBeGreaterThanOrEqual(1);
     expect(await metric(stack.scheduler.url, 'ferry_queue_depth', 'state="dead_lettered"')).toBeGreaterThanOrEqual(1);
     expect(await metric(stack.scheduler.url, 'ferry_destination_ready', 'destination_class="default"')).toBe(0);
   });

@@ -60,7 +60,12 @@ export class DispatcherService {
   constructor(private readonly options: DispatcherOptions) {
     // A dispatcher waiting for work may be waiting for exactly those acks to free slots.
     this.acks = new AckBatcher(options.store, () => (this.work.isWaiting ? ACK_DELAY_MS.idle : ACK_DELAY_MS.busy));
-    this.work = new WorkSource({ ...options, acks: this.acks, isRunning: () => this.running });
+    this.work = new WorkSource({
+      ...options,
+      acks: this.acks,
+      isRunning: () => this.running,
+      take: (deliveries) => this.take(deliveries),
+    });
     options.metrics.countInFlight(() => this.sending);
   }
 
@@ -76,10 +81,10 @@ export class DispatcherService {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.options.blocking.disconnect();
     this.slotFreed?.();
+    await this.work.stop();
     await this.loop;
-    // Claimed but never started: back to their ready lists at once, no retry spent.
+    // Claimed (or handed over) but never started: back to their ready lists at once, no retry spent.
     await Promise.all(this.buffer.splice(0).map((delivery) => this.handBack(delivery)));
 
     const log = this.options.log;
@@ -109,10 +114,7 @@ export class DispatcherService {
         continue;
       }
       try {
-        const claimed = await this.work.claim(room, (deliveries) => {
-          this.buffer.push(...deliveries);
-          this.startBuffered();
-        });
+        const claimed = await this.work.claim(room);
         if (claimed === 0 && this.running && this.buffer.length === 0) await this.work.waitForWork();
       } catch (err) {
         if (!this.running) break;
@@ -120,6 +122,12 @@ export class DispatcherService {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
+  }
+
+  /** Leased deliveries arrive here; once the dispatcher is stopping they are only kept, to be handed back. */
+  private take(deliveries: ClaimedDelivery[]): void {
+    this.buffer.push(...deliveries);
+    if (this.running) this.startBuffered();
   }
 
   /** Starts buffered deliveries while slots are free. */

@@ -38,6 +38,11 @@ export function createDispatcherMetrics(registry: Registry) {
       help: 'Outcomes refused because the lease had been lost (the delivery was re-queued meanwhile).',
       registers: [registry],
     }),
+    handedOver: new Counter({
+      name: 'ferry_deliveries_handed_over_total',
+      help: 'Deliveries handed to this dispatcher on arrival while it waited for work: started without a claim.',
+      registers: [registry],
+    }),
     inFlight: new Gauge({
       name: 'ferry_dispatcher_in_flight',
       help: 'Deliveries this dispatcher is sending right now.',

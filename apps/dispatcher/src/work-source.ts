@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { inOneWrite, type Logger, type Redis } from '@ferry/runtime';
-import type { ClaimedDelivery, Store } from '@ferry/store';
+import { registerWaiter, unregisterWaiter, type ClaimedDelivery, type Store, type Waiter, type WorkSignal } from '@ferry/store';
 import type { AckBatcher } from './ack-batcher';
+import type { DispatcherMetrics } from './metrics';
 
 /**
  * How long a shard that had nothing is skipped while other shards keep the dispatcher busy: new
@@ -23,12 +25,17 @@ export interface WorkSourceOptions {
   idleWaitSeconds?: number;
   /** False once the dispatcher is stopping: a failed wait is then expected. */
   isRunning: () => boolean;
+  /** Receives every leased delivery: a claim's batches, and deliveries handed over on arrival. */
+  take: (deliveries: ClaimedDelivery[]) => void;
+  metrics: Pick<DispatcherMetrics, 'handedOver'>;
 }
 
 /**
  * Where a dispatcher's deliveries come from: claims across the shards, and the wait for work
  * when none has any. Shards that just had nothing are skipped for a moment; a wake-up token
- * points the next claim at its shard and destination.
+ * points the next claim at its shard and destination. While it waits, the dispatcher is
+ * registered as waiting, and a delivery that arrives is handed to it already leased, with no
+ * claim (docs/decisions/0006-hand-off-to-a-waiting-dispatcher.md).
  */
 export class WorkSource {
   /** Per shard: until when it is taken for idle (it had nothing), so busy rounds skip it. */
@@ -41,9 +48,12 @@ export class WorkSource {
   private waiting = false;
   /** The blocking wait on the wake-up lists, while one runs. */
   private wakeWatch: Promise<void> | undefined;
+  /** How this dispatcher registers as waiting, so that arriving deliveries are handed to it. */
+  private readonly waiter: Waiter;
 
   constructor(private readonly options: WorkSourceOptions) {
     this.idleUntil = new Array<number>(options.store.options.shards).fill(0);
+    this.waiter = { instance: randomUUID(), leaseMs: options.leaseMs, defaultConcurrency: options.destinationConcurrency };
   }
 
   /** True while waiting for work. */
@@ -57,8 +67,8 @@ export class WorkSource {
    * asked at once, so a look at idle ones costs no extra wait. Busy shards may together lease
    * more than `room` (at most a batch per shard); the caller buffers the surplus.
    */
-  async claim(room: number, take: (deliveries: ClaimedDelivery[]) => void): Promise<number> {
-    const { store, claimBatch, leaseMs, destinationConcurrency } = this.options;
+  async claim(room: number): Promise<number> {
+    const { store, claimBatch, leaseMs, destinationConcurrency, take } = this.options;
     const now = Date.now();
     const allIdle = this.idleUntil.every((until) => until > now);
     // Woken for a shard: that one is where the work is. Otherwise every shard not skipped (all,
@@ -112,20 +122,32 @@ export class WorkSource {
   }
 
   /**
-   * Keeps one blocking wait on the wake-up lists running (its connection can hold only one). It
-   * may outlast the waitForWork() that started it; a token it takes later still points the next
-   * claim at its shard and destination.
+   * Ends the waiting: no more deliveries are handed over, and a wait that runs is ended. A
+   * delivery handed over before that still reaches `take`.
+   */
+  async stop(): Promise<void> {
+    const { store, blocking, log } = this.options;
+    await unregisterWaiter(store, this.waiter).catch((err: unknown) => log.warn({ err }, 'could not stop waiting for hand-offs'));
+    blocking.disconnect();
+    await this.wakeWatch;
+  }
+
+  /**
+   * Keeps one blocking wait on the handoff and wake-up lists running (its connection can hold
+   * only one), registered as waiting for as long as it lasts. It may outlast the waitForWork()
+   * that started it: a delivery handed over later still goes to `take`, and a token still points
+   * the next claim at its shard and destination.
    */
   private watchForWakeUps(): Promise<void> {
     const { store, blocking, log, isRunning } = this.options;
-    this.wakeWatch ??= store
+    if (this.wakeWatch) return this.wakeWatch;
+    registerWaiter(store, this.waiter).catch((err: unknown) => {
+      if (isRunning()) log.warn({ err }, 'could not register as waiting; new work will wake this dispatcher instead');
+    });
+    this.wakeWatch = store
       .waitForWork(blocking, this.idleWaitMs() / 1000)
       .then(
-        (woken) => {
-          if (woken === undefined) return;
-          this.idleUntil[woken.shard] = 0;
-          this.hints.set(woken.shard, woken.dest);
-        },
+        (signal) => this.onSignal(signal),
         async (err: unknown) => {
           // stop() disconnects the blocking connection to end the wait; anything else is worth a line.
           if (!isRunning()) return;
@@ -135,6 +157,17 @@ export class WorkSource {
       )
       .finally(() => (this.wakeWatch = undefined));
     return this.wakeWatch;
+  }
+
+  private onSignal(signal: WorkSignal | undefined): void {
+    if (signal === undefined) return;
+    if (signal.kind === 'wake') {
+      this.idleUntil[signal.shard] = 0;
+      this.hints.set(signal.shard, signal.dest);
+      return;
+    }
+    this.options.metrics.handedOver.inc();
+    this.options.take([signal.delivery]);
   }
 
   private idleWaitMs(): number {

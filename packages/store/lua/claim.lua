@@ -9,10 +9,11 @@
 
   The caller names the candidates (from the previous claim's answer or the head of the
   rotation), because a script may only touch keys it is given; a stale candidate is harmless.
+  Deliveries handed over on arrival that no waiting dispatcher took (handoff.lua) come first.
 
   KEYS[1] deliveries   KEYS[2] leases   KEYS[3] dests   KEYS[4] parked
-  KEYS[5] events       KEYS[6] wake
-  KEYS[5+2i] ready:<dest i>       KEYS[6+2i] dest:<dest i>        (i = 1..n)
+  KEYS[5] events       KEYS[6] wake     KEYS[7] handoff
+  KEYS[6+2i] ready:<dest i>       KEYS[7+2i] dest:<dest i>        (i = 1..n)
 
   ARGV[1] events max length
   ARGV[2] lease duration in ms
@@ -36,14 +37,45 @@
 -- @include wake
 -- @include rotation
 -- @include limits
+-- @include handoff
 
-local deliveriesKey, leasesKey, destsKey, parkedKey, eventsKey, wakeKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local deliveriesKey, leasesKey, destsKey, parkedKey, eventsKey, wakeKey, handoffKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local maxLen, leaseMs, limit, candidateLimit, defaultCap =
   ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local n = #ARGV - 5
 
 local now = nowMs()
+local expiry = now + leaseMs
+local leased = {}
+
+-- Handed over, but the dispatcher stopped waiting before it took them: still leased (and
+-- counted against their destinations), they go out first under a fresh lease. One whose lease
+-- was lost meanwhile (its record has moved on) is dropped.
+local leftovers = redis.call('LPOP', handoffKey, limit)
+if leftovers then
+  local ids, attempts = {}, {}
+  for _, entry in ipairs(leftovers) do
+    local id, attempt = parseHandoff(entry)
+    if id then
+      ids[#ids + 1] = id
+      attempts[#ids] = attempt
+    end
+  end
+  local raws = #ids > 0 and redis.call('HMGET', deliveriesKey, unpack(ids)) or {}
+  for x, id in ipairs(ids) do
+    local r = parseRecord(raws[x])
+    if r and r.state == 'in_flight' and r.attempt == attempts[x] then
+      redis.call('ZADD', leasesKey, expiry, id)
+      leased[#leased + 1] = id
+      leased[#leased + 1] = r.attempt
+      leased[#leased + 1] = r.dest
+      leased[#leased + 1] = r.envelope
+      limit = limit - 1
+    end
+  end
+end
+
 for _, dest in ipairs(redis.call('ZRANGEBYSCORE', parkedKey, '-inf', now, 'LIMIT', 0, 100)) do
   redis.call('ZREM', parkedKey, dest)
   if not redis.call('ZSCORE', destsKey, dest) then
@@ -51,8 +83,8 @@ for _, dest in ipairs(redis.call('ZRANGEBYSCORE', parkedKey, '-inf', now, 'LIMIT
   end
 end
 
-local function readyKey(i) return KEYS[5 + 2 * i] end
-local function destKey(i) return KEYS[6 + 2 * i] end
+local function readyKey(i) return KEYS[6 + 2 * i] end
+local function destKey(i) return KEYS[7 + 2 * i] end
 
 -- Share out the batch. A destination is looked at when the rounds first reach it: one its
 -- limits hold back leaves the rotation or is parked there (admit), one with nothing ready
@@ -80,8 +112,7 @@ end
 -- Take each share: ids off the head of the ready list, their fields in one read, the new
 -- records, leases and event in one write each. An entry whose delivery is no longer ready
 -- (cancelled while it waited) is dropped, and one more is taken in its place.
-local expiry = now + leaseMs
-local leased, records, leaseArgs, eventIds, eventAttempts = {}, {}, {}, {}, {}
+local records, leaseArgs, eventIds, eventAttempts = {}, {}, {}, {}
 local served = {}
 for i = 1, n do
   local wanted = share[i] or 0

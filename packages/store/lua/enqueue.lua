@@ -4,9 +4,14 @@
   delivery with the same ordering key has not finished, behind it. Counts each in its
   tenant's backlog. Each item is checked on its own; a duplicate id does not stop the others.
 
+  While a dispatcher waits for work, the first delivery due now whose destination has nothing
+  queued before it and may start one more is not queued but leased to that dispatcher and
+  handed over through the handoff list (handoff.lua): it starts without a claim.
+
   KEYS[1] deliveries   KEYS[2] due      KEYS[3] dests    KEYS[4] parked
   KEYS[5] events       KEYS[6] wake     KEYS[7] backlog  KEYS[8] destinations
-  KEYS[6+3j] ready:<dest j>   KEYS[7+3j] dest:<dest j>   KEYS[8+3j] order:<dest j>:<tenant>:<key>
+  KEYS[9] waiting      KEYS[10] handoff KEYS[11] leases
+  KEYS[9+3j] ready:<dest j>   KEYS[10+3j] dest:<dest j>   KEYS[11+3j] order:<dest j>:<tenant>:<key>
     (j = 1..m, one triple per destination, tenant and ordering key; the order key is only
     written for deliveries with an ordering key)
 
@@ -17,8 +22,9 @@
     ordering key ('' for none), j of its keys
 
   Returns one code per delivery, in order: 1 ready, 2 scheduled, 3 waiting behind its ordering
-  key; -4 the id exists already, or comes twice in the batch (nothing written for it).
-  Events: accepted (one entry per 16 deliveries of the batch)
+  key, 4 handed to a waiting dispatcher; -4 the id exists already, or comes twice in the batch
+  (nothing written for it).
+  Events: accepted (one entry per 16 deliveries of the batch); leased (the one handed over)
 
   Each kind of write is made once for the batch (records, due entries, the event), once per
   destination (ready list, rotation, wake-up) or once per tenant (backlog), not once per
@@ -29,9 +35,12 @@
 -- @include event
 -- @include wake
 -- @include rotation
+-- @include limits
+-- @include handoff
 
 local deliveriesKey, dueKey, destsKey, parkedKey, eventsKey, wakeKey, backlogKey, indexKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local waitingKey, handoffKey, leasesKey = KEYS[9], KEYS[10], KEYS[11]
 local maxLen = ARGV[1]
 
 local now = nowMs()
@@ -42,6 +51,23 @@ local existing = #ids > 0 and redis.call('HMGET', deliveriesKey, unpack(ids)) or
 local results, seen, accepted, records, dueArgs = {}, {}, {}, {}, {}
 -- Ready ids by destination (one ready list may serve several key groups), in arrival order.
 local readyLists, readyIds, destOf, backlog = {}, {}, {}, {}
+
+-- At most one delivery per call is handed over: the waiting dispatcher, once asked for
+-- (false: none waits), and what it was given.
+local waiter, handedOver
+local function handOver(id, r, readyKey, destKey)
+  if handedOver or readyIds[readyKey] then return false end
+  if waiter == nil then waiter = findWaiter(waitingKey) or false end
+  if not waiter or redis.call('LLEN', readyKey) > 0 then return false end
+  local l = readLimits(destKey, waiter.cap)
+  if not admit(l, destsKey, parkedKey, r.dest, now) then return false end
+  take(l, now)
+  saveLimits(l, destKey)
+  r.state, r.attempt = 'in_flight', 1
+  handedOver = { id = id, r = r }
+  return true
+end
+
 for x, id in ipairs(ids) do
   local i = 2 + 9 * (x - 1)
   local envelope, dest = ARGV[i + 1], ARGV[i + 2]
@@ -64,19 +90,21 @@ for x, id in ipairs(ids) do
     backlog[tenant] = (backlog[tenant] or 0) + 1
     accepted[#accepted + 1] = id
     -- Behind an unfinished delivery with the same ordering key: it waits its turn (finish.lua).
-    if orderingKey ~= '' and redis.call('RPUSH', KEYS[8 + 3 * j], id) > 1 then
+    if orderingKey ~= '' and redis.call('RPUSH', KEYS[11 + 3 * j], id) > 1 then
       results[x] = 3
     elseif dueAt > 0 then
       r.state = 'scheduled'
       dueArgs[#dueArgs + 1] = dueAt
       dueArgs[#dueArgs + 1] = id
       results[x] = 2
+    elseif handOver(id, r, KEYS[9 + 3 * j], KEYS[10 + 3 * j]) then
+      results[x] = 4
     else
       r.state = 'ready'
-      local readyKey = KEYS[6 + 3 * j]
+      local readyKey = KEYS[9 + 3 * j]
       if not readyIds[readyKey] then
         readyIds[readyKey] = {}
-        readyLists[#readyLists + 1] = { ready = readyKey, dest = KEYS[7 + 3 * j], name = dest }
+        readyLists[#readyLists + 1] = { ready = readyKey, dest = KEYS[10 + 3 * j], name = dest }
       end
       local list = readyIds[readyKey]
       list[#list + 1] = id
@@ -96,4 +124,9 @@ for _, l in ipairs(readyLists) do
 end
 for tenant, count in pairs(backlog) do redis.call('HINCRBY', backlogKey, tenant, count) end
 logEvents(eventsKey, maxLen, 'accepted', accepted)
+if handedOver then
+  redis.call('ZADD', leasesKey, now + waiter.leaseMs, handedOver.id)
+  logEvent(eventsKey, maxLen, 'leased', handedOver.id, 1)
+  handOff(waitingKey, handoffKey, waiter, handedOver.id, handedOver.r)
+end
 return results

@@ -23,6 +23,9 @@
  *   <p>:{s}:backlog              hash    tenant -> deliveries not yet finished (backpressure)
  *   <p>:{s}:events               stream  lifecycle log (trimmed), never the source of truth; one entry may name a batch
  *   <p>:{s}:wake                 list    wake-up token for idle dispatchers (BLPOP): a destination with work
+ *   <p>:{s}:waiting              set     dispatchers waiting for work: "leaseMs|cap|instance"
+ *   <p>:{s}:handoff              list    deliveries leased on arrival to a waiting dispatcher (BLPOP), each
+ *                                        "id|attempt|dest", "\n", envelope (lua/includes/handoff.lua)
  *   <p>:{s}:order:<dest>:<t>:<k> list    unfinished deliveries of an ordering key, head first
  *   <p>:{s}:dedup:<t>:<k>        string  message id for a de-duplication key (with TTL)
  *   <p>:shards                   string  the shard count this keyspace was created with
@@ -79,6 +82,12 @@ export class Keys {
   }
   wake(shard: number): string {
     return `${this.tag(shard)}:wake`;
+  }
+  waiting(shard: number): string {
+    return `${this.tag(shard)}:waiting`;
+  }
+  handoff(shard: number): string {
+    return `${this.tag(shard)}:handoff`;
   }
   order(shard: number, dest: string, tenant: string, orderingKey: string): string {
     return `${this.tag(shard)}:order:${dest}:${tenant}:${orderingKey}`;

@@ -21,7 +21,7 @@ export class ScriptKeys {
     const k = this.keys;
     return [
       k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard),
-      k.backlog(shard), k.destinations(shard),
+      k.backlog(shard), k.destinations(shard), k.waiting(shard), k.handoff(shard), k.leases(shard),
     ];
   }
 
@@ -32,7 +32,9 @@ export class ScriptKeys {
 
   claim(shard: number, dests: readonly string[]): string[] {
     const k = this.keys;
-    const list = [k.deliveries(shard), k.leases(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)];
+    const list = [
+      k.deliveries(shard), k.leases(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard), k.handoff(shard),
+    ];
     for (const dest of dests) list.push(k.ready(shard, dest), k.dest(shard, dest));
     return list;
   }

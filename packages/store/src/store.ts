@@ -4,6 +4,7 @@ import { decodeEnvelope, decodeEnvelopeBytes, encodeEnvelope } from './envelope'
 import { checkScriptResult, StoreError, StoreErrorCode } from './errors';
 import { newMessageId, shardForDestination, shardOfMessageId } from './ids';
 import { originOf } from './origin';
+import { decodeHandoff } from './handoff';
 import { KeyGroups } from './key-groups';
 import { Keys } from './keys';
 import { ScriptKeys } from './script-keys';
@@ -20,7 +21,10 @@ import type {
   StoreOptions,
 } from './types';
 
-const ENQUEUED_STATE = { 1: 'ready', 2: 'scheduled', 3: 'waiting' } as const;
+/** What ended a wait for work: a delivery handed over on arrival, or a shard's wake-up token. */
+export type WorkSignal = { kind: 'handoff'; delivery: ClaimedDelivery } | { kind: 'wake'; shard: number; dest: string };
+
+const ENQUEUED_STATE = { 1: 'ready', 2: 'scheduled', 3: 'waiting', 4: 'in_flight' } as const;
 
 /** How far this process's clock may be off Redis's before a parked destination is looked at late. */
 const PARKED_SLACK_MS = 50;
@@ -36,6 +40,8 @@ export class Store {
   readonly scriptKeys: ScriptKeys;
   private readonly candidates = new Map<number, string[]>();
   private readonly candidateLimit: number;
+  /** The lists waitForWork() blocks on, named once. */
+  private waitKeys: { handoff: string[]; wake: string[] } | undefined;
 
   constructor(
     readonly redis: Redis,
@@ -108,7 +114,7 @@ export class Store {
             const code = codes[n] ?? -1;
             results[i] =
               code > 0
-                ? { status: 'fulfilled', value: { id, state: ENQUEUED_STATE[code as 1 | 2 | 3] } }
+                ? { status: 'fulfilled', value: { id, state: ENQUEUED_STATE[code as 1 | 2 | 3 | 4] } }
                 : { status: 'rejected', reason: new StoreError(code as StoreErrorCode, id) };
           });
         } catch (err) {
@@ -141,14 +147,17 @@ export class Store {
     if (candidates.length === 0 && options.hint !== undefined) candidates = [options.hint];
     if (candidates.length === 0) {
       // One round trip tells an idle shard apart, so visiting it costs no script call.
-      const [head, firstParked] = await Promise.all([
+      const [head, firstParked, handedOver] = await Promise.all([
         this.redis.zrange(this.keys.dests(shard), 0, this.candidateLimit - 1),
         this.redis.zrange(this.keys.parked(shard), 0, 0, 'WITHSCORES'),
+        this.redis.llen(this.keys.handoff(shard)),
       ]);
       const nextParkedAt = firstParked[1] === undefined ? undefined : Number(firstParked[1]);
       // A parked destination whose time has come (by this clock, give or take) is brought back
-      // by the claim script, which decides by the Redis clock.
-      if (head.length === 0 && (nextParkedAt === undefined || nextParkedAt > Date.now() + PARKED_SLACK_MS)) {
+      // by the claim script, which decides by the Redis clock; so is a handed-over delivery no
+      // waiting dispatcher took.
+      const parkedDue = nextParkedAt !== undefined && nextParkedAt <= Date.now() + PARKED_SLACK_MS;
+      if (head.length === 0 && handedOver === 0 && !parkedDue) {
         return nextParkedAt === undefined ? { deliveries: [] } : { deliveries: [], nextParkedAt };
       }
       candidates = head;
@@ -271,16 +280,27 @@ export class Store {
   }
 
   /**
-   * Blocks on the shards' wake-up lists until one has a token or the timeout passes; answers
-   * the shard that was woken and the destination the token names (a hint for the next claim).
-   * Needs a connection of its own (it blocks).
+   * Blocks on the shards' handoff and wake-up lists until one has an entry or the timeout
+   * passes. Answers a delivery handed over on arrival (leased to the caller: see handoff.ts),
+   * or the shard that was woken and the destination its token names (a hint for the next
+   * claim). Needs a connection of its own (it blocks).
    */
-  async waitForWork(blocking: Redis, timeoutSeconds: number): Promise<{ shard: number; dest: string } | undefined> {
-    const keys = Array.from({ length: this.options.shards }, (_, s) => this.keys.wake(s));
-    const popped = await blocking.blpop(...keys, timeoutSeconds);
+  async waitForWork(blocking: Redis, timeoutSeconds: number): Promise<WorkSignal | undefined> {
+    const { handoff, wake } = (this.waitKeys ??= {
+      handoff: Array.from({ length: this.options.shards }, (_, s) => this.keys.handoff(s)),
+      wake: Array.from({ length: this.options.shards }, (_, s) => this.keys.wake(s)),
+    });
+    // BLPOP takes from the first list named that has an entry: hand-offs go first.
+    const popped = await blocking.blpopBuffer(...handoff, ...wake, timeoutSeconds);
     if (!popped) return undefined;
-    const shard = keys.indexOf(popped[0]);
-    return shard === -1 ? undefined : { shard, dest: popped[1] };
+    const [key, value] = popped;
+    const handoffShard = handoff.indexOf(key.toString());
+    if (handoffShard !== -1) {
+      const delivery = decodeHandoff(value, handoffShard);
+      return delivery && { kind: 'handoff', delivery };
+    }
+    const shard = wake.indexOf(key.toString());
+    return shard === -1 ? undefined : { kind: 'wake', shard, dest: value.toString() };
   }
 
   private async claimFrom(

@@ -31,7 +31,8 @@ export interface EnqueueRequest extends Envelope {
 
 export interface Enqueued {
   id: string;
-  state: 'ready' | 'scheduled' | 'waiting';
+  /** in_flight: handed on arrival to a dispatcher that was waiting for work. */
+  state: 'ready' | 'scheduled' | 'waiting' | 'in_flight';
 }
 
 export interface ClaimOptions {

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { RedisServer } from '../../../test/support/redis-server';
 import { waitFor } from '../../../test/support/wait';
-import { expireFinished, promoteDue, pruneDestinations, reapExpired, Store, updateDestination } from '../src';
+import { expireFinished, promoteDue, pruneDestinations, reapExpired, registerWaiter, Store, updateDestination } from '../src';
 import { failed, message, outcome } from './fixtures';
 
 /**
@@ -35,7 +35,10 @@ describe('store on Redis Cluster', () => {
     for (const [shard, origin] of origins) {
       const url = `${origin}/hook`;
       await updateDestination(store, origin, { rate: 1000, burst: 10, concurrency: 5 });
+      // A dispatcher waits: the first message is handed over, and the claim takes it from the handoff list.
+      await registerWaiter(store, { instance: 'd1', leaseMs: 30_000, defaultConcurrency: 10 });
       const kept = await store.enqueue(message({ url }));
+      expect(kept.state).toBe('in_flight');
       const cancelled = await store.enqueue(message({ url, delayMs: 60_000 }));
       await store.enqueue(message({ url, delayMs: 1, orderingKey: 'k' }));
       await store.enqueue(message({ url, orderingKey: 'k' }));

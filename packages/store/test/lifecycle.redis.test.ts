@@ -260,7 +260,7 @@ describe('delivery lifecycle in the store', () => {
     try {
       const woken = store.waitForWork(blocking, 5);
       await store.enqueue(message({ url: 'https://b.example/x' }));
-      expect(await woken).toEqual({ shard: store.shardOfDestination('https://b.example'), dest: 'https://b.example' });
+      expect(await woken).toEqual({ kind: 'wake', shard: store.shardOfDestination('https://b.example'), dest: 'https://b.example' });
     } finally {
       blocking.disconnect();
     }

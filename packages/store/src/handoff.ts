@@ -1,0 +1,55 @@
+import { inOneWrite } from '@ferry/runtime';
+import { decodeEnvelopeBytes } from './envelope';
+import type { Store } from './store';
+import type { ClaimedDelivery } from './types';
+
+/**
+ * Hand-off: while a dispatcher waits for work it is registered on every shard, and a delivery
+ * that arrives meanwhile is leased to it on arrival and pushed to the shard's handoff list,
+ * which its wait blocks on (lua/includes/handoff.lua,
+ * docs/decisions/0006-hand-off-to-a-waiting-dispatcher.md).
+ */
+export interface Waiter {
+  /** Tells this dispatcher's registrations apart from the others'. */
+  instance: string;
+  /** Lease length of a delivery handed to it. */
+  leaseMs: number;
+  /** Concurrency cap of a destination without one of its own, as its claims use. */
+  defaultConcurrency: number;
+}
+
+function member(waiter: Waiter): string {
+  return `${waiter.leaseMs}|${waiter.defaultConcurrency}|${waiter.instance}`;
+}
+
+/**
+ * Registers the dispatcher as waiting on every shard. A registration is taken by the delivery
+ * handed over under it, or by unregisterWaiter(); one left behind (the dispatcher stopped
+ * waiting, or died) costs at most one hand-off per shard, which a claim then sends.
+ */
+export async function registerWaiter(store: Store, waiter: Waiter): Promise<void> {
+  const name = member(waiter);
+  await inOneWrite(store.redis, () =>
+    Promise.all(Array.from({ length: store.options.shards }, (_, s) => store.redis.sadd(store.keys.waiting(s), name))),
+  );
+}
+
+/** Takes the registrations back: the dispatcher is stopping, and nothing more may be handed to it. */
+export async function unregisterWaiter(store: Store, waiter: Waiter): Promise<void> {
+  const name = member(waiter);
+  await inOneWrite(store.redis, () =>
+    Promise.all(Array.from({ length: store.options.shards }, (_, s) => store.redis.srem(store.keys.waiting(s), name))),
+  );
+}
+
+const NEWLINE = 0x0a;
+
+/** Reads a handoff list entry: "id|attempt|dest", a newline, the envelope. */
+export function decodeHandoff(entry: Buffer, shard: number): ClaimedDelivery | undefined {
+  const newline = entry.indexOf(NEWLINE);
+  if (newline === -1) return undefined;
+  const [id, attempt, dest] = entry.toString('utf8', 0, newline).split('|');
+  if (id === undefined || attempt === undefined || dest === undefined) return undefined;
+  const lease = { id, shard, attempt: Number(attempt), dest };
+  return Object.assign(decodeEnvelopeBytes(entry.subarray(newline + 1)), lease);
+}
