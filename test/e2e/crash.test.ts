@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { terminalEvents } from './terminal-states';
@@ -34,6 +35,52 @@ describe('crashes', () => {
     const recovered = views.filter((view) => view.attempts.some((a: { error?: string }) => /lease expired/.test(a.error ?? '')));
     expect(recovered.length).toBeGreaterThan(0);
     for (const view of recovered) expect(view.attempts.at(-1)).toMatchObject({ statusCode: 200 });
+  });
+
+  describe('a dispatcher killed while it waited for work, so that a new message is handed to it', () => {
+    /** Starts a stack whose only dispatcher is killed once it has registered as waiting. */
+    async function stackWithDeadWaiter(): Promise<Stack> {
+      const started = await Stack.start();
+      const redis = new Redis(started.redis.url);
+      try {
+        await waitFor(async () => (await redis.keys('ferry:*:waiting')).length > 0, { what: 'the dispatcher waiting' });
+      } finally {
+        redis.disconnect();
+      }
+      await started.dispatchers[0]!.kill9();
+      return started;
+    }
+
+    async function publishOne(s: Stack, path: string): Promise<string> {
+      const [id] = await publishMany(s, path, 1);
+      // Leased to the dead dispatcher on arrival.
+      expect((await s.message(id!)).state).toBe('in_flight');
+      return id!;
+    }
+
+    it('sends it from the next dispatcher, once', async () => {
+      stack = await stackWithDeadWaiter();
+      const id = await publishOne(stack, '/ok/handed-to-the-dead');
+
+      await stack.addDispatcher();
+      const [view] = await stack.waitForStates([id], ['delivered'], 20_000);
+      expect(view!.attempts).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200 })]);
+      expect(await stack.sinkRequests(`?messageId=${id}`)).toHaveLength(1);
+    });
+
+    it('sends it after its lease expires when no dispatcher comes for a while', async () => {
+      stack = await stackWithDeadWaiter();
+      const id = await publishOne(stack, '/ok/handed-to-the-dead-late');
+      // The handoff list outlives no dispatcher by more than 5 s; the lease (7 s here) then
+      // expires and the reaper puts the message back.
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+
+      await stack.addDispatcher();
+      const [view] = await stack.waitForStates([id], ['delivered'], 20_000);
+      expect(view!.attempts.at(-1)).toMatchObject({ statusCode: 200 });
+      expect(view!.attempts.some((a: { error?: string }) => /lease expired/.test(a.error ?? ''))).toBe(true);
+      expect(await stack.sinkRequests(`?messageId=${id}`)).toHaveLength(1);
+    });
   });
 
   it('loses no accepted message when Redis is killed (appendfsync always)', async () => {
