@@ -1,0 +1,90 @@
+import { createMemoryLogger, createMetricsRegistry } from '@ferry/runtime';
+import { Store, updateDestination, type ClaimedDelivery, type EnqueueRequest } from '@ferry/store';
+import Redis from 'ioredis';
+import { useRedis } from '../../../test/support/use-redis';
+import { waitFor } from '../../../test/support/wait';
+import { AckBatcher } from '../src/ack-batcher';
+import { createDispatcherMetrics, type DispatcherMetrics } from '../src/metrics';
+import { WorkSource } from '../src/work-source';
+
+/** Hand-off as a dispatcher sees it: deliveries that arrive while it waits reach it without a claim. */
+describe('WorkSource hand-off', () => {
+  const ctx = useRedis();
+  let store: Store;
+  let blocking: Redis;
+  let metrics: DispatcherMetrics;
+  let taken: ClaimedDelivery[];
+  let source: WorkSource;
+  let running: boolean;
+
+  /** As the dispatcher stops it: no longer running, then stopped. */
+  async function stop(): Promise<void> {
+    running = false;
+    await source.stop();
+  }
+
+  beforeEach(() => {
+    store = new Store(ctx.redis, { prefix: 'ferry', shards: 2, eventsMaxLen: 1000, maxFreeAttempts: 2 });
+    blocking = new Redis(ctx.server.url);
+    metrics = createDispatcherMetrics(createMetricsRegistry({ service: 'test', collectDefault: false }));
+    taken = [];
+    running = true;
+    source = new WorkSource({
+      store,
+      blocking,
+      acks: new AckBatcher(store),
+      log: createMemoryLogger().log,
+      claimBatch: 10,
+      leaseMs: 30_000,
+      destinationConcurrency: 10,
+      idleWaitSeconds: 5,
+      isRunning: () => running,
+      take: (deliveries) => taken.push(...deliveries),
+      metrics,
+    });
+  });
+  afterEach(stop);
+
+  const message = (url: string): EnqueueRequest => ({ tenant: 'default', url, method: 'POST', headers: {}, body: 'x', maxAttempts: 3 });
+  const handedOverCount = async () => (await metrics.handedOver.get()).values[0]?.value ?? 0;
+  const registered = async () => (await ctx.redis.scard(store.keys.waiting(store.shardOfDestination('https://a.example')))) > 0;
+
+  it('takes a delivery that arrives while it waits, already leased, and counts it', async () => {
+    const waiting = source.waitForWork();
+    await waitFor(registered, { what: 'the registration' });
+    const { id, state } = await store.enqueue(message('https://a.example/hook'));
+    expect(state).toBe('in_flight');
+    await waiting;
+    expect(taken.map((d) => [d.id, d.attempt, d.body?.toString()])).toEqual([[id, 1, 'x']]);
+    expect(await handedOverCount()).toBe(1);
+  });
+
+  it('still takes a hand-over that arrives after its wait gave way to a parked destination', async () => {
+    // A destination at its rate: the claim parks it for about a second, and the wait ends then,
+    // while the blocking wait on the lists runs on (5 s).
+    await updateDestination(store, 'https://slow.example', { rate: 1, burst: 1 });
+    await store.enqueueMany([message('https://slow.example/1'), message('https://slow.example/2')]);
+    expect(await source.claim(10)).toBe(1);
+    await source.waitForWork(); // the wake-up token the enqueue left
+    expect(await source.claim(10)).toBe(0);
+    taken = [];
+    const started = Date.now();
+    await source.waitForWork();
+    expect(Date.now() - started).toBeGreaterThan(200);
+    expect(Date.now() - started).toBeLessThan(3_000);
+
+    const { id, state } = await store.enqueue(message('https://a.example/late'));
+    expect(state).toBe('in_flight');
+    await waitFor(async () => taken.length > 0, { what: 'the hand-over to be taken' });
+    expect(taken.map((d) => d.id)).toEqual([id]);
+  });
+
+  it('is handed nothing once stopped', async () => {
+    const waiting = source.waitForWork();
+    await waitFor(registered, { what: 'the registration' });
+    await stop();
+    await waiting;
+    expect((await store.enqueue(message('https://a.example/after'))).state).toBe('ready');
+    expect(taken).toEqual([]);
+  });
+});
