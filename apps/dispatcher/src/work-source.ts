@@ -46,7 +46,7 @@ export class WorkSource {
   private nextParkedAt = Infinity;
   /** In waitForWork(): nothing to claim, perhaps until pending acks free a destination's slots. */
   private waiting = false;
-  /** The blocking wait on the wake-up lists, while one runs. */
+  /** The blocking wait on the handoff and wake-up lists, while one runs. */
   private wakeWatch: Promise<void> | undefined;
   /** How this dispatcher registers as waiting, so that arriving deliveries are handed to it. */
   private readonly waiter: Waiter;

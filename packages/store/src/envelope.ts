@@ -1,4 +1,5 @@
 import type { HttpMethod } from '@ferry/contracts';
+import type { ClaimedDelivery } from './types';
 
 /**
  * What a delivery sends, fixed at publish time. Stored as one hash field: the metadata as
@@ -62,6 +63,14 @@ export function decodeEnvelopeBytes(stored: Buffer): Envelope<Buffer> {
   const envelope = withoutBody<Buffer>(meta);
   if (meta.b === 1) envelope.body = Buffer.from(stored.subarray(newline + 1));
   return envelope;
+}
+
+/**
+ * A leased delivery from its stored envelope bytes and its lease (a claim's reply or a handoff
+ * entry). The decoded envelope is a fresh object: the lease fields go onto it, not into a copy.
+ */
+export function leasedDelivery(stored: Buffer, lease: Omit<ClaimedDelivery, keyof Envelope>): ClaimedDelivery {
+  return Object.assign(decodeEnvelopeBytes(stored), lease);
 }
 
 function withoutBody<Body>(meta: StoredMeta): Envelope<Body> {

@@ -1,5 +1,5 @@
 import { inOneWrite } from '@ferry/runtime';
-import { decodeEnvelopeBytes } from './envelope';
+import { leasedDelivery } from './envelope';
 import type { Store } from './store';
 import type { ClaimedDelivery } from './types';
 
@@ -29,17 +29,19 @@ function member(waiter: Waiter): string {
  */
 export async function registerWaiter(store: Store, waiter: Waiter): Promise<void> {
   const name = member(waiter);
-  await inOneWrite(store.redis, () =>
-    Promise.all(Array.from({ length: store.options.shards }, (_, s) => store.redis.sadd(store.keys.waiting(s), name))),
-  );
+  await onEveryShard(store, (key) => store.redis.sadd(key, name));
 }
 
 /** Takes the registrations back: the dispatcher is stopping, and nothing more may be handed to it. */
 export async function unregisterWaiter(store: Store, waiter: Waiter): Promise<void> {
   const name = member(waiter);
-  await inOneWrite(store.redis, () =>
-    Promise.all(Array.from({ length: store.options.shards }, (_, s) => store.redis.srem(store.keys.waiting(s), name))),
-  );
+  await onEveryShard(store, (key) => store.redis.srem(key, name));
+}
+
+/** One command on each shard's waiting set, all in one write. */
+async function onEveryShard(store: Store, command: (waitingKey: string) => Promise<unknown>): Promise<void> {
+  const keys = Array.from({ length: store.options.shards }, (_, s) => store.keys.waiting(s));
+  await inOneWrite(store.redis, () => Promise.all(keys.map(command)));
 }
 
 const NEWLINE = 0x0a;
@@ -50,6 +52,5 @@ export function decodeHandoff(entry: Buffer, shard: number): ClaimedDelivery | u
   if (newline === -1) return undefined;
   const [id, attempt, dest] = entry.toString('utf8', 0, newline).split('|');
   if (id === undefined || attempt === undefined || dest === undefined) return undefined;
-  const lease = { id, shard, attempt: Number(attempt), dest };
-  return Object.assign(decodeEnvelopeBytes(entry.subarray(newline + 1)), lease);
+  return leasedDelivery(entry.subarray(newline + 1), { id, shard, attempt: Number(attempt), dest });
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { encodeAttempt, decodeAttempts, type AttemptOutcome } from './attempt-record';
-import { decodeEnvelope, decodeEnvelopeBytes, encodeEnvelope } from './envelope';
+import { decodeEnvelope, encodeEnvelope, leasedDelivery } from './envelope';
 import { checkScriptResult, StoreError, StoreErrorCode } from './errors';
 import { newMessageId, shardForDestination, shardOfMessageId } from './ids';
 import { originOf } from './origin';
@@ -293,13 +293,14 @@ export class Store {
     // BLPOP takes from the first list named that has an entry: hand-offs go first.
     const popped = await blocking.blpopBuffer(...handoff, ...wake, timeoutSeconds);
     if (!popped) return undefined;
-    const [key, value] = popped;
-    const handoffShard = handoff.indexOf(key.toString());
+    const key = popped[0].toString();
+    const value = popped[1];
+    const handoffShard = handoff.indexOf(key);
     if (handoffShard !== -1) {
       const delivery = decodeHandoff(value, handoffShard);
       return delivery && { kind: 'handoff', delivery };
     }
-    const shard = wake.indexOf(key.toString());
+    const shard = wake.indexOf(key);
     return shard === -1 ? undefined : { kind: 'wake', shard, dest: value.toString() };
   }
 
@@ -316,9 +317,8 @@ export class Store {
     );
     const deliveries: ClaimedDelivery[] = [];
     for (let i = 0; i + 3 < flat.length; i += 4) {
-      // The decoded envelope is a fresh object: the lease fields go onto it rather than into a copy.
       const lease = { id: String(flat[i]), shard, attempt: Number(flat[i + 1]), dest: String(flat[i + 2]) };
-      deliveries.push(Object.assign(decodeEnvelopeBytes(flat[i + 3] as Buffer), lease));
+      deliveries.push(leasedDelivery(flat[i + 3] as Buffer, lease));
     }
     const batch: ClaimBatch & { next: string[] } = { deliveries, next: next.map(String) };
     if (nextParkedAt >= 0) batch.nextParkedAt = nextParkedAt;
