@@ -43,6 +43,11 @@ describe('per-destination limits across dispatchers', () => {
     const first = await postJson(`${stack.ingest.url}/v1/messages`, { destination: stack.sinkUrl(path), body: { n: 0 }, retries: 0 });
     const [refused] = await waitFor(() => stack!.sinkRequests().then((r) => (r.length ? r : undefined)), { what: 'the 429' });
     expect(refused!.status).toBe(429);
+    // Publish the rest once the dispatcher has recorded the 429 (and so parked the destination):
+    // until then the destination may still start them.
+    await waitFor(async () => ((await stack!.message(first.body.messageId)).attempts?.length === 1 ? true : undefined), {
+      what: 'the 429 recorded',
+    });
     const later = await stack.publishAll(Array.from({ length: 5 }, (_, n) => ({ destination: stack!.sinkUrl(path), body: { n } })));
 
     const [view] = await stack.waitForStates([first.body.messageId], ['delivered'], 15_000);

@@ -6,8 +6,8 @@
 
   KEYS[1] deliveries   KEYS[2] leases   KEYS[3] attempts   KEYS[4] done
   KEYS[5] events       KEYS[6] dests    KEYS[7] parked     KEYS[8] wake
-  KEYS[9] due          KEYS[10] backlog
-  KEYS[8+3j] ready:<dest j>   KEYS[9+3j] dest:<dest j>   KEYS[10+3j] order:<dest j>:<tenant>:<key>
+  KEYS[9] due          KEYS[10] backlog  KEYS[11] inflight
+  KEYS[9+3j] ready:<dest j>   KEYS[10+3j] dest:<dest j>   KEYS[11+3j] order:<dest j>:<tenant>:<key>
     (j = 1..m, one triple per destination and ordering key; the order key is never written for
     a delivery without an ordering key)
 
@@ -21,7 +21,8 @@
   Events: delivered (one entry per 16 deliveries of the batch)
 
   Each kind of write is made once for the whole batch (records, leases, trails, done, event):
-  Redis's cost per call dominates the work per delivery.
+  Redis's cost per call dominates the work per delivery. A delivered record keeps its
+  envelope's metadata but not its body (record.lua: dropBody).
 ]]
 -- @include now
 -- @include record
@@ -32,41 +33,45 @@
 -- @include slot
 -- @include route
 -- @include finish
+-- @include lease
 
-local deliveriesKey, leasesKey, attemptsKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[5]
+local deliveriesKey, leasesKey, attemptsKey, eventsKey, inflightKey = KEYS[1], KEYS[2], KEYS[3], KEYS[5], KEYS[11]
 local maxLen = ARGV[1]
 
 local now = nowMs()
+local nowText = decimal(now)
 local ids = {}
 for i = 2, #ARGV, 4 do ids[#ids + 1] = ARGV[i] end
 local raws = #ids > 0 and redis.call('HMGET', deliveriesKey, unpack(ids)) or {}
+local held = #ids > 0 and redis.call('HMGET', inflightKey, unpack(ids)) or {}
 
 local results, groups, freed, seen = {}, {}, {}, {}
 local records, acked, attemptJsons, attempts = {}, {}, {}, {}
-local batch = { done = {}, leaving = {} }
+local batch = { done = {}, leaving = {}, at = nowText }
 for x, id in ipairs(ids) do
   local i = 2 + 4 * (x - 1)
   local token, attemptJson, j = tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
   local r = parseRecord(raws[x])
   if not r then
     results[x] = -1
-  elseif r.state ~= 'in_flight' or r.attempt ~= token or seen[id] then
+  elseif parseLease(held[x]) ~= token or seen[id] then
     results[x] = -2
   else
     seen[id] = true
     local k = groups[j]
     if not k then
       k = { deliveries = deliveriesKey, done = KEYS[4], dests = KEYS[6], parked = KEYS[7], wake = KEYS[8],
-            due = KEYS[9], backlog = KEYS[10], ready = KEYS[8 + 3 * j], dest = KEYS[9 + 3 * j],
-            order = KEYS[10 + 3 * j], name = r.dest }
+            due = KEYS[9], backlog = KEYS[10], ready = KEYS[9 + 3 * j], dest = KEYS[10 + 3 * j],
+            order = KEYS[11 + 3 * j], name = r.dest }
       groups[j] = k
     end
-    r.state, r.updatedAt = 'delivered', now
+    r.state, r.attempt, r.updatedAt = 'delivered', token, now
+    dropBody(r)
     records[#records + 1] = id
     records[#records + 1] = formatRecord(r)
     acked[#acked + 1] = id
     attemptJsons[#attemptJsons + 1] = attemptJson
-    attempts[#attempts + 1] = r.attempt
+    attempts[#attempts + 1] = ARGV[i + 1]
     freed[j] = (freed[j] or 0) + 1
     finish(k, id, r, now, batch)
     results[x] = 1
@@ -75,7 +80,7 @@ end
 
 if #acked > 0 then
   redis.call('HSET', deliveriesKey, unpack(records))
-  redis.call('ZREM', leasesKey, unpack(acked))
+  endLeases(leasesKey, inflightKey, acked)
   redis.call('ZADD', KEYS[4], unpack(batch.done))
   appendAttempts(attemptsKey, acked, attemptJsons)
   logEvents(eventsKey, maxLen, 'delivered', acked, attempts)

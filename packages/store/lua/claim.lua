@@ -12,8 +12,8 @@
   Deliveries handed over on arrival that no waiting dispatcher took (handoff.lua) come first.
 
   KEYS[1] deliveries   KEYS[2] leases   KEYS[3] dests   KEYS[4] parked
-  KEYS[5] events       KEYS[6] wake     KEYS[7] handoff
-  KEYS[6+2i] ready:<dest i>       KEYS[7+2i] dest:<dest i>        (i = 1..n)
+  KEYS[5] events       KEYS[6] wake     KEYS[7] handoff KEYS[8] inflight
+  KEYS[7+2i] ready:<dest i>       KEYS[8+2i] dest:<dest i>        (i = 1..n)
 
   ARGV[1] events max length
   ARGV[2] lease duration in ms
@@ -23,10 +23,12 @@
   ARGV[5+i] destination origin i
 
   Returns { leased, candidates, nextParkedAt } where leased is a flat list of
-  (id, attempt, dest, envelope) per leased delivery, candidates the destinations now at the
+  (id, attempt, dest, stored field) per leased delivery (the field whole, record line first:
+  cutting the envelope out would cost a kilobyte string), candidates the destinations now at the
   head of the rotation, and nextParkedAt when the first parked destination may send (-1: none).
   Events: leased (one entry per 16 deliveries of the batch)
 
+  The records are not rewritten: the lease is the leases and inflight entries (lease.lua).
   The batch is shared out first (numbers only: one delivery per destination per round, within
   what each may start now), then each destination's share is taken with one call per kind of
   write, not one per delivery: Redis's cost per call dominates the work per delivery.
@@ -38,9 +40,10 @@
 -- @include rotation
 -- @include limits
 -- @include handoff
+-- @include lease
 
-local deliveriesKey, leasesKey, destsKey, parkedKey, eventsKey, wakeKey, handoffKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local deliveriesKey, leasesKey, destsKey, parkedKey, eventsKey, wakeKey, handoffKey, inflightKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local maxLen, leaseMs, limit, candidateLimit, defaultCap =
   ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local n = #ARGV - 5
@@ -50,8 +53,8 @@ local expiry = now + leaseMs
 local leased = {}
 
 -- Handed over, but the dispatcher stopped waiting before it took them: still leased (and
--- counted against their destinations), they go out first under a fresh lease. One whose lease
--- was lost meanwhile (its record has moved on) is dropped.
+-- counted against their destinations), they go out first under a fresh lease expiry. One whose
+-- lease was lost meanwhile (taken back, or leased again under a newer attempt) is dropped.
 local leftovers = redis.call('LPOP', handoffKey, limit)
 if leftovers then
   local ids, attempts = {}, {}
@@ -62,17 +65,23 @@ if leftovers then
       attempts[#ids] = attempt
     end
   end
-  local raws = #ids > 0 and redis.call('HMGET', deliveriesKey, unpack(ids)) or {}
-  for x, id in ipairs(ids) do
-    local r = parseRecord(raws[x])
-    if r and r.state == 'in_flight' and r.attempt == attempts[x] then
-      redis.call('ZADD', leasesKey, expiry, id)
-      leased[#leased + 1] = id
-      leased[#leased + 1] = r.attempt
-      leased[#leased + 1] = r.dest
-      leased[#leased + 1] = r.envelope
-      limit = limit - 1
+  if #ids > 0 then
+    local raws = redis.call('HMGET', deliveriesKey, unpack(ids))
+    local held = redis.call('HMGET', inflightKey, unpack(ids))
+    local expiries = {}
+    for x, id in ipairs(ids) do
+      local r = parseRecord(raws[x])
+      if r and parseLease(held[x]) == attempts[x] then
+        expiries[#expiries + 1] = expiry
+        expiries[#expiries + 1] = id
+        leased[#leased + 1] = id
+        leased[#leased + 1] = attempts[x]
+        leased[#leased + 1] = r.dest
+        leased[#leased + 1] = raws[x]
+        limit = limit - 1
+      end
     end
+    if #expiries > 0 then redis.call('ZADD', leasesKey, unpack(expiries)) end
   end
 end
 
@@ -83,8 +92,8 @@ for _, dest in ipairs(redis.call('ZRANGEBYSCORE', parkedKey, '-inf', now, 'LIMIT
   end
 end
 
-local function readyKey(i) return KEYS[6 + 2 * i] end
-local function destKey(i) return KEYS[7 + 2 * i] end
+local function readyKey(i) return KEYS[7 + 2 * i] end
+local function destKey(i) return KEYS[8 + 2 * i] end
 
 -- Share out the batch. A destination is looked at when the rounds first reach it: one its
 -- limits hold back leaves the rotation or is parked there (admit), one with nothing ready
@@ -109,10 +118,11 @@ while left > 0 and progress do
   end
 end
 
--- Take each share: ids off the head of the ready list, their fields in one read, the new
--- records, leases and event in one write each. An entry whose delivery is no longer ready
--- (cancelled while it waited) is dropped, and one more is taken in its place.
-local records, leaseArgs, eventIds, eventAttempts = {}, {}, {}, {}
+-- Take each share: ids off the head of the ready list, their fields in one read, the leases
+-- and event in one write each. An entry whose delivery is no longer ready (cancelled while it
+-- waited) or is leased already is dropped, and one more is taken in its place. Only the
+-- record line's state and attempt are read: the field goes back whole.
+local leasedIds, leasedAttempts = {}, {}
 local served = {}
 for i = 1, n do
   local wanted = share[i] or 0
@@ -120,31 +130,27 @@ for i = 1, n do
     local ids = redis.call('LPOP', readyKey(i), wanted)
     if not ids then break end
     local raws = redis.call('HMGET', deliveriesKey, unpack(ids))
+    local held = redis.call('HMGET', inflightKey, unpack(ids))
     for x, id in ipairs(ids) do
-      local r = parseRecord(raws[x])
-      if r and r.state == 'ready' then
+      local attempt = raws[x] and not held[x] and tonumber(string.match(raws[x], '^ready|(%d+)|'))
+      if attempt then
         take(limits[i], now)
-        r.state, r.attempt, r.updatedAt = 'in_flight', r.attempt + 1, now
-        records[#records + 1] = id
-        records[#records + 1] = formatRecord(r)
-        leaseArgs[#leaseArgs + 1] = expiry
-        leaseArgs[#leaseArgs + 1] = id
-        eventIds[#eventIds + 1] = id
-        eventAttempts[#eventAttempts + 1] = r.attempt
+        attempt = attempt + 1
+        leasedIds[#leasedIds + 1] = id
+        leasedAttempts[#leasedAttempts + 1] = decimal(attempt)
         leased[#leased + 1] = id
-        leased[#leased + 1] = r.attempt
+        leased[#leased + 1] = attempt
         leased[#leased + 1] = ARGV[5 + i]
-        leased[#leased + 1] = r.envelope
+        leased[#leased + 1] = raws[x]
         wanted = wanted - 1
         served[i] = true
       end
     end
   end
 end
-if #records > 0 then
-  redis.call('HSET', deliveriesKey, unpack(records))
-  redis.call('ZADD', leasesKey, unpack(leaseArgs))
-  logEvents(eventsKey, maxLen, 'leased', eventIds, eventAttempts)
+if #leasedIds > 0 then
+  startLeases(leasesKey, inflightKey, leasedIds, leasedAttempts, now, expiry)
+  logEvents(eventsKey, maxLen, 'leased', leasedIds, leasedAttempts)
 end
 for i, l in pairs(limits) do saveLimits(l, destKey(i)) end
 

@@ -6,6 +6,7 @@
 
   KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] events
   KEYS[5] dest:<dest>   KEYS[6] ready:<dest>   KEYS[7] dests   KEYS[8] parked
+  KEYS[9] inflight
 
   ARGV[1] events max length
   ARGV[2] delivery id
@@ -25,15 +26,18 @@
 -- @include rotation
 -- @include wake
 -- @include slot
+-- @include lease
 
-local deliveriesKey, leasesKey, attemptsKey, eventsKey, destKey, readyKey, destsKey, parkedKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local deliveriesKey, leasesKey, attemptsKey, eventsKey, destKey, readyKey, destsKey, parkedKey, inflightKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local waitMs, maxFree, lastError = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 
 local r = readRecord(deliveriesKey, id)
 if not r then return -1 end
-if r.state ~= 'in_flight' or r.attempt ~= token then return -2 end
+local lease = heldLease(inflightKey, id, token)
+if not lease then return -2 end
+r.attempt = lease.attempt
 if r.free >= maxFree then return 0 end
 
 local now = nowMs()
@@ -47,7 +51,7 @@ park(destsKey, parkedKey, r.dest, untilMs)
 
 r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
 writeRecord(deliveriesKey, id, r)
-redis.call('ZREM', leasesKey, id)
+endLeases(leasesKey, inflightKey, { id })
 redis.call('LPUSH', readyKey, id)
 -- The destination was parked just above, so freeing the slot cannot put it back in the rotation
 -- (and needs no wake-up key).

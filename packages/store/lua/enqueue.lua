@@ -10,8 +10,8 @@
 
   KEYS[1] deliveries   KEYS[2] due      KEYS[3] dests    KEYS[4] parked
   KEYS[5] events       KEYS[6] wake     KEYS[7] backlog  KEYS[8] destinations
-  KEYS[9] waiting      KEYS[10] handoff KEYS[11] leases
-  KEYS[9+3j] ready:<dest j>   KEYS[10+3j] dest:<dest j>   KEYS[11+3j] order:<dest j>:<tenant>:<key>
+  KEYS[9] waiting      KEYS[10] handoff KEYS[11] leases  KEYS[12] inflight
+  KEYS[10+3j] ready:<dest j>   KEYS[11+3j] dest:<dest j>   KEYS[12+3j] order:<dest j>:<tenant>:<key>
     (j = 1..m, one triple per destination, tenant and ordering key; the order key is only
     written for deliveries with an ordering key)
 
@@ -37,10 +37,11 @@
 -- @include rotation
 -- @include limits
 -- @include handoff
+-- @include lease
 
 local deliveriesKey, dueKey, destsKey, parkedKey, eventsKey, wakeKey, backlogKey, indexKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local waitingKey, handoffKey, leasesKey = KEYS[9], KEYS[10], KEYS[11]
+local waitingKey, handoffKey, leasesKey, inflightKey = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local maxLen = ARGV[1]
 
 local now = nowMs()
@@ -63,7 +64,7 @@ local function handOver(id, r, readyKey, destKey)
   if not admit(l, destsKey, parkedKey, r.dest, now) then return false end
   take(l, now)
   saveLimits(l, destKey)
-  r.state, r.attempt = 'in_flight', 1
+  r.state = 'ready'
   handedOver = { id = id, r = r }
   return true
 end
@@ -90,21 +91,21 @@ for x, id in ipairs(ids) do
     backlog[tenant] = (backlog[tenant] or 0) + 1
     accepted[#accepted + 1] = id
     -- Behind an unfinished delivery with the same ordering key: it waits its turn (finish.lua).
-    if orderingKey ~= '' and redis.call('RPUSH', KEYS[11 + 3 * j], id) > 1 then
+    if orderingKey ~= '' and redis.call('RPUSH', KEYS[12 + 3 * j], id) > 1 then
       results[x] = 3
     elseif dueAt > 0 then
       r.state = 'scheduled'
       dueArgs[#dueArgs + 1] = dueAt
       dueArgs[#dueArgs + 1] = id
       results[x] = 2
-    elseif handOver(id, r, KEYS[9 + 3 * j], KEYS[10 + 3 * j]) then
+    elseif handOver(id, r, KEYS[10 + 3 * j], KEYS[11 + 3 * j]) then
       results[x] = 4
     else
       r.state = 'ready'
-      local readyKey = KEYS[9 + 3 * j]
+      local readyKey = KEYS[10 + 3 * j]
       if not readyIds[readyKey] then
         readyIds[readyKey] = {}
-        readyLists[#readyLists + 1] = { ready = readyKey, dest = KEYS[10 + 3 * j], name = dest }
+        readyLists[#readyLists + 1] = { ready = readyKey, dest = KEYS[11 + 3 * j], name = dest }
       end
       local list = readyIds[readyKey]
       list[#list + 1] = id
@@ -125,8 +126,8 @@ end
 for tenant, count in pairs(backlog) do redis.call('HINCRBY', backlogKey, tenant, count) end
 logEvents(eventsKey, maxLen, 'accepted', accepted)
 if handedOver then
-  redis.call('ZADD', leasesKey, now + waiter.leaseMs, handedOver.id)
+  startLeases(leasesKey, inflightKey, { handedOver.id }, { '1' }, now, now + waiter.leaseMs)
   logEvent(eventsKey, maxLen, 'leased', handedOver.id, 1)
-  handOff(waitingKey, handoffKey, waiter, handedOver.id, handedOver.r)
+  handOff(waitingKey, handoffKey, waiter, handedOver.id, 1, handedOver.r)
 end
 return results

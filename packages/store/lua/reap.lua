@@ -7,8 +7,8 @@
 
   KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] dests
   KEYS[5] parked   KEYS[6] dlq      KEYS[7] done       KEYS[8] events
-  KEYS[9] wake     KEYS[10] due     KEYS[11] backlog
-  KEYS[9+3j] ready:<dest j>   KEYS[10+3j] dest:<dest j>   KEYS[11+3j] order:<dest j>:<tenant>:<key>
+  KEYS[9] wake     KEYS[10] due     KEYS[11] backlog   KEYS[12] inflight
+  KEYS[10+3j] ready:<dest j>   KEYS[11+3j] dest:<dest j>   KEYS[12+3j] order:<dest j>:<tenant>:<key>
     (j = 1..m, one triple per destination and ordering key)
 
   ARGV[1] events max length
@@ -27,8 +27,9 @@
 -- @include slot
 -- @include route
 -- @include finish
+-- @include lease
 
-local deliveriesKey, leasesKey, attemptsKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[8]
+local deliveriesKey, leasesKey, attemptsKey, eventsKey, inflightKey = KEYS[1], KEYS[2], KEYS[3], KEYS[8], KEYS[12]
 local maxLen, maxFree = ARGV[1], tonumber(ARGV[2])
 
 local now = nowMs()
@@ -38,14 +39,20 @@ for i = 3, #ARGV, 2 do
   local id, j = ARGV[i], tonumber(ARGV[i + 1])
   local expiry = redis.call('ZSCORE', leasesKey, id)
   if expiry and tonumber(expiry) <= now then
-    redis.call('ZREM', leasesKey, id)
+    local attempt, leasedAt = parseLease(redis.call('HGET', inflightKey, id))
+    endLeases(leasesKey, inflightKey, { id })
     local r = readRecord(deliveriesKey, id)
-    if j > 0 and r and r.state == 'in_flight' then
+    if r and not attempt and r.state == 'in_flight' then
+      -- Leased by a claim that still rewrote the record (before lease.lua): the record holds both.
+      attempt, leasedAt = r.attempt, tonumber(r.updatedAt)
+    end
+    if j > 0 and r and attempt then
+      r.attempt = attempt
       local k = { deliveries = deliveriesKey, dests = KEYS[4], parked = KEYS[5], done = KEYS[7], wake = KEYS[9],
                   due = KEYS[10], backlog = KEYS[11],
-                  ready = KEYS[9 + 3 * j], dest = KEYS[10 + 3 * j], order = KEYS[11 + 3 * j] }
+                  ready = KEYS[10 + 3 * j], dest = KEYS[11 + 3 * j], order = KEYS[12 + 3 * j] }
       appendAttempt(attemptsKey, id, cjson.encode({ n = r.attempt, at = now,
-        d = now - tonumber(r.updatedAt), e = 'lease expired before an outcome was recorded' }))
+        d = now - leasedAt, e = 'lease expired before an outcome was recorded' }))
       r.updatedAt = now
       if r.free >= maxFree then
         r.state = 'failed'

@@ -4,6 +4,7 @@
 
   KEYS[1] deliveries    KEYS[2] leases   KEYS[3] ready:<dest>   KEYS[4] dests
   KEYS[5] parked   KEYS[6] events   KEYS[7] wake           KEYS[8] dest:<dest>
+  KEYS[9] inflight
 
   ARGV[1] events max length
   ARGV[2] delivery id
@@ -18,19 +19,22 @@
 -- @include wake
 -- @include rotation
 -- @include slot
+-- @include lease
 
-local deliveriesKey, leasesKey, readyKey, destsKey, parkedKey, eventsKey, wakeKey, destKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local deliveriesKey, leasesKey, readyKey, destsKey, parkedKey, eventsKey, wakeKey, destKey, inflightKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local maxLen, id, token = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
 local r = readRecord(deliveriesKey, id)
 if not r then return -1 end
-if r.state ~= 'in_flight' or r.attempt ~= token then return -2 end
+local lease = heldLease(inflightKey, id, token)
+if not lease then return -2 end
+r.attempt = lease.attempt
 
 local now = nowMs()
 r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
 writeRecord(deliveriesKey, id, r)
-redis.call('ZREM', leasesKey, id)
+endLeases(leasesKey, inflightKey, { id })
 redis.call('LPUSH', readyKey, id)
 releaseSlot({ dest = destKey, ready = readyKey, dests = destsKey, parked = parkedKey, wake = wakeKey }, r.dest)
 logEvent(eventsKey, maxLen, 'released', id, r.attempt)

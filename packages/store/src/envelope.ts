@@ -57,20 +57,21 @@ const NEWLINE = 0x0a;
  * (A body held as text was also the largest thing a dispatcher's young garbage collections
  * copied and promoted: docs/performance.md.)
  */
-export function decodeEnvelopeBytes(stored: Buffer): Envelope<Buffer> {
-  const newline = stored.indexOf(NEWLINE);
-  const meta = JSON.parse(stored.toString('utf8', 0, newline === -1 ? stored.length : newline)) as StoredMeta;
+export function decodeEnvelopeBytes(stored: Buffer, start = 0): Envelope<Buffer> {
+  const newline = stored.indexOf(NEWLINE, start);
+  const meta = JSON.parse(stored.toString('utf8', start, newline === -1 ? stored.length : newline)) as StoredMeta;
   const envelope = withoutBody<Buffer>(meta);
   if (meta.b === 1) envelope.body = Buffer.from(stored.subarray(newline + 1));
   return envelope;
 }
 
 /**
- * A leased delivery from its stored envelope bytes and its lease (a claim's reply or a handoff
- * entry). The decoded envelope is a fresh object: the lease fields go onto it, not into a copy.
+ * A leased delivery from its lease and the stored bytes that hold its envelope from `start`
+ * on (a handoff entry, or a stored field in a claim's reply: record line first). The decoded
+ * envelope is a fresh object: the lease fields go onto it, not into a copy.
  */
-export function leasedDelivery(stored: Buffer, lease: Omit<ClaimedDelivery, keyof Envelope>): ClaimedDelivery {
-  return Object.assign(decodeEnvelopeBytes(stored), lease);
+export function leasedDelivery(stored: Buffer, lease: Omit<ClaimedDelivery, keyof Envelope>, start = 0): ClaimedDelivery {
+  return Object.assign(decodeEnvelopeBytes(stored, start), lease);
 }
 
 function withoutBody<Body>(meta: StoredMeta): Envelope<Body> {

@@ -52,5 +52,5 @@ export function decodeHandoff(entry: Buffer, shard: number): ClaimedDelivery | u
   if (newline === -1) return undefined;
   const [id, attempt, dest] = entry.toString('utf8', 0, newline).split('|');
   if (id === undefined || attempt === undefined || dest === undefined) return undefined;
-  return leasedDelivery(entry.subarray(newline + 1), { id, shard, attempt: Number(attempt), dest });
+  return leasedDelivery(entry, { id, shard, attempt: Number(attempt), dest }, newline + 1);
 }

@@ -18,6 +18,8 @@
  *   <p>:{s}:dest:<dest>          hash    per destination: inflight, settings, until, tat, last error
  *   <p>:{s}:destinations         zset    destinations seen, score = last activity (ms); the API's list
  *   <p>:{s}:leases               zset    in-flight ids, score = lease expiry (ms)
+ *   <p>:{s}:inflight             hash    in-flight id -> "attempt|leasedAt": the lease token, and when it
+ *                                        began; the record is written when the lease ends (lua/includes/lease.lua)
  *   <p>:{s}:dlq                  zset    dead-lettered ids, score = time of death (ms)
  *   <p>:{s}:done                 zset    terminal ids, score = finish time; drives retention
  *   <p>:{s}:backlog              hash    tenant -> deliveries not yet finished (backpressure)
@@ -70,6 +72,9 @@ export class Keys {
   }
   leases(shard: number): string {
     return `${this.tag(shard)}:leases`;
+  }
+  inflight(shard: number): string {
+    return `${this.tag(shard)}:inflight`;
   }
   dlq(shard: number): string {
     return `${this.tag(shard)}:dlq`;

@@ -58,12 +58,7 @@ export async function reapExpired(
   const scan = await store.redis.ferryLeaseScan(2, k.leases(shard), k.deliveries(shard), limit);
   if (scan.length === 0) return { requeued: 0, deadLettered: 0 };
 
-  const groups = new KeyGroups(
-    [
-      k.deliveries(shard), k.leases(shard), k.attempts(shard), k.dests(shard), k.parked(shard),
-      k.dlq(shard), k.done(shard), k.events(shard), k.wake(shard), k.due(shard), k.backlog(shard),
-    ],
-  );
+  const groups = new KeyGroups(store.scriptKeys.reapBatch(shard));
   const args: Array<string | number> = [store.options.eventsMaxLen, store.options.maxFreeAttempts];
   for (let i = 0; i + 3 < scan.length; i += 4) {
     const [id, dest, tenant, orderingKey] = [scan[i]!, scan[i + 1]!, scan[i + 2]!, scan[i + 3]!];

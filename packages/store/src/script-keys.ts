@@ -21,7 +21,7 @@ export class ScriptKeys {
     const k = this.keys;
     return [
       k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard),
-      k.backlog(shard), k.destinations(shard), k.waiting(shard), k.handoff(shard), k.leases(shard),
+      k.backlog(shard), k.destinations(shard), k.waiting(shard), k.handoff(shard), k.leases(shard), k.inflight(shard),
     ];
   }
 
@@ -34,6 +34,7 @@ export class ScriptKeys {
     const k = this.keys;
     const list = [
       k.deliveries(shard), k.leases(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard), k.handoff(shard),
+      k.inflight(shard),
     ];
     for (const dest of dests) list.push(k.ready(shard, dest), k.dest(shard, dest));
     return list;
@@ -44,8 +45,22 @@ export class ScriptKeys {
     const k = this.keys;
     return [
       k.deliveries(shard), k.leases(shard), k.attempts(shard), k.done(shard), k.events(shard), k.dests(shard),
-      k.parked(shard), k.wake(shard), k.due(shard), k.backlog(shard),
+      k.parked(shard), k.wake(shard), k.due(shard), k.backlog(shard), k.inflight(shard),
     ];
+  }
+
+  /** The fixed KEYS of a reap on one shard; each delivery adds `deliveryGroup` keys once per group. */
+  reapBatch(shard: number): string[] {
+    const k = this.keys;
+    return [
+      k.deliveries(shard), k.leases(shard), k.attempts(shard), k.dests(shard), k.parked(shard), k.dlq(shard),
+      k.done(shard), k.events(shard), k.wake(shard), k.due(shard), k.backlog(shard), k.inflight(shard),
+    ];
+  }
+
+  extend(shard: number): string[] {
+    const k = this.keys;
+    return [k.deliveries(shard), k.leases(shard), k.inflight(shard)];
   }
 
   retry(d: DeliveryRef): string[] {
@@ -53,20 +68,26 @@ export class ScriptKeys {
     const s = d.shard;
     return this.withOrder(d, [
       k.deliveries(s), k.leases(s), k.attempts(s), k.done(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest),
-      k.dests(s), k.parked(s), k.wake(s), k.due(s), k.backlog(s), k.dlq(s),
+      k.dests(s), k.parked(s), k.wake(s), k.due(s), k.backlog(s), k.dlq(s), k.inflight(s),
     ]);
   }
 
   defer(d: DeliveryRef): string[] {
     const k = this.keys;
     const s = d.shard;
-    return [k.deliveries(s), k.leases(s), k.attempts(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest), k.dests(s), k.parked(s)];
+    return [
+      k.deliveries(s), k.leases(s), k.attempts(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest), k.dests(s), k.parked(s),
+      k.inflight(s),
+    ];
   }
 
   release(d: DeliveryRef): string[] {
     const k = this.keys;
     const s = d.shard;
-    return [k.deliveries(s), k.leases(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.events(s), k.wake(s), k.dest(s, d.dest)];
+    return [
+      k.deliveries(s), k.leases(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.events(s), k.wake(s), k.dest(s, d.dest),
+      k.inflight(s),
+    ];
   }
 
   cancel(d: DeliveryRef): string[] {
@@ -74,7 +95,7 @@ export class ScriptKeys {
     const s = d.shard;
     return this.withOrder(d, [
       k.deliveries(s), k.due(s), k.done(s), k.events(s), k.backlog(s), k.ready(s, d.dest), k.dests(s), k.parked(s),
-      k.dest(s, d.dest), k.wake(s),
+      k.dest(s, d.dest), k.wake(s), k.inflight(s),
     ]);
   }
 

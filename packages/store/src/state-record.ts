@@ -42,3 +42,22 @@ function parseStateRecord(raw: string): StateRecord {
     orderingKey: match[10]!,
   };
 }
+
+/** Where the envelope starts in a stored field read as bytes (a claim's reply): after the record line. */
+export function envelopeStart(field: Buffer): number {
+  return field.indexOf(0x0a) + 1;
+}
+
+const LEASE = /^(\d+)\|(\d+)$/;
+
+/**
+ * A claim does not rewrite the record (lua/includes/lease.lua): while the lease runs, the
+ * shard's inflight entry, "attempt|leasedAt", holds what changed. Puts it on the record.
+ */
+export function applyLease(record: StateRecord, entry: string): void {
+  const match = LEASE.exec(entry);
+  if (!match) throw new Error(`malformed inflight entry: ${entry.slice(0, 80)}`);
+  record.state = 'in_flight';
+  record.attempt = Number(match[1]);
+  record.updatedAt = Number(match[2]);
+}

@@ -9,7 +9,7 @@ import { KeyGroups } from './key-groups';
 import { Keys } from './keys';
 import { ScriptKeys } from './script-keys';
 import { registerScripts } from './scripts';
-import { splitDelivery } from './state-record';
+import { applyLease, envelopeStart, splitDelivery } from './state-record';
 import type {
   ClaimBatch,
   ClaimOptions,
@@ -242,7 +242,8 @@ export class Store {
   /** Pushes the lease's expiry to `leaseMs` from now; answers the new expiry (ms). */
   async extend(lease: LeaseRef, leaseMs: number): Promise<number> {
     const s = lease.shard;
-    const result = await this.redis.ferryExtend(2, this.keys.deliveries(s), this.keys.leases(s), lease.id, lease.attempt, leaseMs);
+    const keys = this.scriptKeys.extend(s);
+    const result = await this.redis.ferryExtend(keys.length, ...keys, lease.id, lease.attempt, leaseMs);
     return checkScriptResult(result, lease.id);
   }
 
@@ -267,13 +268,15 @@ export class Store {
     const s = this.shardOf(id);
     if (s === undefined) return undefined;
     const k = this.keys;
-    const [raw, trail, due] = await Promise.all([
+    const [raw, trail, due, lease] = await Promise.all([
       this.redis.hget(k.deliveries(s), id),
       this.redis.hget(k.attempts(s), id),
       this.redis.zscore(k.due(s), id),
+      this.redis.hget(k.inflight(s), id),
     ]);
     if (raw === null) return undefined;
     const { record, envelope } = splitDelivery(raw);
+    if (lease !== null) applyLease(record, lease);
     const view: DeliveryView = { id, record, envelope: decodeEnvelope(envelope), attempts: decodeAttempts(trail) };
     if (due !== null) view.nextAttemptAt = Number(due);
     return view;
@@ -318,7 +321,8 @@ export class Store {
     const deliveries: ClaimedDelivery[] = [];
     for (let i = 0; i + 3 < flat.length; i += 4) {
       const lease = { id: String(flat[i]), shard, attempt: Number(flat[i + 1]), dest: String(flat[i + 2]) };
-      deliveries.push(leasedDelivery(flat[i + 3] as Buffer, lease));
+      const field = flat[i + 3] as Buffer;
+      deliveries.push(leasedDelivery(field, lease, envelopeStart(field)));
     }
     const batch: ClaimBatch & { next: string[] } = { deliveries, next: next.map(String) };
     if (nextParkedAt >= 0) batch.nextParkedAt = nextParkedAt;

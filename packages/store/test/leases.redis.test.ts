@@ -35,6 +35,30 @@ describe('leases', () => {
     expect(await shardDepth(store, 0)).toEqual({ ready: 0, scheduled: 0, inFlight: 0, dead: 1 });
   });
 
+  it('takes back a lease whose claim still wrote the record (stored before inflight entries)', async () => {
+    const { store, redis } = ctx;
+    const { id } = await store.enqueue(message());
+    await claimOne(store);
+    // What such a claim left: the record rewritten as in flight under attempt 1, no inflight entry.
+    const stored = (await redis.hget(store.keys.deliveries(0), id))!;
+    const leasedAt = Date.now() - 5_000;
+    const [line, ...rest] = stored.split('\n');
+    const fields = line!.split('|');
+    fields[0] = 'in_flight';
+    fields[1] = '1';
+    fields[5] = String(leasedAt);
+    await redis.hset(store.keys.deliveries(0), id, [fields.join('|'), ...rest].join('\n'));
+    await redis.hdel(store.keys.inflight(0), id);
+    await redis.zadd(store.keys.leases(0), leasedAt + 1_000, id);
+
+    expect(await reapExpired(store, 0, 100)).toEqual({ requeued: 1, deadLettered: 0 });
+    const view = await store.get(id);
+    expect(view?.record).toMatchObject({ state: 'ready', attempt: 1, free: 1 });
+    expect(view?.attempts).toEqual([expect.objectContaining({ attempt: 1, durationMs: expect.any(Number) })]);
+    expect(view!.attempts[0]!.durationMs).toBeGreaterThanOrEqual(5_000);
+    expect((await claimOne(store)).attempt).toBe(2);
+  });
+
   it('keeps a lease its holder extends', async () => {
     const { store, redis } = ctx;
     await store.enqueue(message());

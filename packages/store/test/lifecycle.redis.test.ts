@@ -36,10 +36,47 @@ describe('delivery lifecycle in the store', () => {
     const first = await claimOne(store);
     expect(first).toMatchObject({ tenant: 't%1', orderingKey: 'k%0%%', headers: { 'x-pct': '%1' }, body: Buffer.from('%0\nline2|%') });
     await store.release(first);
-    await store.ack(await claimOne(store), outcome());
+    const second = await claimOne(store);
+    expect(second).toMatchObject({ attempt: 2, headers: { 'x-pct': '%1' }, body: Buffer.from('%0\nline2|%') });
+    await store.ack(second, outcome());
     const view = await store.get(id);
     expect(view?.record).toMatchObject({ state: 'delivered', attempt: 2, tenant: 't%1', orderingKey: 'k%0%%' });
-    expect(view?.envelope).toMatchObject({ headers: { 'x-pct': '%1' }, body: '%0\nline2|%' });
+    expect(view?.envelope).toMatchObject({ url: sent.url, method: 'POST', headers: { 'x-pct': '%1' }, orderingKey: 'k%0%%' });
+  });
+
+  it('keeps what a delivered message was sent with but not its body; a dead letter keeps its body', async () => {
+    const { store, redis } = ctx;
+    const body = 'x'.repeat(4096);
+    const delivered = await store.enqueue(message({ url: 'https://a.example/ok', body }));
+    const dead = await store.enqueue(message({ url: 'https://b.example/dead', body, maxAttempts: 1 }));
+    const [ok, bad] = await claim(store);
+    await store.ack(ok!, outcome());
+    expect(await store.retry(bad!, outcome(500), failed(0, true))).toBe('failed');
+
+    expect((await store.get(delivered.id))?.envelope).toEqual({
+      tenant: 'default', url: 'https://a.example/ok', method: 'POST', headers: { 'content-type': 'application/json' }, body: '',
+    });
+    expect(await redis.hstrlen(store.keys.deliveries(0), delivered.id)).toBeLessThan(300);
+    expect((await store.get(dead.id))?.envelope.body).toBe(body);
+  });
+
+  it('shows a leased delivery in flight, though the claim leaves its record as it was', async () => {
+    const { store, redis } = ctx;
+    const { id } = await store.enqueue(message());
+    const before = await redis.hget(store.keys.deliveries(0), id);
+    const claimedAt = Date.now();
+    const leased = await claimOne(store);
+    expect(await redis.hget(store.keys.deliveries(0), id)).toBe(before);
+
+    const view = await store.get(id);
+    expect(view?.record).toMatchObject({ state: 'in_flight', attempt: 1 });
+    expect(view?.record.updatedAt).toBeGreaterThanOrEqual(claimedAt - 1_000);
+    await expect(store.cancel(id)).rejects.toMatchObject({ code: StoreErrorCode.NotCancellable });
+    expect(await claim(store)).toEqual([]);
+
+    await store.ack(leased, outcome());
+    expect((await store.get(id))?.record).toMatchObject({ state: 'delivered', attempt: 1 });
+    expect(await redis.hlen(store.keys.inflight(0))).toBe(0);
   });
 
   it('hands a claim the body as the bytes that were published, whatever their encoding', async () => {

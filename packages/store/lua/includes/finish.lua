@@ -9,11 +9,12 @@ end
 -- starts its retention period, leaves its tenant's backlog and, if it has an ordering key,
 -- lets the next delivery with that key start. `k` holds the keys: done, backlog, order
 -- (absent without an ordering key), and what `route` needs. A batch passes `batch`, with
--- `done` (a flat score, id list for one ZADD) and `leaving` (a tenant -> count table), and
--- settles both once at the end.
+-- `done` (a flat score, id list for one ZADD), `leaving` (a tenant -> count table) and
+-- optionally `at` (`now` as decimal text, the score: lease.lua's decimal), and settles both
+-- lists once at the end.
 local function finish(k, id, r, now, batch)
   if batch then
-    batch.done[#batch.done + 1] = now
+    batch.done[#batch.done + 1] = batch.at or now
     batch.done[#batch.done + 1] = id
     batch.leaving[r.tenant] = (batch.leaving[r.tenant] or 0) + 1
   else

@@ -25,11 +25,11 @@ local function findWaiter(waitingKey)
   return { member = member, leaseMs = tonumber(leaseMs), cap = tonumber(cap) }
 end
 
--- Leases are already written; this hands the delivery over and takes the dispatcher's
--- registration (one hand-off per wait).
-local function handOff(waitingKey, handoffKey, waiter, id, r)
+-- The lease (lease.lua) is already written; this hands the delivery over under `attempt` and
+-- takes the dispatcher's registration (one hand-off per wait).
+local function handOff(waitingKey, handoffKey, waiter, id, attempt, r)
   redis.call('SREM', waitingKey, waiter.member)
-  local entry = string.format('%s|%d|%s\n', id, r.attempt, r.dest) .. r.envelope
+  local entry = string.format('%s|%d|%s\n', id, attempt, r.dest) .. r.envelope
   if redis.call('RPUSH', handoffKey, entry) == 1 then redis.call('PEXPIRE', handoffKey, HANDOFF_TTL_MS) end
 end
 

@@ -1,13 +1,18 @@
--- A delivery is one field of the shard's deliveries hash: its mutable record on the first
--- line, then what it sends (the envelope: meta JSON, a newline, the body verbatim). One field
--- instead of two saves a hash entry per delivery; rewriting the envelope with the record is a
--- copy of about a kilobyte, cheaper than the memory.
+-- A delivery is one field of the shard's deliveries hash: its record on the first line, then
+-- what it sends (the envelope: meta JSON, a newline, the body verbatim). One field instead of
+-- two saves a hash entry per delivery.
 --   state|attempt|maxAttempts|free|createdAt|updatedAt|dueAt|dest|tenant|orderingKey
--- `attempt` counts claims (it is also the lease token: each claim bumps it, so an older
--- holder's token no longer matches). `free` counts claims that spent no retry: a lost lease,
+-- `attempt` counts claims whose lease has ended; while a delivery is leased, the attempt it is
+-- leased under lives in the shard's inflight hash instead (lease.lua), and the record is not
+-- rewritten until the lease ends. `free` counts claims that spent no retry: a lost lease,
 -- a release at shutdown, a wait the destination asked for (Retry-After). `dueAt` is when it
 -- may start (0: at once). Origins and tenants cannot contain '|' or a newline; ordering keys
 -- are refused with either.
+--
+-- The envelope is about a kilobyte, and every string Lua makes is hashed byte by byte, so it
+-- is not cut out of the field unless a writer needs it: a parsed record keeps the field whole
+-- (`raw`) and where its envelope starts.
+
 -- Parses a stored field (nil when absent or malformed).
 local function parseRecord(raw)
   if not raw then return nil end
@@ -18,13 +23,25 @@ local function parseRecord(raw)
   if not s then return nil end
   return { state = s, attempt = tonumber(a), maxAttempts = tonumber(m), free = tonumber(f),
            createdAt = c, updatedAt = u, dueAt = tonumber(due), dest = d, tenant = t, orderingKey = k,
-           envelope = string.sub(raw, newline + 1) }
+           raw = raw, envelopeAt = newline + 1 }
+end
+
+-- The envelope as stored, or as a writer replaced it.
+local function envelopeOf(r)
+  return r.envelope or string.sub(r.raw, r.envelopeAt)
+end
+
+-- Keeps the envelope's metadata and drops its body: a delivered message is never sent again,
+-- and its status shows only the metadata. Saves most of its memory while it is retained.
+local function dropBody(r)
+  local metaEnd = string.find(r.raw, '\n', r.envelopeAt, true)
+  if metaEnd then r.envelope = string.sub(r.raw, r.envelopeAt, metaEnd) end
 end
 
 local function formatRecord(r)
   return string.format('%s|%d|%d|%d|%s|%d|%d|%s|%s|%s\n',
     r.state, r.attempt, r.maxAttempts, r.free, r.createdAt, r.updatedAt, r.dueAt, r.dest, r.tenant, r.orderingKey)
-    .. r.envelope
+    .. envelopeOf(r)
 end
 
 local function readRecord(deliveriesKey, id)
