@@ -35,9 +35,8 @@ local waitMs, maxFree, lastError = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 
 local r = readRecord(deliveriesKey, id)
 if not r then return -1 end
-local lease = heldLease(inflightKey, id, token)
-if not lease then return -2 end
-r.attempt = lease.attempt
+if not holdsLease(inflightKey, id, token) then return -2 end
+r.attempt = token
 if r.free >= maxFree then return 0 end
 
 local now = nowMs()

@@ -19,7 +19,7 @@ local id, token, leaseMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 
 local r = readRecord(deliveriesKey, id)
 if not r then return -1 end
-if not heldLease(inflightKey, id, token) then return -2 end
+if not holdsLease(inflightKey, id, token) then return -2 end
 
 local expiry = nowMs() + leaseMs
 redis.call('ZADD', leasesKey, 'XX', expiry, id)

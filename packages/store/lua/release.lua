@@ -27,9 +27,8 @@ local maxLen, id, token = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
 local r = readRecord(deliveriesKey, id)
 if not r then return -1 end
-local lease = heldLease(inflightKey, id, token)
-if not lease then return -2 end
-r.attempt = lease.attempt
+if not holdsLease(inflightKey, id, token) then return -2 end
+r.attempt = token
 
 local now = nowMs()
 r.state, r.free, r.updatedAt = 'ready', r.free + 1, now

@@ -40,9 +40,8 @@ local backoff, final, lastError = tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7]
 
 local r = readRecord(k.deliveries, id)
 if not r then return -1 end
-local lease = heldLease(inflightKey, id, token)
-if not lease then return -2 end
-r.attempt = lease.attempt
+if not holdsLease(inflightKey, id, token) then return -2 end
+r.attempt = token
 
 local now = nowMs()
 endLeases(leasesKey, inflightKey, { id })

@@ -42,10 +42,8 @@ local function endLeases(leasesKey, inflightKey, ids)
   redis.call('HDEL', inflightKey, unpack(ids))
 end
 
--- The lease a caller holds with `token`, as { attempt, leasedAt }, or nil when the delivery is
--- not leased under that token (the lease expired and was taken back, or a newer claim has it).
-local function heldLease(inflightKey, id, token)
-  local attempt, leasedAt = parseLease(redis.call('HGET', inflightKey, id))
-  if not attempt or attempt ~= token then return nil end
-  return { attempt = attempt, leasedAt = leasedAt }
+-- Whether the delivery is leased under `token`: false once the lease expired and was taken
+-- back, or a newer claim has it.
+local function holdsLease(inflightKey, id, token)
+  return token ~= nil and parseLease(redis.call('HGET', inflightKey, id)) == token
 end
