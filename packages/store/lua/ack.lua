@@ -54,7 +54,7 @@ for x, id in ipairs(ids) do
   local r = parseRecord(raws[x])
   if not r then
     results[x] = -1
-  elseif not token or parseLease(held[x]) ~= token or seen[id] then
+  elseif not leaseHeld(held[x], token) or seen[id] then
     results[x] = -2
   else
     seen[id] = true

@@ -71,7 +71,7 @@ if leftovers then
     local expiries = {}
     for x, id in ipairs(ids) do
       local r = parseRecord(raws[x])
-      if r and parseLease(held[x]) == attempts[x] then
+      if r and leaseHeld(held[x], attempts[x]) then
         expiries[#expiries + 1] = expiry
         expiries[#expiries + 1] = id
         leased[#leased + 1] = id
@@ -132,7 +132,7 @@ for i = 1, n do
     local raws = redis.call('HMGET', deliveriesKey, unpack(ids))
     local held = redis.call('HMGET', inflightKey, unpack(ids))
     for x, id in ipairs(ids) do
-      local attempt = raws[x] and not held[x] and tonumber(string.match(raws[x], '^ready|(%d+)|'))
+      local attempt = not held[x] and readyAttempt(raws[x])
       if attempt then
         take(limits[i], now)
         attempt = attempt + 1

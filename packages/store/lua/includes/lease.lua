@@ -42,8 +42,13 @@ local function endLeases(leasesKey, inflightKey, ids)
   redis.call('HDEL', inflightKey, unpack(ids))
 end
 
--- Whether the delivery is leased under `token`: false once the lease expired and was taken
--- back, or a newer claim has it.
+-- Whether an inflight entry (as read, false when absent) is a lease under `token`: not once the
+-- lease expired and was taken back, or a newer claim has it.
+local function leaseHeld(entry, token)
+  return token ~= nil and parseLease(entry) == token
+end
+
+-- The same for one delivery, read here.
 local function holdsLease(inflightKey, id, token)
-  return token ~= nil and parseLease(redis.call('HGET', inflightKey, id)) == token
+  return leaseHeld(redis.call('HGET', inflightKey, id), token)
 end

@@ -26,6 +26,12 @@ local function parseRecord(raw)
            raw = raw, envelopeAt = newline + 1 }
 end
 
+-- The attempt of a stored field whose record is ready, read without parsing the rest (nil when
+-- absent or in another state).
+local function readyAttempt(raw)
+  return raw and tonumber(string.match(raw, '^ready|(%d+)|'))
+end
+
 -- The envelope as stored, or as a writer replaced it.
 local function envelopeOf(r)
   return r.envelope or string.sub(r.raw, r.envelopeAt)
