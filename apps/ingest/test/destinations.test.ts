@@ -89,6 +89,7 @@ describe('PUT and GET /v1/destinations/:origin', () => {
     ['concurrency over 10000', { concurrency: 10_001 }, ['concurrency']],
     ['a negative rate', { ratePerSecond: -1 }, ['ratePerSecond']],
     ['a zero rate', { ratePerSecond: 0 }, ['ratePerSecond']],
+    ['a rate slower than one start a day', { ratePerSecond: 1e-6 }, ['ratePerSecond']],
     ['a rate as a string', { ratePerSecond: '5' }, ['ratePerSecond']],
     ['burst 0', { burst: 0 }, ['burst']],
     ['a class with spaces', { class: 'big spender' }, ['class']],

@@ -35,6 +35,13 @@ describe('DestinationSettingsBody', () => {
     expect(DestinationSettingsBody.parse({})).toEqual({});
   });
 
+  it('takes a rate down to one start a day, and says so below it', () => {
+    expect(DestinationSettingsBody.parse({ ratePerSecond: 1 / 86_400 })).toEqual({ ratePerSecond: 1 / 86_400 });
+    const refused = DestinationSettingsBody.safeParse({ ratePerSecond: 1e-300 });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.message).toBe('must be at least 1/86400 (one start a day)');
+  });
+
   it.each([
     { concurrency: 0 },
     { concurrency: 10_001 },

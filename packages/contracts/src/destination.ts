@@ -24,6 +24,12 @@ export const DestinationOrigin = z
   });
 
 /**
+ * The slowest rate accepted: one start a day. A slower one would in effect park the destination
+ * for ever, and a tiny enough one would overflow the limiter's arithmetic (limits.lua).
+ */
+const MIN_RATE_PER_SECOND = 1 / 86_400;
+
+/**
  * The body of `PUT /v1/destinations/:origin`. Fields left out stay as they are; `null` puts a
  * field back to its default (no cap, no rate limit, burst 1, no class).
  */
@@ -31,7 +37,12 @@ export const DestinationSettingsBody = z.strictObject({
   /** Most deliveries in flight at once, across all dispatchers. */
   concurrency: z.number().int().min(1).max(10_000).nullable().optional(),
   /** Most delivery starts per second; fractions allowed (0.5 is one every two seconds). */
-  ratePerSecond: z.number().positive().max(100_000).nullable().optional(),
+  ratePerSecond: z
+    .number()
+    .min(MIN_RATE_PER_SECOND, 'must be at least 1/86400 (one start a day)')
+    .max(100_000)
+    .nullable()
+    .optional(),
   /** Starts allowed at once before the rate applies. */
   burst: z.number().int().min(1).max(100_000).nullable().optional(),
   paused: z.boolean().optional(),
