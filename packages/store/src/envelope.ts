@@ -48,7 +48,8 @@ export function decodeEnvelope(stored: string): Envelope {
   return envelope;
 }
 
-const NEWLINE = 0x0a;
+/** The byte that ends a stored line: the record line, the envelope's metadata, a handoff entry's head. */
+export const NEWLINE = 0x0a;
 
 /**
  * The same from the stored bytes, as a claim reads them: the body stays bytes and is sent as

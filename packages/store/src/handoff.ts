@@ -1,5 +1,5 @@
 import { inOneWrite } from '@ferry/runtime';
-import { leasedDelivery } from './envelope';
+import { leasedDelivery, NEWLINE } from './envelope';
 import type { Store } from './store';
 import type { ClaimedDelivery } from './types';
 
@@ -43,8 +43,6 @@ async function onEveryShard(store: Store, command: (waitingKey: string) => Promi
   const keys = Array.from({ length: store.options.shards }, (_, s) => store.keys.waiting(s));
   await inOneWrite(store.redis, () => Promise.all(keys.map(command)));
 }
-
-const NEWLINE = 0x0a;
 
 /** Reads a handoff list entry: "id|attempt|dest", a newline, the envelope. */
 export function decodeHandoff(entry: Buffer, shard: number): ClaimedDelivery | undefined {

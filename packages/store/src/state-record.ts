@@ -1,4 +1,5 @@
 import { DeliveryState } from '@ferry/contracts';
+import { NEWLINE } from './envelope';
 
 /** TypeScript view of a delivery's record line (format in lua/includes/record.lua). */
 export interface StateRecord {
@@ -45,7 +46,7 @@ function parseStateRecord(raw: string): StateRecord {
 
 /** Where the envelope starts in a stored field read as bytes (a claim's reply): after the record line. */
 export function envelopeStart(field: Buffer): number {
-  return field.indexOf(0x0a) + 1;
+  return field.indexOf(NEWLINE) + 1;
 }
 
 const LEASE = /^(\d+)\|(\d+)$/;
