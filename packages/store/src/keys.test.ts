@@ -19,7 +19,7 @@ describe('Keys', () => {
       keys.deliveries(7), keys.attempts(7), keys.due(7), keys.ready(7, 'http://x'), keys.dests(7),
       keys.dest(7, 'http://x'), keys.leases(7), keys.dlq(7), keys.done(7), keys.events(7), keys.wake(7),
       keys.order(7, 'http://x', 't', 'k'), keys.dedup(7, 't', 'k'), keys.parked(7), keys.destinations(7), keys.backlog(7),
-      keys.waiting(7), keys.handoff(7),
+      keys.waiting(7), keys.handoff(7), keys.inflight(7),
     ];
     for (const key of perShard) {
       expect(/^[^{]*\{([^}]*)\}/.exec(key)?.[1]).toBe('7');
