@@ -2,6 +2,8 @@
 export interface TargetResult {
   text: string;
   pass: boolean;
+  /** For a ratio target, the ratio it is set at: the table prints the ratio precisely enough to tell the two apart. */
+  ratioBound?: number;
 }
 
 /** One line of the table: a Ferry figure next to its baseline's, and the ratio of the two. */
@@ -55,8 +57,8 @@ export function row(scenario: string, spec: RowSpec): Row {
 const meets = (value: number | undefined, test: (v: number) => boolean): boolean => value !== undefined && Number.isFinite(value) && test(value);
 
 // Ratio targets read like the ratio column: "≥ 2.0×" means Ferry at least twice its baseline.
-export const ratioAtLeast = (min: number) => (r: { ratio?: number }) => ({ text: `≥ ${times(min)}`, pass: meets(r.ratio, (v) => v >= min) });
-export const ratioAtMost = (max: number) => (r: { ratio?: number }) => ({ text: `≤ ${times(max)}`, pass: meets(r.ratio, (v) => v <= max) });
+export const ratioAtLeast = (min: number) => (r: { ratio?: number }) => ({ text: `≥ ${times(min)}`, pass: meets(r.ratio, (v) => v >= min), ratioBound: min });
+export const ratioAtMost = (max: number) => (r: { ratio?: number }) => ({ text: `≤ ${times(max)}`, pass: meets(r.ratio, (v) => v <= max), ratioBound: max });
 const times = (ratio: number): string => `${Number.isInteger(ratio) ? ratio.toFixed(1) : String(ratio)}×`;
 export const atLeast = (min: number, unit: string) => (r: { ferry: number }) => ({ text: `≥ ${count(min)} ${unit}`, pass: meets(r.ferry, (v) => v >= min) });
 export const atMost = (max: number, unit: string) => (r: { ferry: number }) => ({ text: `≤ ${count(max)} ${unit}`, pass: meets(r.ferry, (v) => v <= max) });

@@ -1,4 +1,4 @@
-import type { Row, ScenarioResult } from '../results';
+import type { Row, ScenarioResult, TargetResult } from '../results';
 
 const HEADER = ['scenario', 'metric', 'Ferry', 'baseline', 'baseline value', 'ratio', 'target', 'result'];
 
@@ -31,7 +31,7 @@ function cells(row: Row): string[] {
     formatNumber(row.ferry, row.decimals),
     row.baselineName ?? '',
     row.baseline === undefined ? '' : formatNumber(row.baseline, row.decimals),
-    row.ratio === undefined ? '' : `${formatNumber(row.ratio, 2)}×`,
+    row.ratio === undefined ? '' : `${formatRatio(row.ratio, row.targets)}×`,
     targets,
     result,
   ];
@@ -40,6 +40,24 @@ function cells(row: Row): string[] {
 export function formatNumber(value: number, decimals: number): string {
   if (!Number.isFinite(value)) return 'n/a';
   return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }).replace(/,/g, ' ');
+}
+
+/** Most digits a ratio gets; past them a ratio is as good as equal to its bound. */
+const MAX_RATIO_DECIMALS = 4;
+
+/**
+ * Two decimals, or more where two would round a ratio onto a target's bound: 0.8962 against
+ * "≥ 0.9×" prints as 0.896, not as a 0.90 that reads like a pass next to its FAIL.
+ */
+export function formatRatio(ratio: number, targets: readonly TargetResult[]): string {
+  const bounds = targets.flatMap((target) => (target.ratioBound === undefined ? [] : [target.ratioBound]));
+  let decimals = 2;
+  while (decimals < MAX_RATIO_DECIMALS && bounds.some((bound) => ratio !== bound && round(ratio, decimals) === round(bound, decimals))) decimals++;
+  return formatNumber(ratio, decimals);
+}
+
+function round(value: number, decimals: number): number {
+  return Math.round(value * 10 ** decimals);
 }
 
 // Numbers right-aligned (columns 2, 4, 5), text left-aligned.
