@@ -11,15 +11,16 @@
   Events: none
 ]]
 -- @include now
--- @include record
 -- @include lease
 
 local deliveriesKey, leasesKey, inflightKey = KEYS[1], KEYS[2], KEYS[3]
 local id, token, leaseMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 
-local r = readRecord(deliveriesKey, id)
-if not r then return -1 end
-if not holdsLease(inflightKey, id, token) then return -2 end
+-- A held lease implies a stored record (nothing deletes a leased one), so the record, about a
+-- kilobyte, is only looked for when the lease is not held, and then only whether it is there.
+if not holdsLease(inflightKey, id, token) then
+  return redis.call('HEXISTS', deliveriesKey, id) == 1 and -2 or -1
+end
 
 local expiry = nowMs() + leaseMs
 redis.call('ZADD', leasesKey, 'XX', expiry, id)

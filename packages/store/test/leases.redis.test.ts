@@ -69,6 +69,7 @@ describe('leases', () => {
     expect(await reapExpired(store, 0, 100)).toEqual({ requeued: 0, deadLettered: 0 });
     expect(await redis.zscore(store.keys.leases(0), delivery.id)).toBe(String(expiry));
     await expect(store.extend({ ...delivery, attempt: 9 }, 1000)).rejects.toMatchObject({ code: -2 });
+    await expect(store.extend({ ...delivery, id: `${delivery.id}x` }, 1000)).rejects.toMatchObject({ code: -1 });
   });
 
   it('puts a released delivery at the front of its destination, without spending a retry', async () => {
