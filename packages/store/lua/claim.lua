@@ -57,26 +57,27 @@ local leased = {}
 -- lease was lost meanwhile (taken back, or leased again under a newer attempt) is dropped.
 local leftovers = redis.call('LPOP', handoffKey, limit)
 if leftovers then
-  local ids, attempts = {}, {}
+  local ids, attempts, dests = {}, {}, {}
   for _, entry in ipairs(leftovers) do
-    local id, attempt = parseHandoff(entry)
+    local id, attempt, dest = parseHandoff(entry)
     if id then
       ids[#ids + 1] = id
       attempts[#ids] = attempt
+      dests[#ids] = dest
     end
   end
   if #ids > 0 then
     local raws = redis.call('HMGET', deliveriesKey, unpack(ids))
     local held = redis.call('HMGET', inflightKey, unpack(ids))
     local expiries = {}
+    -- The entry names the destination, so the stored field goes back whole, unparsed.
     for x, id in ipairs(ids) do
-      local r = parseRecord(raws[x])
-      if r and leaseHeld(held[x], attempts[x]) then
+      if raws[x] and leaseHeld(held[x], attempts[x]) then
         expiries[#expiries + 1] = expiry
         expiries[#expiries + 1] = id
         leased[#leased + 1] = id
         leased[#leased + 1] = attempts[x]
-        leased[#leased + 1] = r.dest
+        leased[#leased + 1] = dests[x]
         leased[#leased + 1] = raws[x]
         limit = limit - 1
       end

@@ -119,6 +119,9 @@ describe('hand-off to a waiting dispatcher', () => {
       [queued.id, 1],
     ]);
     expect(claimed[0]!.body).toEqual(Buffer.from('{"n":1}'));
+    // Its destination comes from the hand-off entry; the ack frees that destination's slot.
+    expect(claimed[0]!.dest).toBe(claimed[1]!.dest);
+    expect(claimed[0]!.dest).toBe(new URL(dest).origin);
     expect(Number(await redis.zscore(store.keys.leases(0), handed.id))).toBeGreaterThanOrEqual(before + 59_000);
     expect(await handoffLength(store)).toBe(0);
   });

@@ -33,8 +33,8 @@ local function handOff(waitingKey, handoffKey, waiter, id, attempt, r)
   if redis.call('RPUSH', handoffKey, entry) == 1 then redis.call('PEXPIRE', handoffKey, HANDOFF_TTL_MS) end
 end
 
--- The id and attempt of an entry (nil when malformed).
+-- The id, attempt and destination of an entry (nil when malformed).
 local function parseHandoff(entry)
-  local id, attempt = string.match(entry, '^([^|\n]+)|(%d+)|')
-  return id, tonumber(attempt)
+  local id, attempt, dest = string.match(entry, '^([^|\n]+)|(%d+)|([^\n]+)\n')
+  return id, tonumber(attempt), dest
 end
