@@ -1,3 +1,4 @@
+import type { DeliveryState } from '@ferry/contracts';
 import type { Redis } from 'ioredis';
 import { encodeAttempt, decodeAttempts, type AttemptOutcome } from './attempt-record';
 import { decodeEnvelope, encodeEnvelope, leasedDelivery } from './envelope';
@@ -25,6 +26,15 @@ import type {
 export type WorkSignal = { kind: 'handoff'; delivery: ClaimedDelivery } | { kind: 'wake'; shard: number; dest: string };
 
 const ENQUEUED_STATE = { 1: 'ready', 2: 'scheduled', 3: 'waiting', 4: 'in_flight' } as const;
+
+/**
+ * A stored delivery's state as an enqueue reports it. One that has already moved on (its reply
+ * was lost while it was delivered, say) is reported as ready: accepted, its later state one
+ * status read away.
+ */
+function enqueuedState(state: DeliveryState): Enqueued['state'] {
+  return state === 'scheduled' || state === 'waiting' ? state : 'ready';
+}
 
 /** How far this process's clock may be off Redis's before a parked destination is looked at late. */
 const PARKED_SLACK_MS = 50;
@@ -118,12 +128,12 @@ export class Store {
                 : { status: 'rejected', reason: new StoreError(code as StoreErrorCode, id) };
           });
         } catch (err) {
-          // A script stopped part-way (Redis out of memory) keeps what it wrote: ask which are stored.
-          const stored = await this.storedIds(shard, items.map(({ id }) => id)).catch(() => new Set<string>());
+          // The reply was lost after the script ran, or a script stopped part-way and kept what it
+          // wrote: whatever is stored was accepted. Ask which, and in what state.
+          const stored = await this.storedStates(shard, items.map(({ id }) => id)).catch(() => new Map<string, Enqueued['state']>());
           for (const { i, id } of items) {
-            results[i] = stored.has(id)
-              ? { status: 'fulfilled', value: { id, state: 'ready' } }
-              : { status: 'rejected', reason: err };
+            const state = stored.get(id);
+            results[i] = state ? { status: 'fulfilled', value: { id, state } } : { status: 'rejected', reason: err };
           }
         }
       }),
@@ -131,9 +141,20 @@ export class Store {
     return results;
   }
 
-  private async storedIds(shard: number, ids: string[]): Promise<Set<string>> {
-    const present = await Promise.all(ids.map((id) => this.redis.hexists(this.keys.deliveries(shard), id)));
-    return new Set(ids.filter((_, n) => present[n] === 1));
+  /** The enqueue state of each of `ids` that is stored (one read of the records, one of the leases). */
+  private async storedStates(shard: number, ids: string[]): Promise<Map<string, Enqueued['state']>> {
+    const [raws, leases] = await Promise.all([
+      this.redis.hmget(this.keys.deliveries(shard), ...ids),
+      this.redis.hmget(this.keys.inflight(shard), ...ids),
+    ]);
+    const states = new Map<string, Enqueued['state']>();
+    ids.forEach((id, n) => {
+      const raw = raws[n];
+      if (raw === null || raw === undefined) return;
+      // A leased record still reads as it was queued (the claim leaves it alone).
+      states.set(id, leases[n] !== null ? 'in_flight' : enqueuedState(splitDelivery(raw).record.state));
+    });
+    return states;
   }
 
   /**

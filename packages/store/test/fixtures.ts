@@ -38,3 +38,20 @@ export async function claimOne(store: Store, leaseMs = 30_000, shard = 0): Promi
   if (!delivery) throw new Error('nothing to claim');
   return delivery;
 }
+
+/**
+ * Runs `work` while every enqueue script call runs in Redis but its reply is lost (the call
+ * rejects afterwards), as when the connection drops between the two.
+ */
+export async function withEnqueueRepliesLost<T>(store: Store, work: () => Promise<T>): Promise<T> {
+  const ran = store.redis.ferryEnqueue.bind(store.redis);
+  const lost = jest.spyOn(store.redis, 'ferryEnqueue').mockImplementation(async (...args: Parameters<typeof ran>) => {
+    await ran(...args);
+    throw new Error('connection lost');
+  });
+  try {
+    return await work();
+  } finally {
+    lost.mockRestore();
+  }
+}

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { reapExpired, registerWaiter, unregisterWaiter, updateDestination, type Store, type Waiter, type WorkSignal } from '../src';
-import { claim, message, outcome, useStore } from './fixtures';
+import { claim, message, outcome, useStore, withEnqueueRepliesLost } from './fixtures';
 
 /**
  * Hand-off: a delivery that arrives while a dispatcher waits for work is leased to it on
@@ -80,6 +80,13 @@ describe('hand-off to a waiting dispatcher', () => {
     const signal = await waitFor(store);
     expect(signal).toMatchObject({ kind: 'handoff', delivery: { id: accepted[0]!.id } });
     expect((await claim(store)).map((d) => d.id)).toEqual([accepted[1]!.id, accepted[2]!.id]);
+  });
+
+  it('reports a hand-over as in flight when the reply to its enqueue is lost', async () => {
+    const { store } = ctx;
+    await register(store);
+    const results = await withEnqueueRepliesLost(store, () => store.enqueueMany([message(), message()]));
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.state : r.reason))).toEqual(['in_flight', 'ready']);
   });
 
   it('keeps to the destination limits: paused, at its concurrency cap, past its rate', async () => {

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { eventTimes, promoteDue, Store, StoreError, StoreErrorCode } from '../src';
 import { waitFor } from '../../../test/support/wait';
-import { claim, claimOne, failed, message, outcome, useStore } from './fixtures';
+import { claim, claimOne, failed, message, outcome, useStore, withEnqueueRepliesLost } from './fixtures';
 
 describe('delivery lifecycle in the store', () => {
   const ctx = useStore();
@@ -215,6 +215,31 @@ describe('delivery lifecycle in the store', () => {
       'waiting',
     ]);
     expect(await claim(store)).toHaveLength(3);
+  });
+
+  it('reports what a batch stored, in its state, when the reply to the enqueue is lost', async () => {
+    const { store } = ctx;
+    const results = await withEnqueueRepliesLost(store, () =>
+      store.enqueueMany([
+        message({ url: 'https://a.example/1' }),
+        message({ url: 'https://a.example/1', delayMs: 60_000 }),
+        message({ url: 'https://a.example/1', orderingKey: 'k' }),
+        message({ url: 'https://a.example/1', orderingKey: 'k' }),
+      ]),
+    );
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.state : r.reason))).toEqual(['ready', 'scheduled', 'ready', 'waiting']);
+  });
+
+  it('refuses the messages of a batch whose enqueue never reached Redis', async () => {
+    const { store } = ctx;
+    const failed = jest.spyOn(store.redis, 'ferryEnqueue').mockRejectedValue(new Error('connection refused'));
+    try {
+      const results = await store.enqueueMany([message(), message({ delayMs: 60_000 })]);
+      expect(results.map((r) => r.status === 'rejected' && (r.reason as Error).message)).toEqual(['connection refused', 'connection refused']);
+      expect(await claim(store)).toHaveLength(0);
+    } finally {
+      failed.mockRestore();
+    }
   });
 
   it('refuses a duplicate id', async () => {
