@@ -33,7 +33,7 @@ const ENQUEUED_STATE = { 1: 'ready', 2: 'scheduled', 3: 'waiting', 4: 'in_flight
  * status read away.
  */
 function enqueuedState(state: DeliveryState): Enqueued['state'] {
-  return state === 'scheduled' || state === 'waiting' ? state : 'ready';
+  return state === 'scheduled' || state === 'waiting' || state === 'in_flight' ? state : 'ready';
 }
 
 /** How far this process's clock may be off Redis's before a parked destination is looked at late. */
@@ -151,8 +151,10 @@ export class Store {
     ids.forEach((id, n) => {
       const raw = raws[n];
       if (raw === null || raw === undefined) return;
-      // A leased record still reads as it was queued (the claim leaves it alone).
-      states.set(id, leases[n] !== null ? 'in_flight' : enqueuedState(splitDelivery(raw).record.state));
+      const { record } = splitDelivery(raw);
+      const lease = leases[n];
+      if (lease !== null && lease !== undefined) applyLease(record, lease);
+      states.set(id, enqueuedState(record.state));
     });
     return states;
   }
