@@ -2,14 +2,12 @@ import {
   call,
   deliverAll,
   expectError,
-  startIngest,
   storedCount,
   tenantBacklog,
-  testLookup,
+  useIngest,
   type Answer,
   type RunningIngest,
 } from './support/ingest-harness';
-import { RedisServer } from '../../../test/support/redis-server';
 import { waitFor } from '../../../test/support/wait';
 
 const publish = (ingest: RunningIngest, i: number) =>
@@ -26,18 +24,7 @@ function expectRateLimited(answer: Answer): unknown {
 }
 
 describe('FERRY_MAX_BACKLOG', () => {
-  let redisServer: RedisServer;
-  let ingest: RunningIngest;
-
-  beforeAll(async () => {
-    redisServer = await RedisServer.start();
-    ingest = await startIngest(redisServer.url, { FERRY_MAX_BACKLOG: '5' }, { lookup: testLookup });
-  });
-
-  afterAll(async () => {
-    await ingest?.close();
-    await redisServer?.destroy();
-  });
+  const ingest = useIngest({ FERRY_MAX_BACKLOG: '5' });
 
   it('accepts messages up to the limit, then answers 429 with Retry-After and writes nothing', async () => {
     for (let i = 0; i < 3; i++) expect((await publish(ingest, i)).status).toBe(202);
@@ -70,19 +57,8 @@ describe('FERRY_MAX_BACKLOG', () => {
 
 describe('FERRY_MAX_REDIS_MEMORY', () => {
   const MAX_MEMORY = 64 * 1_048_576;
-  let redisServer: RedisServer;
-  let ingest: RunningIngest;
-
-  beforeAll(async () => {
-    redisServer = await RedisServer.start({ args: ['--maxmemory', String(MAX_MEMORY)] });
-    // An empty Redis uses about a megabyte, well past 0.1% of 64 MiB.
-    ingest = await startIngest(redisServer.url, { FERRY_MAX_REDIS_MEMORY: '0.001' }, { lookup: testLookup });
-  });
-
-  afterAll(async () => {
-    await ingest?.close();
-    await redisServer?.destroy();
-  });
+  // An empty Redis uses about a megabyte, well past 0.1% of 64 MiB.
+  const ingest = useIngest({ FERRY_MAX_REDIS_MEMORY: '0.001' }, { args: ['--maxmemory', String(MAX_MEMORY)] });
 
   it('answers 429 with the memory reading once Redis is that full, and writes nothing', async () => {
     const details = expectRateLimited(await publish(ingest, 0));

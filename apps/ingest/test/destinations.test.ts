@@ -1,22 +1,10 @@
 import { DestinationList, DestinationStatus } from '@ferry/contracts';
-import { call, expectError, startIngest, testLookup, type Answer, type RunningIngest } from './support/ingest-harness';
-import { RedisServer } from '../../../test/support/redis-server';
+import { call, expectError, startIngest, testLookup, useIngest, type Answer, type RunningIngest } from './support/ingest-harness';
 import { waitFor } from '../../../test/support/wait';
 
 const TOKEN = 'destinations-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
-let redisServer: RedisServer;
-let ingest: RunningIngest;
-
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  ingest = await startIngest(redisServer.url, { FERRY_API_TOKEN: TOKEN }, { lookup: testLookup });
-});
-
-afterAll(async () => {
-  await ingest?.close();
-  await redisServer?.destroy();
-});
+const ingest = useIngest({ FERRY_API_TOKEN: TOKEN });
 
 const pathOf = (origin: string) => `/v1/destinations/${encodeURIComponent(origin)}`;
 const api = (method: string, path: string, body?: unknown, on: RunningIngest = ingest) => call(on.base, method, path, body, auth);
@@ -149,7 +137,7 @@ describe('GET /v1/destinations', () => {
 
   // An instance of its own (its own key prefix), so the list holds only what this test made.
   beforeAll(async () => {
-    own = await startIngest(redisServer.url, { FERRY_API_TOKEN: TOKEN }, { lookup: testLookup });
+    own = await startIngest(ingest.redisServer.url, { FERRY_API_TOKEN: TOKEN }, { lookup: testLookup });
   });
   afterAll(() => own?.close());
 

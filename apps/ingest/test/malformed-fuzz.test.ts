@@ -1,27 +1,15 @@
 import net from 'node:net';
 import { METHODS } from 'node:http';
 import { ErrorEnvelope } from '@ferry/contracts';
-import { call, startIngest, testLookup, type RunningIngest } from './support/ingest-harness';
+import { call, useIngest } from './support/ingest-harness';
 import { Prng } from './support/prng';
-import { RedisServer } from '../../../test/support/redis-server';
 
 // Replay a failure with FUZZ_SEED=<seed printed in the failure>.
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_f377);
 const HTTP_CASES = 400;
 const RAW_CASES = 40;
 
-let redisServer: RedisServer;
-let ingest: RunningIngest;
-
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  ingest = await startIngest(redisServer.url, {}, { lookup: testLookup });
-});
-
-afterAll(async () => {
-  await ingest?.close();
-  await redisServer?.destroy();
-});
+const ingest = useIngest();
 
 interface Case {
   what: string;

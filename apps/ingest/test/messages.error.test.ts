@@ -1,19 +1,7 @@
-import { call, expectError, startIngest, storedCount, testLookup, type RunningIngest } from './support/ingest-harness';
-import { RedisServer } from '../../../test/support/redis-server';
+import { call, expectError, storedCount, useIngest } from './support/ingest-harness';
 
-let redisServer: RedisServer;
-let ingest: RunningIngest;
 const MAX_BODY = 2_048;
-
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  ingest = await startIngest(redisServer.url, { FERRY_MAX_BODY_BYTES: String(MAX_BODY), FERRY_MAX_DELAY: '1d' }, { lookup: testLookup });
-});
-
-afterAll(async () => {
-  await ingest?.close();
-  await redisServer?.destroy();
-});
+const ingest = useIngest({ FERRY_MAX_BODY_BYTES: String(MAX_BODY), FERRY_MAX_DELAY: '1d' });
 
 const DEST = 'https://hooks.example.test/in';
 const publish = (body: unknown, headers?: Record<string, string>) => call(ingest.base, 'POST', '/v1/messages', body, headers);

@@ -1,20 +1,8 @@
 import { MessageStatus } from '@ferry/contracts';
 import type { ClaimedDelivery } from '@ferry/store';
-import { call, expectError, PUBLIC_IP, startIngest, storedCount, testLookup, type RunningIngest } from './support/ingest-harness';
-import { RedisServer } from '../../../test/support/redis-server';
+import { call, expectError, PUBLIC_IP, storedCount, useIngest } from './support/ingest-harness';
 
-let redisServer: RedisServer;
-let ingest: RunningIngest;
-
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  ingest = await startIngest(redisServer.url, {}, { lookup: testLookup });
-});
-
-afterAll(async () => {
-  await ingest?.close();
-  await redisServer?.destroy();
-});
+const ingest = useIngest();
 
 const DEST = 'https://hooks.example.test/orders';
 

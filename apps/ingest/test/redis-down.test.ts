@@ -1,20 +1,8 @@
-import { call, expectError, startIngest, storedCount, testLookup, type RunningIngest } from './support/ingest-harness';
-import { RedisServer } from '../../../test/support/redis-server';
+import { call, expectError, storedCount, useIngest } from './support/ingest-harness';
 import { waitFor } from '../../../test/support/wait';
 
-let redisServer: RedisServer;
-let ingest: RunningIngest;
-
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  // The memory check only at 100%, so the batch below gets past it and meets Redis's own refusal.
-  ingest = await startIngest(redisServer.url, { FERRY_SHARDS: '1', FERRY_MAX_REDIS_MEMORY: '1' }, { lookup: testLookup });
-});
-
-afterAll(async () => {
-  await ingest?.close();
-  await redisServer?.destroy();
-});
+// The memory check only at 100%, so the batch below gets past it and meets Redis's own refusal.
+const ingest = useIngest({ FERRY_SHARDS: '1', FERRY_MAX_REDIS_MEMORY: '1' });
 
 const DEST = 'https://hooks.example.test/in';
 
@@ -50,7 +38,7 @@ describe('a batch when Redis is out of memory', () => {
 describe('Redis down', () => {
   it('answers 503 SERVICE_UNAVAILABLE within a few seconds, keeps /livez up and /readyz down, then recovers', async () => {
     expect((await call(ingest.base, 'POST', '/v1/messages', { destination: DEST })).status).toBe(202);
-    await redisServer.kill9();
+    await ingest.redisServer.kill9();
 
     const started = Date.now();
     expectError(await call(ingest.base, 'POST', '/v1/messages', { destination: DEST }), 503, 'SERVICE_UNAVAILABLE');
@@ -63,7 +51,7 @@ describe('Redis down', () => {
     expect((await call(ingest.base, 'GET', '/livez')).status).toBe(200);
     expect(ingest.lines.some((line) => line.level === 50 && line.code === 'SERVICE_UNAVAILABLE')).toBe(true);
 
-    await redisServer.start();
+    await ingest.redisServer.start();
     await waitFor(async () => (await call(ingest.base, 'GET', '/readyz')).status === 200, {
       timeoutMs: 10_000,
       what: 'readiness after Redis is back',

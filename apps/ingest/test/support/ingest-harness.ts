@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config';
 import { systemLookup, type HostLookup } from '../../src/destination-check';
 import { TENANT } from '../../src/publish-request';
 import { IngestService } from '../../src/ingest-service';
+import { RedisServer, type RedisServerOptions } from '../../../../test/support/redis-server';
 
 export interface RunningIngest {
   base: string;
@@ -58,6 +59,28 @@ export async function startIngest(
       redis.disconnect();
     },
   };
+}
+
+/**
+ * For a test file or a describe block: a real redis-server of its own (started with `server`) and
+ * an ingest on it (with `env` on top of startIngest's settings and names under example.test
+ * resolving to a public address), started before its tests and stopped after them. The hooks fill the object in, so
+ * read it inside tests and hooks, not at declaration.
+ */
+export function useIngest(
+  env: Record<string, string> = {},
+  server: RedisServerOptions = {},
+): RunningIngest & { redisServer: RedisServer } {
+  const running = {} as RunningIngest & { redisServer: RedisServer };
+  beforeAll(async () => {
+    const redisServer = await RedisServer.start(server);
+    Object.assign(running, { redisServer }, await startIngest(redisServer.url, env, { lookup: testLookup }));
+  });
+  afterAll(async () => {
+    await running.close?.();
+    await running.redisServer?.destroy();
+  });
+  return running;
 }
 
 /**
