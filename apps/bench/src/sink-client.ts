@@ -74,22 +74,27 @@ export class SinkClient {
   }
 
   /**
-   * Waits for `count` arrivals on a sink that has seen nothing before, and answers when the first
-   * and the `count`-th arrived (seq 1 and seq `count`). The first is read as soon as anything has
-   * arrived, so the sink's ring only needs to hold what arrives within a poll or two.
+   * Waits for `count` arrivals after the first `after` the sink has seen (it must not have been
+   * cleared since it started, so that the n-th arrival is record seq n), and answers when the
+   * first and the last of them arrived. The first is read as soon as it has arrived, so the
+   * sink's ring only needs to hold what arrives within a poll or two.
    */
-  async spanOf(count: number, options: { timeoutMs: number; signal: AbortSignal; onPoll?: (received: number) => void }): Promise<ArrivalSpan> {
+  async spanOf(
+    count: number,
+    options: { after?: number; timeoutMs: number; signal: AbortSignal; onPoll?: (received: number) => void },
+  ): Promise<ArrivalSpan> {
+    const after = options.after ?? 0;
     let firstUs: number | undefined;
     await waitFor(
       async () => {
         const { received } = await this.stats();
-        options.onPoll?.(received);
-        if (firstUs === undefined && received > 0) firstUs = await this.atUsOf(1);
-        return received >= count ? true : undefined;
+        options.onPoll?.(received - after);
+        if (firstUs === undefined && received > after) firstUs = await this.atUsOf(after + 1);
+        return received >= after + count ? true : undefined;
       },
       { timeoutMs: options.timeoutMs, what: `${count} arrivals at the sink`, intervalMs: POLL_MS, signal: options.signal },
     );
-    return { firstUs: firstUs ?? (await this.atUsOf(1)), lastUs: await this.atUsOf(count), count };
+    return { firstUs: firstUs ?? (await this.atUsOf(after + 1)), lastUs: await this.atUsOf(after + count), count };
   }
 
   /** Waits until `count` requests arrived or `timeoutMs` passed; answers how many arrived. */
