@@ -61,7 +61,7 @@ export function createRedis(url: string, { name, blocking = false, log }: RedisC
  * Runs `send`, which issues commands on `redis` without waiting for them, and hands all of them
  * to the socket in one write instead of one write each. On the VMs measured a write costs the
  * sender tens of µs, so a claim issued after the pending acks and a few idle-shard look-ups
- * used to leave up to 50 µs after its turn came (docs/performance.md). While `redis` is not
+ * used to leave up to 50 µs after its turn came (docs/performance-log.md). While `redis` is not
  * connected its commands are queued by ioredis and `send` runs as it is.
  */
 export function inOneWrite<T>(redis: Redis, send: () => T): T {

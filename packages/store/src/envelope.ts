@@ -56,7 +56,7 @@ export const NEWLINE = 0x0a;
  * stored, never decoded to text and encoded again. It is copied out of `stored`, which may be a
  * view into a whole claim's reply, so that a slow delivery does not keep that reply alive.
  * (A body held as text was also the largest thing a dispatcher's young garbage collections
- * copied and promoted: docs/performance.md.)
+ * copied and promoted: docs/performance-log.md.)
  */
 export function decodeEnvelopeBytes(stored: Buffer, start = 0): Envelope<Buffer> {
   const newline = stored.indexOf(NEWLINE, start);
