@@ -68,4 +68,20 @@ describe('isolation and fairness between destinations', () => {
     const bigDone = (await stack.sinkStats(big)).received as number;
     expect(bigDone).toBeLessThan(backlog.length / 4);
   });
+
+  it('cuts off a receiver that answers and then sends its body a byte at a time, at the timeout', async () => {
+    // FAST_ENV's delivery timeout is 2 s; undici's own timers only bound each pause in a body.
+    stack = await Stack.start();
+    const ids = await stack.publishAll(Array.from({ length: 5 }, (_, i) => ({ destination: stack!.sinkUrl('/drip/50/d'), body: { i } })));
+
+    const finished = await stack.waitForStates(ids, ['delivered'], 10_000);
+    for (const message of finished) {
+      // One attempt each, answered 200, ended near the timeout: not held until the lease expired.
+      expect(message.attempts).toHaveLength(1);
+      expect(message.attempts[0]).toMatchObject({ statusCode: 200 });
+      expect(message.attempts[0].durationMs).toBeGreaterThanOrEqual(1_900);
+      expect(message.attempts[0].durationMs).toBeLessThan(4_000);
+    }
+    await waitFor(async () => (await stack!.sinkStats()).inFlight === 0, { what: 'the dripping requests to be let go' });
+  });
 });

@@ -2,18 +2,24 @@ import type { Dispatcher } from 'undici';
 import { retryAfterMs } from './backoff';
 import type { AttemptResult, DeliverOptions } from './deliver';
 import { DestinationNotAllowedError } from './http-agent';
-import type { RunningRequest } from './running-requests';
+import { DeadlinePassed, type RunningRequest } from './running-requests';
 
 type ResponseHeaders = Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>[2];
 
 /**
  * Follows one request through undici's handler calls and settles its AttemptResult once:
- * answered (any status), cut short after enough of a huge body, or failed (timeout, network
- * error, refused address, given up at shutdown). One object per attempt, its methods on the
- * prototype: the hot path allocates no closures for it.
+ * answered (any status), cut short after enough of a huge body or at its deadline, or failed
+ * (timeout, network error, refused address, given up at shutdown). One object per attempt, its
+ * methods on the prototype: the hot path allocates no closures for it.
+ *
+ * undici's timers bound the wait for the headers and each pause in the body, not the whole
+ * body: a receiver that answers and then sends its body a byte at a time would hold the attempt
+ * for hours. So the attempt also has a deadline, its timeout after it started, which the
+ * registry of running requests enforces (RunningRequests.abortOverdue).
  */
 export class AttemptHandler implements Dispatcher.DispatchHandler, RunningRequest {
   private readonly started = performance.now();
+  readonly deadline: number;
   private readonly excerpt: ExcerptBuffer;
   private statusCode = 0;
   private retryAfter: number | undefined;
@@ -27,6 +33,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, RunningReques
     private readonly resolve: (result: AttemptResult) => void,
   ) {
     this.excerpt = new ExcerptBuffer(options.excerptBytes);
+    this.deadline = this.started + options.timeoutMs;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -56,7 +63,9 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, RunningReques
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    this.finish(err instanceof ResponseCutShort ? this.answered() : { ...describeFailure(err, this.options.timeoutMs), startedAt: this.startedAt, durationMs: 0 });
+    // Once the status has arrived it is the receiver's answer, however the body ends.
+    const answered = err instanceof ResponseCutShort || (err instanceof DeadlinePassed && this.statusCode !== 0);
+    this.finish(answered ? this.answered() : { ...describeFailure(err, this.options.timeoutMs), startedAt: this.startedAt, durationMs: 0 });
   }
 
   private answered(): AttemptResult {
@@ -104,7 +113,7 @@ class ExcerptBuffer {
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 function describeFailure(err: unknown, timeoutMs: number): Pick<AttemptResult, 'kind' | 'error'> {
-  if (err instanceof Error && TIMEOUT_CODES.has(String((err as { code?: unknown }).code))) {
+  if (err instanceof DeadlinePassed || (err instanceof Error && TIMEOUT_CODES.has(String((err as { code?: unknown }).code)))) {
     return { kind: 'timeout', error: `no response within ${timeoutMs} ms` };
   }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;

@@ -33,6 +33,12 @@ export interface DispatcherOptions {
 }
 
 /**
+ * How often running requests are held against their deadlines: an attempt whose body is still
+ * arriving when its timeout has passed ends at most this much later.
+ */
+const DEADLINE_CHECK_MS = 100;
+
+/**
  * Claims deliveries in batches and sends them, keeping up to `concurrency` in flight. When no
  * shard has work it blocks on the wake-up lists instead of polling. Each outcome is written
  * back with the lease token it was claimed with, so a lease that was lost meanwhile cannot
@@ -48,8 +54,12 @@ export class DispatcherService {
    */
   private readonly buffer: ClaimedDelivery[] = [];
   private readonly work: WorkSource;
-  /** The requests running now: all given up when the drain at shutdown runs out of time. */
+  /**
+   * The requests running now: ended when past their deadline (checked every
+   * DEADLINE_CHECK_MS), all given up when the drain at shutdown runs out of time.
+   */
   private readonly requests = new RunningRequests();
+  private deadlineCheck: NodeJS.Timeout | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private slotFreed: (() => void) | undefined;
@@ -71,6 +81,8 @@ export class DispatcherService {
 
   start(): void {
     this.running = true;
+    this.deadlineCheck = setInterval(() => this.requests.abortOverdue(performance.now()), DEADLINE_CHECK_MS);
+    this.deadlineCheck.unref();
     this.loop = this.run();
   }
 
@@ -82,19 +94,23 @@ export class DispatcherService {
     if (!this.running) return;
     this.running = false;
     this.slotFreed?.();
-    await this.work.stop();
-    await this.loop;
-    // Claimed (or handed over) but never started: back to their ready lists at once, no retry spent.
-    await Promise.all(this.buffer.splice(0).map((delivery) => this.handBack(delivery)));
+    try {
+      await this.work.stop();
+      await this.loop;
+      // Claimed (or handed over) but never started: back to their ready lists at once, no retry spent.
+      await Promise.all(this.buffer.splice(0).map((delivery) => this.handBack(delivery)));
 
-    const log = this.options.log;
-    if (this.recording > 0) log.info({ inFlight: this.recording }, 'draining in-flight deliveries');
-    const drained = await this.waitUntilIdle(this.options.drainTimeoutMs);
-    if (drained) return;
+      const log = this.options.log;
+      if (this.recording > 0) log.info({ inFlight: this.recording }, 'draining in-flight deliveries');
+      const drained = await this.waitUntilIdle(this.options.drainTimeoutMs);
+      if (drained) return;
 
-    log.warn({ left: this.recording }, 'drain timeout passed; handing back unfinished deliveries');
-    this.requests.giveUpAll(new Error('dispatcher shutting down'));
-    await this.waitUntilIdle(5_000);
+      log.warn({ left: this.recording }, 'drain timeout passed; handing back unfinished deliveries');
+      this.requests.giveUpAll(new Error('dispatcher shutting down'));
+      await this.waitUntilIdle(5_000);
+    } finally {
+      clearInterval(this.deadlineCheck);
+    }
   }
 
   private async run(): Promise<void> {

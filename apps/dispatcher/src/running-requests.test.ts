@@ -1,8 +1,18 @@
-import { RunningRequests, type RunningRequest } from './running-requests';
+import { DeadlinePassed, RunningRequests, type RunningRequest } from './running-requests';
 
-function request(): RunningRequest & { aborted: Error[] } {
+/** A request that ends (leaves `running`) when aborted, as a real one does. */
+function request(deadline = Infinity, running?: RunningRequests): RunningRequest & { aborted: Error[] } {
   const aborted: Error[] = [];
-  return { aborted, runningSlot: -1, abort: (reason) => aborted.push(reason) };
+  const self: RunningRequest & { aborted: Error[] } = {
+    aborted,
+    deadline,
+    runningSlot: -1,
+    abort: (reason) => {
+      aborted.push(reason);
+      running?.delete(self);
+    },
+  };
+  return self;
 }
 
 describe('RunningRequests', () => {
@@ -31,5 +41,21 @@ describe('RunningRequests', () => {
     expect(late.aborted).toEqual([reason]);
     expect(running.givenUp).toBe(true);
     expect(running.size).toBe(0);
+  });
+
+  it('aborts the requests past their deadline and only those, each once, whatever their places', () => {
+    const running = new RunningRequests();
+    const deadlines = [50, 300, 100, 200, 40];
+    const requests = deadlines.map((deadline) => request(deadline, running));
+    for (const r of requests) running.add(r);
+
+    expect(running.abortOverdue(100)).toBe(3);
+    expect(requests.map((r) => r.aborted.length)).toEqual([1, 0, 1, 0, 1]);
+    expect(requests[0]!.aborted[0]).toBeInstanceOf(DeadlinePassed);
+    expect(running.size).toBe(2);
+
+    expect(running.abortOverdue(250)).toBe(1);
+    expect(requests.map((r) => r.aborted.length)).toEqual([1, 0, 1, 1, 1]);
+    expect(running.size).toBe(1);
   });
 });

@@ -19,6 +19,13 @@ describe('deliver', () => {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         if (req.url === '/hang') return;
+        if (req.url === '/drip') {
+          // Answers at once, then sends its body a byte at a time, never ending it.
+          res.writeHead(200);
+          const drip = setInterval(() => res.write('x'), 20);
+          res.once('close', () => clearInterval(drip));
+          return;
+        }
         if (req.url === '/big') {
           res.end('x'.repeat(100_000));
         } else if (req.url === '/busy') {
@@ -91,6 +98,29 @@ describe('deliver', () => {
     expect(running.givenUp).toBe(true);
     const late = await deliver(delivery('/echo'), { ...options, running });
     expect(late).toMatchObject({ kind: 'network_error', error: 'dispatcher shutting down' });
+  });
+
+  it('ends an attempt whose body is still arriving at its deadline, as answered with its status', async () => {
+    const running = new RunningRequests();
+    // What the dispatcher does every 100 ms.
+    const check = setInterval(() => running.abortOverdue(performance.now()), 25);
+    try {
+      const result = await deliver(delivery('/drip'), { ...options, timeoutMs: 300, running });
+      expect(result).toMatchObject({ kind: 'success', statusCode: 200, responseExcerpt: expect.stringMatching(/^x+$/) });
+      expect(result.durationMs).toBeGreaterThanOrEqual(280);
+      expect(result.durationMs).toBeLessThan(1_000);
+      expect(running.size).toBe(0);
+    } finally {
+      clearInterval(check);
+    }
+  });
+
+  it('reports an attempt past its deadline before any answer as a timeout', async () => {
+    const running = new RunningRequests();
+    const hanging = deliver(delivery('/hang'), { ...options, timeoutMs: 5_000, running });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.abortOverdue(performance.now() + 5_000)).toBe(1);
+    expect(await hanging).toMatchObject({ kind: 'timeout', error: 'no response within 5000 ms' });
   });
 
   it('reports a refused connection as a network error', async () => {

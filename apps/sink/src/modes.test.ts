@@ -10,12 +10,13 @@ describe('parseMode', () => {
     ['/flaky/0', { kind: 'flaky', failures: 0 }],
     ['/slow/250/x', { kind: 'slow', ms: 250 }],
     ['/hang', { kind: 'hang' }],
+    ['/drip/50/x', { kind: 'drip', ms: 50 }],
     ['/random-fail/12.5/fifo', { kind: 'random-fail', percent: 12.5 }],
   ])('reads %s', (path, mode) => {
     expect(parseMode(path)).toEqual({ ok: true, mode });
   });
 
-  it.each(['/status/abc', '/status/99', '/status/600', '/status', '/flaky/-1', '/slow/600001', '/slow/1e3', '/random-fail/101'])(
+  it.each(['/status/abc', '/status/99', '/status/600', '/status', '/flaky/-1', '/slow/600001', '/slow/1e3', '/drip/5', '/drip', '/random-fail/101'])(
     'refuses %s with a message',
     (path) => {
       const result = parseMode(path);

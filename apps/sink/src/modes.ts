@@ -8,12 +8,16 @@ export type Mode =
   | { kind: 'flaky'; failures: number }
   | { kind: 'slow'; ms: number }
   | { kind: 'hang' }
+  /** Answers 200 at once, then sends its body a byte every `ms` and never ends it. */
+  | { kind: 'drip'; ms: number }
   | { kind: 'random-fail'; percent: number };
 
 export type ModeResult = { ok: true; mode: Mode } | { ok: false; error: string };
 
 // setTimeout fires at once for delays above 2^31-1 ms, so long waits are refused, not mangled.
 const MAX_SLOW_MS = 600_000;
+// A faster drip would be a flood, not a trickle.
+const MIN_DRIP_MS = 10;
 const MAX_FLAKY_FAILURES = 1_000_000;
 
 const INTEGER = /^\d{1,9}$/;
@@ -32,6 +36,8 @@ export function parseMode(pathname: string): ModeResult {
       return parsePercent(parameter);
     case 'hang':
       return { ok: true, mode: { kind: 'hang' } };
+    case 'drip':
+      return parseInteger(parameter, 'drip', MIN_DRIP_MS, MAX_SLOW_MS, (ms) => ({ kind: 'drip', ms }));
     default:
       return { ok: true, mode: { kind: 'ok' } };
   }

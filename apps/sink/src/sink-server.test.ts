@@ -100,6 +100,18 @@ describe('modes', () => {
     expect(await hanging).toBe('gave up');
   });
 
+  it('answers /drip/<ms>/ with 200 at once and a body that keeps coming, until the client gives up', async () => {
+    const res = await post('/drip/20/x', { 'ferry-message-id': 'd1' });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let received = 0;
+    while (received < 5) received += (await reader.read()).value?.length ?? 0;
+    expect((await records('?messageId=d1'))[0]?.status).toBe(200);
+    expect((await stats()).inFlight).toBe(1);
+    await reader.cancel();
+    await waitFor('the dripping request to leave', async () => (await stats()).inFlight === 0);
+  });
+
   it('tracks the in-flight high-water mark', async () => {
     await Promise.all([1, 2, 3, 4, 5].map((i) => post(`/slow/100/${i}`)));
     await post('/ok');

@@ -107,13 +107,23 @@ export class Sink {
       messageId,
       status: null,
     });
-    const send = (status: number, text: string, headers: Record<string, string> = {}): void => {
-      if (res.destroyed) return;
+    const answered = (status: number): void => {
       arrival.status = status;
       this.counters.answered(status);
+    };
+    const send = (status: number, text: string, headers: Record<string, string> = {}): void => {
+      if (res.destroyed) return;
+      answered(status);
       // With its length known up front the answer goes out in one plain write, not chunked.
       res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       res.end(text);
+    };
+    /** Sends the status and headers only: the body is the caller's to write. False once the client is gone. */
+    const start = (status: number): boolean => {
+      if (res.destroyed) return false;
+      answered(status);
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      return true;
     };
 
     const parsed = parseMode(seen.pathname);
@@ -121,7 +131,7 @@ export class Sink {
     // Flaky counts attempts per message, or per path with ?scope=path (a destination that
     // fails its first n requests whatever they carry).
     const counterKey = seen.query.get('scope') === 'path' ? `path:${seen.pathname}` : (messageId ?? seen.pathname);
-    this.serveMode(parsed.mode, counterKey, seen.query, res, send);
+    this.serveMode(parsed.mode, counterKey, seen.query, res, send, start);
   }
 
   /** Answers `status`, with the Retry-After header that `?retryAfter=` asks for. */
@@ -143,6 +153,7 @@ export class Sink {
     query: URLSearchParams,
     res: ServerResponse,
     send: (status: number, text: string, headers?: Record<string, string>) => void,
+    start: (status: number) => boolean,
   ): void {
     switch (mode.kind) {
       case 'ok':
@@ -169,6 +180,14 @@ export class Sink {
       case 'hang':
         // Never answers; the connection ends when the client gives up or the sink closes.
         return;
+      case 'drip': {
+        // The status at once, then a body that never ends: only a deadline on the whole
+        // response gets a client out.
+        if (!start(200)) return;
+        const timer = setInterval(() => res.write('.'), mode.ms);
+        res.once('close', () => clearInterval(timer));
+        return;
+      }
     }
   }
 }
