@@ -25,6 +25,10 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, RunningReques
   private retryAfter: number | undefined;
   private received = 0;
   private controller: Dispatcher.DispatchController | undefined;
+  /** Set once the AttemptResult is out: whatever undici reports later changes nothing. */
+  private settled = false;
+  /** Why the attempt ended before undici started the request (it was still connecting). */
+  private endedBeforeStart: Error | undefined;
   runningSlot = -1;
 
   constructor(
@@ -36,13 +40,29 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, RunningReques
     this.deadline = this.started + options.timeoutMs;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    this.options.running?.add(this);
+  /** True once the attempt's result is out. */
+  get isSettled(): boolean {
+    return this.settled;
   }
 
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Over before the connection was made: the request goes no further.
+    if (this.endedBeforeStart) controller.abort(this.endedBeforeStart);
+  }
+
+  /**
+   * Ends the attempt with `reason`. undici offers no way to abort a request still waiting for
+   * its connection, so such an attempt settles at once and its request is aborted the moment
+   * undici starts it.
+   */
   abort(reason: Error): void {
-    this.controller?.abort(reason);
+    if (this.controller) {
+      this.controller.abort(reason);
+      return;
+    }
+    this.endedBeforeStart = reason;
+    this.fail(reason);
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
@@ -63,6 +83,10 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, RunningReques
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.fail(err);
+  }
+
+  private fail(err: Error): void {
     // Once the status has arrived it is the receiver's answer, however the body ends.
     const answered = err instanceof ResponseCutShort || (err instanceof DeadlinePassed && this.statusCode !== 0);
     this.finish(answered ? this.answered() : { ...describeFailure(err, this.options.timeoutMs), startedAt: this.startedAt, durationMs: 0 });
@@ -82,6 +106,8 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, RunningReques
   }
 
   private finish(result: AttemptResult): void {
+    if (this.settled) return;
+    this.settled = true;
     this.options.running?.delete(this);
     result.durationMs = Math.round(performance.now() - this.started);
     this.resolve(result);

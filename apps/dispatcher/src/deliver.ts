@@ -25,7 +25,11 @@ export interface DeliverOptions {
   policy: AddressPolicy;
   timeoutMs: number;
   excerptBytes: number;
-  /** Where the request registers while it runs, so that shutdown can give it up. */
+  /**
+   * Where the attempt registers until it ends, so that its deadline holds (checked by the
+   * owner: RunningRequests.abortOverdue) and shutdown can give it up. Without it only undici's
+   * own timers bound the attempt.
+   */
   running?: RunningRequests;
 }
 
@@ -38,7 +42,8 @@ const USER_AGENT = 'Ferry/0.1';
  *
  * Uses undici's dispatch() with a handler rather than request(): no stream or promise per
  * response, which is a good part of the client's cost per delivery (docs/performance.md).
- * undici's own timers bound the wait for the headers and then for the body.
+ * undici's own timers bound the wait for the headers and each pause in the body; the whole
+ * attempt, connecting included, is bounded by its deadline (AttemptHandler).
  */
 export function deliver(delivery: ClaimedDelivery, options: DeliverOptions): Promise<AttemptResult> {
   const startedAt = Date.now();
@@ -48,6 +53,11 @@ export function deliver(delivery: ClaimedDelivery, options: DeliverOptions): Pro
   }
 
   return new Promise((resolve) => {
+    const handler = new AttemptHandler(startedAt, options, resolve);
+    // Registered before dispatching, so that its deadline and a shutdown also reach an attempt
+    // still waiting for its connection; one given up already settles here and is not sent.
+    options.running?.add(handler);
+    if (handler.isSettled) return;
     options.agent.dispatch(
       {
         origin,
@@ -63,7 +73,7 @@ export function deliver(delivery: ClaimedDelivery, options: DeliverOptions): Pro
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       },
-      new AttemptHandler(startedAt, options, resolve),
+      handler,
     );
   });
 }

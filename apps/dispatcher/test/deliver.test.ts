@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClaimedDelivery } from '@ferry/store';
+import { Agent } from 'undici';
 import { isPublicAddress } from '@ferry/runtime';
 import { deliver, loggableUrl } from '../src/deliver';
 import { createDeliveryAgent } from '../src/http-agent';
@@ -121,6 +122,34 @@ describe('deliver', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(running.abortOverdue(performance.now() + 5_000)).toBe(1);
     expect(await hanging).toMatchObject({ kind: 'timeout', error: 'no response within 5000 ms' });
+  });
+
+  describe('while the connection is still being made', () => {
+    // A name lookup that never answers: the connection never comes, as with a host that drops SYNs.
+    const stalled = new Agent({ connect: { lookup: () => undefined } });
+    afterAll(() => stalled.destroy());
+    const toStalled = () => delivery('/x', { url: 'http://stalled.example.test/x' });
+
+    it('ends the attempt at its deadline, as a timeout', async () => {
+      const running = new RunningRequests();
+      const check = setInterval(() => running.abortOverdue(performance.now()), 25);
+      try {
+        const result = await deliver(toStalled(), { ...options, agent: stalled, timeoutMs: 300, running });
+        expect(result).toMatchObject({ kind: 'timeout', error: 'no response within 300 ms' });
+        expect(result.durationMs).toBeLessThan(1_000);
+        expect(running.size).toBe(0);
+      } finally {
+        clearInterval(check);
+      }
+    });
+
+    it('gives the attempt up at shutdown', async () => {
+      const running = new RunningRequests();
+      const connecting = deliver(toStalled(), { ...options, agent: stalled, timeoutMs: 5_000, running });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      running.giveUpAll(new Error('dispatcher shutting down'));
+      expect(await connecting).toMatchObject({ kind: 'network_error', error: 'dispatcher shutting down' });
+    });
   });
 
   it('reports a refused connection as a network error', async () => {
