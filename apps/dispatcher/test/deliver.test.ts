@@ -7,6 +7,17 @@ import { deliver, loggableUrl } from '../src/deliver';
 import { createDeliveryAgent } from '../src/http-agent';
 import { RunningRequests } from '../src/running-requests';
 
+/** Runs `attempt` with a registry whose deadlines are checked every 25 ms, as the dispatcher checks its own every 100 ms. */
+async function withDeadlineChecks<T>(attempt: (running: RunningRequests) => Promise<T>): Promise<{ result: T; running: RunningRequests }> {
+  const running = new RunningRequests();
+  const check = setInterval(() => running.abortOverdue(performance.now()), 25);
+  try {
+    return { result: await attempt(running), running };
+  } finally {
+    clearInterval(check);
+  }
+}
+
 describe('deliver', () => {
   let server: Server;
   let origin: string;
@@ -102,18 +113,11 @@ describe('deliver', () => {
   });
 
   it('ends an attempt whose body is still arriving at its deadline, as answered with its status', async () => {
-    const running = new RunningRequests();
-    // What the dispatcher does every 100 ms.
-    const check = setInterval(() => running.abortOverdue(performance.now()), 25);
-    try {
-      const result = await deliver(delivery('/drip'), { ...options, timeoutMs: 300, running });
-      expect(result).toMatchObject({ kind: 'success', statusCode: 200, responseExcerpt: expect.stringMatching(/^x+$/) });
-      expect(result.durationMs).toBeGreaterThanOrEqual(280);
-      expect(result.durationMs).toBeLessThan(1_000);
-      expect(running.size).toBe(0);
-    } finally {
-      clearInterval(check);
-    }
+    const { result, running } = await withDeadlineChecks((running) => deliver(delivery('/drip'), { ...options, timeoutMs: 300, running }));
+    expect(result).toMatchObject({ kind: 'success', statusCode: 200, responseExcerpt: expect.stringMatching(/^x+$/) });
+    expect(result.durationMs).toBeGreaterThanOrEqual(280);
+    expect(result.durationMs).toBeLessThan(1_000);
+    expect(running.size).toBe(0);
   });
 
   it('reports an attempt past its deadline before any answer as a timeout', async () => {
@@ -131,16 +135,12 @@ describe('deliver', () => {
     const toStalled = () => delivery('/x', { url: 'http://stalled.example.test/x' });
 
     it('ends the attempt at its deadline, as a timeout', async () => {
-      const running = new RunningRequests();
-      const check = setInterval(() => running.abortOverdue(performance.now()), 25);
-      try {
-        const result = await deliver(toStalled(), { ...options, agent: stalled, timeoutMs: 300, running });
-        expect(result).toMatchObject({ kind: 'timeout', error: 'no response within 300 ms' });
-        expect(result.durationMs).toBeLessThan(1_000);
-        expect(running.size).toBe(0);
-      } finally {
-        clearInterval(check);
-      }
+      const { result, running } = await withDeadlineChecks((running) =>
+        deliver(toStalled(), { ...options, agent: stalled, timeoutMs: 300, running }),
+      );
+      expect(result).toMatchObject({ kind: 'timeout', error: 'no response within 300 ms' });
+      expect(result.durationMs).toBeLessThan(1_000);
+      expect(running.size).toBe(0);
     });
 
     it('gives the attempt up at shutdown', async () => {
