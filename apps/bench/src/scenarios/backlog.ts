@@ -88,23 +88,47 @@ export const backlog = defineScenario<BacklogConfig>({
   },
 });
 
-/** The large backlog's Redis and sink, kept for all its runs. */
-interface LargeBacklog {
+/** A fresh Redis with `filled` messages queued for its own sink. */
+interface FilledQueue {
   redis: RedisServer;
   sink: SinkClient;
-  scope: Scope;
   filled: number;
   fillMs: number;
+}
+
+async function fillBacklogQueue(ctx: ScenarioContext, scope: Scope, config: BacklogConfig, filled: number): Promise<FilledQueue> {
+  const [redis, sink] = await Promise.all([startRedis(scope), startSink(scope, SINK_RECORDS)]);
+  const store = await openStore(redis);
+  const url = sink.url('backlog');
+  const fill = await fillStore(store, filled, () => enqueueRequest(url, BODY_100B), fillOptions(ctx, filled, config));
+  return { redis, sink, filled, fillMs: fill.elapsedMs };
+}
+
+/**
+ * Starts a dispatcher on `queue` in `scope` and times its first deliveries (a window's worth,
+ * at most what is queued) after the `after` its sink has already seen.
+ */
+async function timeDrain(
+  ctx: ScenarioContext,
+  scope: Scope,
+  config: BacklogConfig,
+  queue: FilledQueue,
+  { queued, after }: { queued: number; after: number },
+): Promise<BacklogFigures> {
+  const arrivals = watchArrivals(ctx, queue.sink, Math.min(config.window, queued), config.deliveryTimeoutMs, after);
+  await startFerryDispatcher(scope, queue.redis);
+  return { queued, ...(await drainFigures(queue.sink, await arrivals, queue.fillMs, after)) };
+}
+
+/** The large backlog's queue, kept for all its runs, and the scope that keeps it. */
+interface LargeBacklog extends FilledQueue {
+  scope: Scope;
 }
 
 async function fillLargeBacklog(ctx: ScenarioContext, scope: Scope, config: BacklogConfig): Promise<LargeBacklog> {
   const filled = config.largeBacklog + config.rounds * config.spillPerRun;
   ctx.progress.step(`backlog: filling ${filled} for the runs with ${config.largeBacklog} queued`);
-  const [redis, sink] = await Promise.all([startRedis(scope), startSink(scope, SINK_RECORDS)]);
-  const store = await openStore(redis);
-  const url = sink.url('backlog');
-  const fill = await fillStore(store, filled, () => enqueueRequest(url, BODY_100B), fillOptions(ctx, filled, config));
-  return { redis, sink, scope, filled, fillMs: fill.elapsedMs };
+  return { ...(await fillBacklogQueue(ctx, scope, config, filled)), scope };
 }
 
 async function measureLargeBacklog(ctx: ScenarioContext, config: BacklogConfig, large: LargeBacklog, round: number): Promise<BacklogFigures> {
@@ -113,24 +137,13 @@ async function measureLargeBacklog(ctx: ScenarioContext, config: BacklogConfig, 
   const queued = large.filled - delivered;
   if (queued < config.largeBacklog) throw new Error(`only ${queued} left queued for a run with ${config.largeBacklog}; raise spillPerRun`);
   ctx.progress.step(`backlog: Ferry with ${queued} queued${roundLabel(round, config.rounds)}`);
-  return withScope(large.scope, `large-${round}`, async (scope) => {
-    const arrivals = watchArrivals(ctx, large.sink, config.window, config.deliveryTimeoutMs, delivered);
-    await startFerryDispatcher(scope, large.redis);
-    return { queued, ...(await drainFigures(large.sink, await arrivals, large.fillMs, delivered)) };
-  });
+  return withScope(large.scope, `large-${round}`, (scope) => timeDrain(ctx, scope, config, large, { queued, after: delivered }));
 }
 
 async function measureSmallBacklog(ctx: ScenarioContext, config: BacklogConfig, round: number): Promise<BacklogFigures> {
   const queued = config.smallBacklog;
   ctx.progress.step(`backlog: Ferry with ${queued} queued${roundLabel(round, config.rounds)}`);
-  return withScope(ctx.scope, `small-${round}`, async (scope) => {
-    const [redis, sink] = await Promise.all([startRedis(scope), startSink(scope, SINK_RECORDS)]);
-    const store = await openStore(redis);
-    const url = sink.url('backlog');
-    const fill = await fillStore(store, queued, () => enqueueRequest(url, BODY_100B), fillOptions(ctx, queued, config));
-    const window = Math.min(config.window, queued);
-    const arrivals = watchArrivals(ctx, sink, window, config.deliveryTimeoutMs);
-    await startFerryDispatcher(scope, redis);
-    return { queued, ...(await drainFigures(sink, await arrivals, fill.elapsedMs)) };
-  });
+  return withScope(ctx.scope, `small-${round}`, async (scope) =>
+    timeDrain(ctx, scope, config, await fillBacklogQueue(ctx, scope, config, queued), { queued, after: 0 }),
+  );
 }
