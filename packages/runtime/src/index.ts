@@ -12,7 +12,7 @@ export { ShutdownCoordinator, installSignalHandlers } from './shutdown';
 export type { ShutdownCoordinatorOptions, ShutdownHandler, ShutdownResult } from './shutdown';
 export { createOpsHandler, newRequestId, startOpsServer } from './ops-server';
 export type { OpsHandler, OpsHandlerOptions, OpsServer, OpsServerOptions } from './ops-server';
-export { exitOnConfigError, runService } from './service';
+export { runService } from './service';
 export type { ServiceContext, ServiceDefinition } from './service';
 export { createMemoryLogger } from './memory-logger';
 export type { LogLine } from './memory-logger';

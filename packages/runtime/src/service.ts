@@ -3,8 +3,9 @@ import { createLogger, type Logger } from './logger';
 import { installSignalHandlers, ShutdownCoordinator } from './shutdown';
 
 /**
- * For `main().catch(exitOnConfigError)`: a bad configuration is the operator's to fix, so it gets
- * a plain list on stderr and exit code 2 instead of a stack trace. Anything else is rethrown.
+ * What runService does with a configuration that does not load: a bad configuration is the
+ * operator's to fix, so it gets a plain list on stderr and exit code 2 instead of a stack trace.
+ * Anything else is rethrown.
  */
 export function exitOnConfigError(err: unknown): never {
   if (!(err instanceof ConfigError)) throw err;
