@@ -62,6 +62,11 @@ export class ServiceProcess {
     return this.child.pid!;
   }
 
+  /** False once the process has exited, whatever the cause. */
+  get isRunning(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   get exited(): Promise<number | null> {
     return this.exit;
   }

@@ -168,18 +168,20 @@ export class DispatcherService {
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const { agent, policy, excerptBytes, deliveryTimeoutMs, metrics } = this.options;
     const timeoutMs = Math.min(delivery.timeoutMs ?? deliveryTimeoutMs, deliveryTimeoutMs);
+    // The lease was taken at or before this moment, so it has surely run out a lease's length later.
+    const writeUntil = Date.now() + this.options.leaseMs;
     this.recording++;
     try {
       const result = await deliver(delivery, { agent, policy, timeoutMs, excerptBytes, running: this.requests });
       this.freeSlot();
       observeAttempt(metrics, result.kind, result.durationMs);
-      await this.record(delivery, result);
+      await this.record(delivery, result, writeUntil);
     } finally {
       this.recording--;
     }
   }
 
-  private async record(delivery: ClaimedDelivery, result: AttemptResult): Promise<void> {
+  private async record(delivery: ClaimedDelivery, result: AttemptResult, writeUntil: number): Promise<void> {
     const { metrics, outcomes } = this.options;
 
     if (this.requests.givenUp && result.kind !== 'success') {
@@ -188,7 +190,7 @@ export class DispatcherService {
     }
     const verdict = judge(result, delivery.attempt, outcomes);
     try {
-      const ended = await recordOutcome(this.options.store, this.acks, delivery, result, verdict, outcomes.backoff.maxMs);
+      const ended = await recordOutcome(this.options.store, this.acks, delivery, result, verdict, outcomes.backoff.maxMs, writeUntil);
       this.logAttempt(delivery, result, ended);
       metrics.outcomesOf(ended).inc();
     } catch (err) {

@@ -4,15 +4,19 @@ import type { AckBatcher } from './ack-batcher';
 import type { AttemptResult } from './deliver';
 import type { Verdict } from './outcome';
 
-const WRITE_TRIES = 5;
+/** The first wait before writing an outcome again; it doubles up to RETRY_WAIT_MAX_MS. */
+const RETRY_WAIT_MS = 100;
+const RETRY_WAIT_MAX_MS = 2_000;
 
 export type Ended = 'delivered' | 'retrying' | 'failed' | 'deferred';
 
 /**
- * Writes an attempt's outcome to the store, retrying a few times through a Redis hiccup (the
- * receiver already has the message; losing the outcome would mean sending it again).
- * Refusals (stale lease) are not retried. A deferral the store declines (the delivery's free
- * attempts are spent) becomes an ordinary retry after the wait. Answers how the delivery ended.
+ * Writes an attempt's outcome to the store. While Redis cannot be reached the write is tried
+ * again until `writeUntil` (when the lease has surely run out): the receiver already has the
+ * message, and an outcome given up on means the delivery is sent again once its lease expires,
+ * so an outage shorter than the lease costs no duplicate. Refusals (a stale lease) are not
+ * retried. A deferral the store declines (the delivery's free attempts are spent) becomes an
+ * ordinary retry after the wait. Answers how the delivery ended.
  */
 export async function recordOutcome(
   store: Store,
@@ -21,6 +25,7 @@ export async function recordOutcome(
   result: AttemptResult,
   verdict: Verdict,
   maxBackoffMs: number,
+  writeUntil: number,
 ): Promise<Ended> {
   // The result carries every field of an outcome; the store reads only those (attempt-record.ts).
   const outcome: AttemptOutcome = result;
@@ -40,12 +45,12 @@ export async function recordOutcome(
         return store.retry(delivery, outcome, verdict);
     }
   };
-  for (let tries = 1; ; tries++) {
+  for (let waitMs = RETRY_WAIT_MS; ; waitMs = Math.min(waitMs * 2, RETRY_WAIT_MAX_MS)) {
     try {
       return await write();
     } catch (err) {
-      if (err instanceof StoreError || tries >= WRITE_TRIES) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** tries));
+      if (err instanceof StoreError || Date.now() + waitMs >= writeUntil) throw err;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
 }

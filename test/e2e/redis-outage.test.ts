@@ -1,0 +1,47 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
+
+/**
+ * Longer than ioredis's first few reconnect attempts together, each of which fails every command
+ * waiting for the connection: the outcome of an attempt that ended meanwhile must be written
+ * after that many failures, not given up on.
+ */
+const OUTAGE_MS = 18_000;
+/** Longer than the outage: a delivery sent before it still holds its lease after it. */
+const LEASE_MS = 40_000;
+
+describe('Redis unavailable for a while under a running stack', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('keeps every service up, sends nothing twice, and goes on where it stopped', async () => {
+    stack = await Stack.start({ redis: { appendfsync: 'always' }, env: { FERRY_LEASE_MS: String(LEASE_MS) } });
+    const s = stack;
+    const before = await s.publishAll(Array.from({ length: 300 }, (_, n) => ({ destination: s.sinkUrl('/slow/200/before'), body: { n } })));
+    const [dueDuringOutage] = await s.publishAll([{ destination: s.sinkUrl('/ok/due'), body: {}, delay: 5_000 }]);
+    // Stopped with deliveries in flight: their outcomes can only be written once Redis is back.
+    await waitFor(async () => (await s.sinkRequests()).length >= 30, { what: 'first deliveries' });
+    await s.redis.kill9();
+    await sleep(OUTAGE_MS);
+    await s.redis.start();
+
+    // The ingest answers 503 until it has reconnected.
+    const after = await waitFor(() => s.publishAll([{ destination: s.sinkUrl('/ok/after'), body: {} }]).catch(() => undefined), {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      what: 'the ingest to accept messages again',
+    });
+    const ids = [...before, dueDuringOutage!, ...after];
+    await s.waitForStates(ids, ['delivered'], 60_000);
+
+    const arrivals = new Map<string, number>();
+    for (const request of await s.sinkRequests()) arrivals.set(request.messageId, (arrivals.get(request.messageId) ?? 0) + 1);
+    expect(ids.filter((id) => arrivals.get(id) !== 1)).toEqual([]);
+    expect(s.dispatchers[0]!.logsWith('could not record the outcome; the lease will expire')).toEqual([]);
+    for (const service of [s.ingest, s.scheduler, ...s.dispatchers]) expect(service.isRunning).toBe(true);
+  }, 120_000);
+});
