@@ -178,7 +178,13 @@ describe('the publish fast path', () => {
     expect(refusal).toMatchObject({ requestId: expect.any(String), route: '/v1/messages', method: 'POST' });
     expect(lines.some((line) => line.msg === 'message accepted' && typeof line.requestId === 'string')).toBe(true);
     expect(JSON.stringify(lines)).not.toContain(TOKEN);
-    // Only the store-down answers are errors (5xx are logged as such, by both paths).
-    expect(lines.filter((line) => line.level >= 50).map(({ code }) => code)).toEqual(['SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE']);
+    // The store-down answers are warnings naming the reason, by both paths; nothing is an error.
+    const failed = lines.filter((line) => line.msg === 'request failed');
+    expect(failed.map(({ level, code }) => [level, code])).toEqual([
+      [40, 'SERVICE_UNAVAILABLE'],
+      [40, 'SERVICE_UNAVAILABLE'],
+    ]);
+    expect(failed.every((line) => line.requestId !== undefined && /unavailable/.test(String(line.reason)))).toBe(true);
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
   });
 });

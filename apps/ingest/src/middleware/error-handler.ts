@@ -39,10 +39,14 @@ export interface ErrorContext {
 /** Logs the error, counts a refused publish, and answers with the error envelope. */
 export function answerError(err: unknown, res: ServerResponse, { requestId, log, method, route, metrics }: ErrorContext): void {
   const error = toApiError(err);
-  if (error.status >= 500) {
-    log().error({ err, code: error.code, status: error.status }, 'request failed');
-  } else {
+  if (error.status < 500) {
     log().info({ code: error.code, status: error.status, method, route }, 'request refused');
+  } else if (err instanceof ApiError) {
+    // A failure Ferry recognised and named (Redis unreachable, a name lookup failing): its cause
+    // is logged where it was found, once, not with a stack trace on every request it fails.
+    log().warn({ code: error.code, status: error.status, method, route, reason: error.message }, 'request failed');
+  } else {
+    log().error({ err, code: error.code, status: error.status, method, route }, 'request failed');
   }
   if (method === 'POST' && isPublishRoute(route)) metrics.rejected.inc({ code: error.code });
 
