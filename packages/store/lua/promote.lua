@@ -34,7 +34,7 @@ for j = 1, #ARGV - 2 do groupOf[ARGV[2 + j]] = j end
 
 local now = nowMs()
 local ids = redis.call('ZRANGEBYSCORE', dueKey, '-inf', now, 'LIMIT', 0, limit)
-local leaving, readyOf, unknown, seen = {}, {}, {}, {}
+local leaving, readyOf, unknown, seen, promotedIds = {}, {}, {}, {}, {}
 for _, id in ipairs(ids) do
   local r = readRecord(deliveriesKey, id)
   local waiting = r and r.dest ~= '' and (r.state == 'scheduled' or r.state == 'retrying')
@@ -47,7 +47,7 @@ for _, id in ipairs(ids) do
     writeRecord(deliveriesKey, id, r)
     readyOf[j] = readyOf[j] or {}
     table.insert(readyOf[j], id)
-    logEvent(eventsKey, maxLen, 'ready', id)
+    promotedIds[#promotedIds + 1] = id
   elseif not seen[r.dest] then
     seen[r.dest] = true
     unknown[#unknown + 1] = r.dest
@@ -65,6 +65,9 @@ for j, list in pairs(readyOf) do
   promoted = promoted + #list
 end
 if #leaving > 0 then redis.call('ZREM', dueKey, unpack(leaving)) end
+-- One entry per EVENT_BATCH deliveries: an XADD per delivery was 13 % of the instructions Redis
+-- spent promoting a delivery (by callgrind).
+logEvents(eventsKey, maxLen, 'ready', promotedIds)
 
 local first = redis.call('ZRANGE', dueKey, 0, 0, 'WITHSCORES')
 local out = { now, first[2] and tonumber(first[2]) or -1, promoted }
