@@ -1,9 +1,9 @@
-import { fillQueue, fillStore } from '../fill';
+import { fillQueue, fillStore, type FillOptions } from '../fill';
 import { openQueue, openStore, startBaselineProcess, startRedis, startSink } from '../harness';
 import { BODY_1K, enqueueRequest, publishRequest } from '../messages';
 import { ratioAtLeast, row } from '../results';
 import { alternate, medianRun, roundLabel } from '../rounds';
-import { withScope } from '../scope';
+import { withScope, type Scope } from '../scope';
 import type { ManagedProcess } from '../processes/managed-process';
 import type { RedisServer } from '../processes/redis-server';
 import type { SinkClient } from '../sink-client';
@@ -47,22 +47,23 @@ export const drain = defineScenario<DrainConfig>({
     const runs = await alternate(config.rounds, {
       ferry: (round) => {
         step('Ferry, one dispatcher', round);
-        return withScope(ctx.scope, `ferry-${round}`, async (scope) => {
-          const [redis, sink] = await Promise.all([startRedis(scope), startSink(scope, SINK_RECORDS)]);
-          const store = await openStore(redis);
-          const url = sink.url('drain');
-          const fill = await fillStore(store, config.messages, () => enqueueRequest(url, BODY_1K), fillOptions(ctx, config.messages, config));
-          return measureDrain(ctx, { sink, redis, fillMs: fill.elapsedMs }, config, async () => ({ process: await startFerryDispatcher(scope, redis) }));
+        return drainQueued(ctx, config, `ferry-${round}`, {
+          fill: async (redis, url, options) => {
+            const store = await openStore(redis);
+            return fillStore(store, config.messages, () => enqueueRequest(url, BODY_1K), options);
+          },
+          startConsumer: startFerryDispatcher,
         });
       },
       bullmq: (round) => {
         step('BullMQ, one worker', round);
-        return withScope(ctx.scope, `bullmq-${round}`, async (scope) => {
-          const [redis, sink] = await Promise.all([startRedis(scope), startSink(scope, SINK_RECORDS)]);
-          const queue = await openQueue(scope, redis);
-          const data = publishRequest(sink.url('drain'));
-          const fill = await fillQueue(queue, config.messages, () => ({ data }), fillOptions(ctx, config.messages, config));
-          return measureDrain(ctx, { sink, redis, fillMs: fill.elapsedMs }, config, async () => ({ process: await startBullmqWorker(scope, redis) }));
+        return drainQueued(ctx, config, `bullmq-${round}`, {
+          fill: async (redis, url, options, scope) => {
+            const queue = await openQueue(scope, redis);
+            const data = publishRequest(url);
+            return fillQueue(queue, config.messages, () => ({ data }), options);
+          },
+          startConsumer: startBullmqWorker,
         });
       },
       undiciDirect: (round) => {
@@ -114,6 +115,21 @@ export interface DrainRunFigures extends DrainFigures {
    * systems compare about as the inverse of their sums.
    */
   cpuMicrosPerDelivery: { consumer: number; redis: number | null; sink: number | null };
+}
+
+/** How one system fills its queue and starts the process that drains it. */
+interface QueuedSystem {
+  fill: (redis: RedisServer, url: string, options: FillOptions, scope: Scope) => Promise<{ elapsedMs: number }>;
+  startConsumer: (scope: Scope, redis: RedisServer) => Promise<ManagedProcess>;
+}
+
+/** One round of a system with a queue: a fresh Redis and sink, the queue filled, then drained. */
+function drainQueued(ctx: ScenarioContext, config: DrainConfig, name: string, system: QueuedSystem): Promise<DrainRunFigures> {
+  return withScope(ctx.scope, name, async (scope) => {
+    const [redis, sink] = await Promise.all([startRedis(scope), startSink(scope, SINK_RECORDS)]);
+    const fill = await system.fill(redis, sink.url('drain'), fillOptions(ctx, config.messages, config), scope);
+    return measureDrain(ctx, { sink, redis, fillMs: fill.elapsedMs }, config, async () => ({ process: await system.startConsumer(scope, redis) }));
+  });
 }
 
 async function measureDrain(ctx: ScenarioContext, run: DrainRun, config: DrainConfig, startConsumer: StartConsumer): Promise<DrainRunFigures> {
