@@ -32,7 +32,8 @@ local r = readRecord(k.deliveries, id)
 if not r then return -1 end
 local s = r.state
 if s ~= 'scheduled' and s ~= 'ready' and s ~= 'retrying' and s ~= 'waiting' then return -3 end
--- Leased: its record still says ready until the lease ends (lease.lua).
+-- Leased: its record still says ready (or scheduled or retrying, once promoted) until the lease
+-- ends (lease.lua).
 if redis.call('HEXISTS', inflightKey, id) == 1 then return -3 end
 
 local now = nowMs()

@@ -133,7 +133,7 @@ for i = 1, n do
     local raws = redis.call('HMGET', deliveriesKey, unpack(ids))
     local held = redis.call('HMGET', inflightKey, unpack(ids))
     for x, id in ipairs(ids) do
-      local attempt = not held[x] and readyAttempt(raws[x])
+      local attempt = not held[x] and readyAttempt(raws[x], now)
       if attempt then
         take(limits[i], now)
         attempt = attempt + 1

@@ -4,6 +4,8 @@
   itself, so what it moves is due by Redis's clock at this very moment, whoever else is
   promoting. A delivery whose destination's keys were not passed stays due and its destination
   is answered: the caller calls again with its keys (decision 0002: no key is named here).
+  The records are not rewritten (decision 0008): a scheduled or retrying record whose id has
+  left the due set is ready, and the claim and the status view read it so.
 
   KEYS[1] deliveries   KEYS[2] due    KEYS[3] dests   KEYS[4] parked
   KEYS[5] events  KEYS[6] wake
@@ -43,8 +45,6 @@ for _, id in ipairs(ids) do
     leaving[#leaving + 1] = id
   elseif j then
     leaving[#leaving + 1] = id
-    r.state, r.dueAt, r.updatedAt = 'ready', 0, now
-    writeRecord(deliveriesKey, id, r)
     readyOf[j] = readyOf[j] or {}
     table.insert(readyOf[j], id)
     promotedIds[#promotedIds + 1] = id

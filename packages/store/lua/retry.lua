@@ -59,8 +59,10 @@ if final or r.attempt - r.free >= r.maxAttempts then
   return 2
 end
 
-r.state = 'retrying'
+-- The due time is on the record as well: the claim reads it once a promotion has moved the
+-- delivery on without rewriting the record (promote.lua).
+r.state, r.dueAt = 'retrying', now + backoff
 writeRecord(k.deliveries, id, r)
-redis.call('ZADD', k.due, now + backoff, id)
+redis.call('ZADD', k.due, r.dueAt, id)
 logEvent(eventsKey, maxLen, 'retrying', id, r.attempt)
 return 1

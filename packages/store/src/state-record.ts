@@ -52,13 +52,37 @@ export function envelopeStart(field: Buffer): number {
 const LEASE = /^(\d+)\|(\d+)$/;
 
 /**
+ * A stored delivery as it stands now: its field, with the lease its inflight entry holds and
+ * its score in the due set (null when it has none). Claims and promotions do not rewrite the
+ * record, so what they changed is read from those.
+ */
+export function readDelivery(raw: string, lease: string | null, due: string | null): { record: StateRecord; envelope: string } {
+  const delivery = splitDelivery(raw);
+  if (lease !== null) applyLease(delivery.record, lease);
+  else if (due === null) applyPromotion(delivery.record);
+  return delivery;
+}
+
+/**
  * A claim does not rewrite the record (lua/includes/lease.lua): while the lease runs, the
  * shard's inflight entry, "attempt|leasedAt", holds what changed. Puts it on the record.
  */
-export function applyLease(record: StateRecord, entry: string): void {
+function applyLease(record: StateRecord, entry: string): void {
   const match = LEASE.exec(entry);
   if (!match) throw new Error(`malformed inflight entry: ${entry.slice(0, 80)}`);
   record.state = 'in_flight';
   record.attempt = Number(match[1]);
   record.updatedAt = Number(match[2]);
+}
+
+/**
+ * A promotion does not rewrite the record (lua/promote.lua): a scheduled or retrying delivery
+ * that is neither due nor leased has been moved to its destination's ready list. Puts that on
+ * the record, with the due time as when it became ready.
+ */
+function applyPromotion(record: StateRecord): void {
+  if (record.state !== 'scheduled' && record.state !== 'retrying') return;
+  record.state = 'ready';
+  record.updatedAt = Math.max(record.updatedAt, record.dueAt);
+  record.dueAt = 0;
 }

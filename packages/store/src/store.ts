@@ -10,7 +10,7 @@ import { KeyGroups } from './key-groups';
 import { Keys } from './keys';
 import { ScriptKeys } from './script-keys';
 import { registerScripts } from './scripts';
-import { applyLease, envelopeStart, splitDelivery } from './state-record';
+import { envelopeStart, readDelivery, splitDelivery } from './state-record';
 import type {
   ClaimBatch,
   ClaimOptions,
@@ -143,17 +143,16 @@ export class Store {
 
   /** The enqueue state of each of `ids` that is stored (one read of the records, one of the leases). */
   private async storedStates(shard: number, ids: string[]): Promise<Map<string, Enqueued['state']>> {
-    const [raws, leases] = await Promise.all([
+    const [raws, leases, dues] = await Promise.all([
       this.redis.hmget(this.keys.deliveries(shard), ...ids),
       this.redis.hmget(this.keys.inflight(shard), ...ids),
+      this.redis.zmscore(this.keys.due(shard), ...ids),
     ]);
     const states = new Map<string, Enqueued['state']>();
     ids.forEach((id, n) => {
       const raw = raws[n];
       if (raw === null || raw === undefined) return;
-      const { record } = splitDelivery(raw);
-      const lease = leases[n];
-      if (lease !== null && lease !== undefined) applyLease(record, lease);
+      const { record } = readDelivery(raw, leases[n] ?? null, dues[n] ?? null);
       states.set(id, enqueuedState(record.state));
     });
     return states;
@@ -298,8 +297,7 @@ export class Store {
       this.redis.hget(k.inflight(s), id),
     ]);
     if (raw === null) return undefined;
-    const { record, envelope } = splitDelivery(raw);
-    if (lease !== null) applyLease(record, lease);
+    const { record, envelope } = readDelivery(raw, lease, due);
     const view: DeliveryView = { id, record, envelope: decodeEnvelope(envelope), attempts: decodeAttempts(trail) };
     if (due !== null) view.nextAttemptAt = Number(due);
     return view;

@@ -1,7 +1,7 @@
 import { eventTimes, promoteDue, RecentDestinations, type Store } from '../src';
 import { scriptRuns } from '../../../test/support/script-runs';
 import { waitFor } from '../../../test/support/wait';
-import { message, useStore } from './fixtures';
+import { claim, failed, message, outcome, useStore } from './fixtures';
 
 const ORIGINS = ['https://a.example', 'https://b.example', 'https://c.example'];
 
@@ -95,6 +95,64 @@ describe('promotion of due deliveries', () => {
     await waitFor(() => Date.now() > later, { what: 'the second due time to pass' });
     expect((await promoteDue(store, 0, 100, recent)).promoted).toBe(15);
     expect(await scriptRuns(redis)).toBe(3);
+  });
+
+  it('leaves each record as stored; the delivery reads as ready and is claimed', async () => {
+    const { store, redis } = ctx;
+    const start = Date.now() + 300;
+    const ids = [...(await enqueueDue(store, 3, () => start)).keys()];
+    const stored = await redis.hmget(store.keys.deliveries(0), ...ids);
+    await waitFor(() => Date.now() > start, { what: 'the due time to pass' });
+
+    expect(await promoteAll(store, 100)).toBe(3);
+    // No kilobyte rewritten per delivery (decision 0008).
+    expect(await redis.hmget(store.keys.deliveries(0), ...ids)).toEqual(stored);
+    for (const id of ids) {
+      const view = await store.get(id);
+      expect(view?.record).toMatchObject({ state: 'ready', dueAt: 0, updatedAt: start, attempt: 0 });
+      expect(view?.nextAttemptAt).toBeUndefined();
+    }
+    const claimed = await claim(store);
+    expect(claimed.map((delivery) => delivery.id).sort()).toEqual([...ids].sort());
+    expect(claimed.map((delivery) => delivery.attempt)).toEqual([1, 1, 1]);
+  });
+
+  it('promotes a retry the same way, and the next claim is its second attempt', async () => {
+    const { store } = ctx;
+    await store.enqueueMany([message()]);
+    const [first] = await claim(store);
+    expect(await store.retry(first!, outcome(500), failed(100))).toBe('retrying');
+    const waiting = await store.get(first!.id);
+    expect(waiting?.record.state).toBe('retrying');
+    // The record carries the retry's due time, which the claim checks once it is promoted.
+    expect(waiting?.record.dueAt).toBe(waiting?.nextAttemptAt);
+    await waitFor(async () => (await promoteAll(store, 10)) === 1, { what: 'the retry to be promoted' });
+
+    expect((await store.get(first!.id))?.record).toMatchObject({ state: 'ready', attempt: 1 });
+    const [second] = await claim(store);
+    expect(second).toMatchObject({ id: first!.id, attempt: 2 });
+  });
+
+  it('never claims a delivery before its due time, even one whose id is in a ready list', async () => {
+    const { store, redis } = ctx;
+    const [id] = [...(await enqueueDue(store, 1, () => Date.now() + 60_000)).keys()];
+    // A stray entry, as no writer makes one: the claim reads the due time and drops it.
+    await redis.rpush(store.keys.ready(0, ORIGINS[0]!), id!);
+    await redis.zadd(store.keys.dests(0), 0, ORIGINS[0]!);
+    expect(await claim(store)).toEqual([]);
+    expect((await store.get(id!))?.record.state).toBe('scheduled');
+  });
+
+  it('cancels a promoted delivery, which no claim then takes', async () => {
+    const { store } = ctx;
+    const start = Date.now() + 200;
+    const [id, other] = [...(await enqueueDue(store, 2, () => start)).keys()];
+    await waitFor(() => Date.now() > start, { what: 'the due time to pass' });
+    expect(await promoteAll(store, 10)).toBe(2);
+
+    await store.cancel(id!);
+    expect((await store.get(id!))?.record.state).toBe('cancelled');
+    expect((await claim(store)).map((delivery) => delivery.id)).toEqual([other]);
   });
 
   it('drops due ids whose delivery is gone without promoting anything', async () => {

@@ -26,10 +26,16 @@ local function parseRecord(raw)
            raw = raw, envelopeAt = newline + 1 }
 end
 
--- The attempt of a stored field whose record is ready, read without parsing the rest (nil when
--- absent or in another state).
-local function readyAttempt(raw)
-  return raw and tonumber(string.match(raw, '^ready|(%d+)|'))
+-- The attempt of a stored field that may be claimed at `now`, read without parsing the rest: its
+-- record is ready, or scheduled or retrying with its due time passed, as a promotion leaves it
+-- (promote.lua). Nil when absent, in another state, or not due yet.
+local function readyAttempt(raw, now)
+  if not raw then return nil end
+  local state, attempt, dueAt = string.match(raw, '^([%a_]+)|(%d+)|%d+|%d+|%d+|%d+|(%d+)|')
+  if state == 'ready' or ((state == 'scheduled' or state == 'retrying') and tonumber(dueAt) <= now) then
+    return tonumber(attempt)
+  end
+  return nil
 end
 
 -- The envelope as stored, or as a writer replaced it.
