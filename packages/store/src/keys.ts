@@ -11,7 +11,8 @@
  *                                        record is "state|attempt|maxAttempts|free|createdAt|updatedAt|
  *                                        dueAt|dest|tenant|orderingKey" (lua/includes/record.lua)
  *   <p>:{s}:attempts             hash    id -> JSON array of attempt records (the status trail)
- *   <p>:{s}:due                  zset    scheduled and retry-waiting ids, score = due time (ms)
+ *   <p>:{s}:due                  zset    scheduled and retry-waiting ids, score = due time (ms); a record
+ *                                        still scheduled or retrying whose id has left it is ready (promote.lua)
  *   <p>:{s}:ready:<dest>         list    ids ready to send to one destination origin, oldest first
  *   <p>:{s}:dests                zset    the rotation: destinations that may be served now
  *   <p>:{s}:parked               zset    destinations waiting out a Retry-After or rate, score = until (ms)
