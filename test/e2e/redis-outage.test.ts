@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import Redis from 'ioredis';
+import { Keys, shardOfMessageId } from '@ferry/store';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -11,14 +13,14 @@ const OUTAGE_MS = 18_000;
 /** Longer than the outage: a delivery sent before it still holds its lease after it. */
 const LEASE_MS = 40_000;
 
-describe('Redis unavailable for a while under a running stack', () => {
+describe('Redis failing under a running stack', () => {
   let stack: Stack | undefined;
   afterEach(async () => {
     await stack?.stop();
     stack = undefined;
   });
 
-  it('keeps every service up, sends nothing twice, and goes on where it stopped', async () => {
+  it('keeps every service up through an outage, sends nothing twice, and goes on where it stopped', async () => {
     stack = await Stack.start({ redis: { appendfsync: 'always' }, env: { FERRY_LEASE_MS: String(LEASE_MS) } });
     const s = stack;
     const before = await s.publishAll(Array.from({ length: 300 }, (_, n) => ({ destination: s.sinkUrl('/slow/200/before'), body: { n } })));
@@ -44,4 +46,25 @@ describe('Redis unavailable for a while under a running stack', () => {
     expect(s.dispatchers[0]!.logsWith('could not record the outcome; the lease will expire')).toEqual([]);
     for (const service of [s.ingest, s.scheduler, ...s.dispatchers]) expect(service.isRunning).toBe(true);
   }, 120_000);
+
+  it('says so when a delivery vanished from Redis while it was sent, and goes on', async () => {
+    stack = await Stack.start();
+    const s = stack;
+    const [lost] = await s.publishAll([{ destination: s.sinkUrl('/slow/1000/lost'), body: {} }]);
+    await waitFor(async () => (await s.message(lost!)).state === 'in_flight', { what: 'the delivery to be sent' });
+    // As a Redis that came back without its data would have it.
+    const redis = new Redis(s.redis.url);
+    try {
+      await redis.hdel(new Keys('ferry').deliveries(shardOfMessageId(lost!, 4)!), lost!);
+    } finally {
+      redis.disconnect();
+    }
+
+    const dispatcher = s.dispatchers[0]!;
+    await waitFor(() => dispatcher.logsWith('outcome not recorded: the delivery is no longer stored').length === 1, { what: 'the warning' });
+    expect(dispatcher.logsWith('could not record the outcome; the lease will expire')).toEqual([]);
+    const [next] = await s.publishAll([{ destination: s.sinkUrl('/ok/next'), body: {} }]);
+    await s.waitForStates([next!], ['delivered']);
+  });
 });
+

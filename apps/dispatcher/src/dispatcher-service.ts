@@ -199,6 +199,12 @@ export class DispatcherService {
         this.options.log.warn({ messageId: delivery.id, attempt: delivery.attempt }, 'outcome refused: lease was lost');
         return;
       }
+      if (err instanceof StoreError && err.code === StoreErrorCode.NotFound) {
+        // Gone from Redis while it was sent (a Redis that came back without its data): nothing
+        // is left to record it on, and no lease will bring it back.
+        this.options.log.warn({ messageId: delivery.id, attempt: delivery.attempt }, 'outcome not recorded: the delivery is no longer stored');
+        return;
+      }
       // The lease will expire and the delivery be sent again: at-least-once, never lost.
       this.options.log.error({ err, messageId: delivery.id }, 'could not record the outcome; the lease will expire');
     }
