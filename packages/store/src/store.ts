@@ -141,7 +141,7 @@ export class Store {
     return results;
   }
 
-  /** The enqueue state of each of `ids` that is stored (one read of the records, one of the leases). */
+  /** The enqueue state of each of `ids` that is stored (one read each of the records, the leases and the due set). */
   private async storedStates(shard: number, ids: string[]): Promise<Map<string, Enqueued['state']>> {
     const [raws, leases, dues] = await Promise.all([
       this.redis.hmget(this.keys.deliveries(shard), ...ids),
