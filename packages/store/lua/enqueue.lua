@@ -16,10 +16,11 @@
     written for deliveries with an ordering key)
 
   ARGV[1] events max length
-  then nine per delivery:
-    id, envelope (meta JSON, "\n", body), destination origin, max attempts (retries + 1),
-    delay in ms (0: none), not-before in ms since the epoch (0: none), tenant,
-    ordering key ('' for none), j of its keys
+  ARGV[2] n, the number of groups; then seven per group g = 1..n, what its deliveries share:
+    destination origin, tenant, ordering key ('' for none), max attempts (retries + 1),
+    delay in ms (0: none), not-before in ms since the epoch (0: none), j of its keys
+  then three per delivery: id, envelope (meta JSON, "\n", body), g of its group
+    (every argument costs both sides, so what a batch's deliveries share is sent once)
 
   Returns one code per delivery, in order: 1 ready, 2 scheduled, 3 waiting behind its ordering
   key, 4 handed to a waiting dispatcher; -4 the id exists already, or comes twice in the batch
@@ -44,9 +45,17 @@ local deliveriesKey, dueKey, destsKey, parkedKey, eventsKey, wakeKey, backlogKey
 local waitingKey, handoffKey, leasesKey, inflightKey = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local maxLen = ARGV[1]
 
+local groups = {}
+for g = 1, tonumber(ARGV[2]) do
+  local a = 3 + 7 * (g - 1)
+  groups[g] = { dest = ARGV[a], tenant = ARGV[a + 1], orderingKey = ARGV[a + 2], maxAttempts = tonumber(ARGV[a + 3]),
+                delay = tonumber(ARGV[a + 4]), notBefore = tonumber(ARGV[a + 5]), j = tonumber(ARGV[a + 6]) }
+end
+local first = 3 + 7 * #groups
+
 local now = nowMs()
 local ids = {}
-for i = 2, #ARGV, 9 do ids[#ids + 1] = ARGV[i] end
+for i = first, #ARGV, 3 do ids[#ids + 1] = ARGV[i] end
 local existing = #ids > 0 and redis.call('HMGET', deliveriesKey, unpack(ids)) or {}
 
 local results, seen, accepted, records, dueArgs = {}, {}, {}, {}, {}
@@ -70,10 +79,9 @@ local function handOver(id, r, readyKey, destKey)
 end
 
 for x, id in ipairs(ids) do
-  local i = 2 + 9 * (x - 1)
-  local envelope, dest = ARGV[i + 1], ARGV[i + 2]
-  local maxAttempts, delay, notBefore = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])
-  local tenant, orderingKey, j = ARGV[i + 6], ARGV[i + 7], tonumber(ARGV[i + 8])
+  local i = first + 3 * (x - 1)
+  local envelope, group = ARGV[i + 1], groups[tonumber(ARGV[i + 2])]
+  local dest, tenant, orderingKey, j = group.dest, group.tenant, group.orderingKey, group.j
 
   if existing[x] or seen[id] then
     results[x] = -4
@@ -83,9 +91,9 @@ for x, id in ipairs(ids) do
       destOf[j] = dest
       redis.call('ZADD', indexKey, now, dest)
     end
-    local dueAt = math.max(now + delay, notBefore)
+    local dueAt = math.max(now + group.delay, group.notBefore)
     if dueAt <= now then dueAt = 0 end
-    local r = { state = 'waiting', attempt = 0, maxAttempts = maxAttempts, free = 0, createdAt = now,
+    local r = { state = 'waiting', attempt = 0, maxAttempts = group.maxAttempts, free = 0, createdAt = now,
                 updatedAt = now, dueAt = dueAt, dest = dest, tenant = tenant, orderingKey = orderingKey,
                 envelope = envelope }
     backlog[tenant] = (backlog[tenant] or 0) + 1

@@ -1,7 +1,8 @@
 import type { DeliveryState } from '@ferry/contracts';
 import type { Redis } from 'ioredis';
 import { encodeAttempt, decodeAttempts, type AttemptOutcome } from './attempt-record';
-import { decodeEnvelope, encodeEnvelope, leasedDelivery } from './envelope';
+import { decodeEnvelope, leasedDelivery } from './envelope';
+import { EnqueueArgs } from './enqueue-args';
 import { checkScriptResult, StoreError, StoreErrorCode } from './errors';
 import { newMessageId, shardForDestination, shardOfMessageId } from './ids';
 import { originOf } from './origin';
@@ -108,18 +109,10 @@ export class Store {
     const results = new Array<PromiseSettledResult<Enqueued>>(requests.length);
     await Promise.all(
       [...byShard].map(async ([shard, items]) => {
-        const groups = new KeyGroups(this.scriptKeys.enqueueBatch(shard));
-        const args: Array<string | number> = [this.options.eventsMaxLen];
-        for (const { i, dest, id } of items) {
-          const request = requests[i]!;
-          const j = groups.delivery({ shard, dest, tenant: request.tenant, orderingKey: request.orderingKey }, this.scriptKeys);
-          args.push(
-            id, encodeEnvelope(request), dest, request.maxAttempts, request.delayMs ?? 0, request.notBefore ?? 0,
-            request.tenant, request.orderingKey ?? '', j,
-          );
-        }
+        const call = new EnqueueArgs(shard, this.scriptKeys);
+        for (const { i, dest, id } of items) call.add(id, dest, requests[i]!);
         try {
-          const codes = await this.redis.ferryEnqueue(groups.keys.length, ...groups.keys, ...args);
+          const codes = await this.redis.ferryEnqueue(call.keys.length, ...call.keys, ...call.argv(this.options.eventsMaxLen));
           items.forEach(({ i, id }, n) => {
             const code = codes[n] ?? -1;
             results[i] =

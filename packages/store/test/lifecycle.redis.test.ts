@@ -217,6 +217,35 @@ describe('delivery lifecycle in the store', () => {
     expect(await claim(store)).toHaveLength(3);
   });
 
+  it('keeps each message of a batch to its own settings when they share a destination', async () => {
+    const { store } = ctx;
+    const notBefore = Date.now() + 120_000;
+    const sent = [
+      message({ maxAttempts: 2, body: 'a' }),
+      message({ maxAttempts: 7, body: 'b' }),
+      message({ maxAttempts: 2, delayMs: 60_000, body: 'c' }),
+      message({ maxAttempts: 2, notBefore, body: 'd' }),
+      message({ maxAttempts: 2, tenant: 'other', body: 'e' }),
+      message({ maxAttempts: 2, orderingKey: 'k', body: 'f' }),
+      message({ maxAttempts: 2, body: 'g' }),
+    ];
+    const results = await store.enqueueMany(sent);
+    const ids = results.map((r) => (r.status === 'fulfilled' ? r.value.id : ''));
+    const views = await Promise.all(ids.map((id) => store.get(id)));
+    expect(views.map((v) => [v?.record.maxAttempts, v?.record.state, v?.record.tenant, v?.record.orderingKey, v?.envelope.body])).toEqual([
+      [2, 'ready', 'default', '', 'a'],
+      [7, 'ready', 'default', '', 'b'],
+      [2, 'scheduled', 'default', '', 'c'],
+      [2, 'scheduled', 'default', '', 'd'],
+      [2, 'ready', 'other', '', 'e'],
+      [2, 'ready', 'default', 'k', 'f'],
+      [2, 'ready', 'default', '', 'g'],
+    ]);
+    expect(views[2]!.record.dueAt).toBeGreaterThanOrEqual(Date.now() + 50_000);
+    expect(views[2]!.record.dueAt).toBeLessThan(notBefore - 30_000);
+    expect(views[3]!.record.dueAt).toBe(notBefore);
+  });
+
   it('reports what a batch stored, in its state, when the reply to the enqueue is lost', async () => {
     const { store } = ctx;
     const results = await withEnqueueRepliesLost(store, () =>
