@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { Stack } from '../support/stack';
+import { stacksStoppedAfterEach, type Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { terminalEvents } from './terminal-states';
 
@@ -8,17 +8,13 @@ function publishMany(stack: Stack, path: string, count: number): Promise<string[
 }
 
 describe('crashes', () => {
-  let stack: Stack | undefined;
-  afterEach(async () => {
-    await stack?.stop();
-    stack = undefined;
-  });
+  const startStack = stacksStoppedAfterEach();
 
   it('delivers everything after a dispatcher is killed with deliveries in flight', async () => {
-    stack = await Stack.start();
+    const stack = await startStack();
     const ids = await publishMany(stack, '/slow/300/crash', 300);
     // Kill it while it holds leases: some deliveries have arrived, many are in flight.
-    await waitFor(async () => (await stack!.sinkRequests()).length >= 50, { what: 'first deliveries' });
+    await waitFor(async () => (await stack.sinkRequests()).length >= 50, { what: 'first deliveries' });
     await stack.dispatchers[0]!.kill9();
     const arrivedBeforeCrash = new Set((await stack.sinkRequests()).map((r) => r.messageId));
     expect(arrivedBeforeCrash.size).toBeLessThan(ids.length);
@@ -40,7 +36,7 @@ describe('crashes', () => {
   describe('a dispatcher killed while it waited for work, so that a new message is handed to it', () => {
     /** Starts a stack whose only dispatcher is killed once it has registered as waiting. */
     async function stackWithDeadWaiter(): Promise<Stack> {
-      const started = await Stack.start();
+      const started = await startStack();
       const redis = new Redis(started.redis.url);
       try {
         await waitFor(async () => (await redis.keys('ferry:*:waiting')).length > 0, { what: 'the dispatcher waiting' });
@@ -59,7 +55,7 @@ describe('crashes', () => {
     }
 
     it('sends it from the next dispatcher, once', async () => {
-      stack = await stackWithDeadWaiter();
+      const stack = await stackWithDeadWaiter();
       const id = await publishOne(stack, '/ok/handed-to-the-dead');
 
       await stack.addDispatcher();
@@ -69,7 +65,7 @@ describe('crashes', () => {
     });
 
     it('sends it after its lease expires when no dispatcher comes for a while', async () => {
-      stack = await stackWithDeadWaiter();
+      const stack = await stackWithDeadWaiter();
       const id = await publishOne(stack, '/ok/handed-to-the-dead-late');
       // The handoff list outlives no dispatcher by more than 5 s; the lease (7 s here) then
       // expires and the reaper puts the message back.
@@ -84,7 +80,7 @@ describe('crashes', () => {
   });
 
   it('loses no accepted message when Redis is killed (appendfsync always)', async () => {
-    stack = await Stack.start({ redis: { appendfsync: 'always' }, dispatchers: 0 });
+    const stack = await startStack({ redis: { appendfsync: 'always' }, dispatchers: 0 });
     const ids = await publishMany(stack, '/ok/durable', 500);
     await stack.redis.kill9();
     await stack.redis.start();

@@ -1,4 +1,4 @@
-import { Stack } from '../support/stack';
+import { stacksStoppedAfterEach, type Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import type { ServiceProcess } from '../support/service-process';
 
@@ -31,20 +31,16 @@ async function latencies(stack: Stack, sink: ServiceProcess, path: string, count
 }
 
 describe('isolation and fairness between destinations', () => {
-  let stack: Stack | undefined;
-  afterEach(async () => {
-    await stack?.stop();
-    stack = undefined;
-  });
+  const startStack = stacksStoppedAfterEach();
 
   it('keeps a destination fast while another hangs every request until the timeout', async () => {
-    stack = await Stack.start();
+    const stack = await startStack();
     const slowSink = stack.sink;
     const fastSink = await stack.addSink();
 
     const alone = await latencies(stack, fastSink, '/ok/alone', 500);
     await stack.publishAll(Array.from({ length: 500 }, (_, i) => ({ destination: `${slowSink.url}/hang/a`, body: { i } })));
-    await waitFor(async () => (await stack!.sinkStats(slowSink)).inFlight >= 10, { what: 'the hanging destination to fill up' });
+    await waitFor(async () => (await stack.sinkStats(slowSink)).inFlight >= 10, { what: 'the hanging destination to fill up' });
     const beside = await latencies(stack, fastSink, '/ok/beside', 500);
 
     const [p95Alone, p95Beside] = [percentile(alone, 95), percentile(beside, 95)];
@@ -54,14 +50,14 @@ describe('isolation and fairness between destinations', () => {
   });
 
   it('serves a small destination long before a large backlog elsewhere drains', async () => {
-    stack = await Stack.start();
+    const stack = await startStack();
     const big = stack.sink;
     const small = await stack.addSink();
     const backlog = Array.from({ length: 20_000 }, (_, i) => ({ destination: `${big.url}/slow/20/backlog`, body: { i } }));
     await stack.publishAll(backlog);
     const smallIds = await stack.publishAll(Array.from({ length: 100 }, (_, i) => ({ destination: `${small.url}/ok/small`, body: { i } })));
 
-    await waitFor(async () => (await stack!.sinkRequests('', small)).length >= smallIds.length, {
+    await waitFor(async () => (await stack.sinkRequests('', small)).length >= smallIds.length, {
       timeoutMs: 30_000,
       what: 'the small destination to be served',
     });
@@ -71,8 +67,8 @@ describe('isolation and fairness between destinations', () => {
 
   it('cuts off a receiver that answers and then sends its body a byte at a time, at the timeout', async () => {
     // FAST_ENV's delivery timeout is 2 s; undici's own timers only bound each pause in a body.
-    stack = await Stack.start();
-    const ids = await stack.publishAll(Array.from({ length: 5 }, (_, i) => ({ destination: stack!.sinkUrl('/drip/50/d'), body: { i } })));
+    const stack = await startStack();
+    const ids = await stack.publishAll(Array.from({ length: 5 }, (_, i) => ({ destination: stack.sinkUrl('/drip/50/d'), body: { i } })));
 
     const finished = await stack.waitForStates(ids, ['delivered'], 10_000);
     for (const message of finished) {
@@ -82,6 +78,6 @@ describe('isolation and fairness between destinations', () => {
       expect(message.attempts[0].durationMs).toBeGreaterThanOrEqual(1_900);
       expect(message.attempts[0].durationMs).toBeLessThan(4_000);
     }
-    await waitFor(async () => (await stack!.sinkStats()).inFlight === 0, { what: 'the dripping requests to be let go' });
+    await waitFor(async () => (await stack.sinkStats()).inFlight === 0, { what: 'the dripping requests to be let go' });
   });
 });

@@ -1,22 +1,18 @@
 import { postJson } from '../support/http';
-import { Stack } from '../support/stack';
+import { stacksStoppedAfterEach } from '../support/stack';
 import { waitFor } from '../support/wait';
 
 describe('per-destination limits across dispatchers', () => {
-  let stack: Stack | undefined;
-  afterEach(async () => {
-    await stack?.stop();
-    stack = undefined;
-  });
+  const startStack = stacksStoppedAfterEach();
 
   it('holds a rate limit of 20/s with three dispatchers', async () => {
-    stack = await Stack.start({ dispatchers: 3 });
+    const stack = await startStack({ dispatchers: 3 });
     await stack.configureDestination(stack.sink.url, { ratePerSecond: 20 });
-    await stack.publishAll(Array.from({ length: 150 }, (_, i) => ({ destination: stack!.sinkUrl('/ok/rate'), body: { i } })));
+    await stack.publishAll(Array.from({ length: 150 }, (_, i) => ({ destination: stack.sinkUrl('/ok/rate'), body: { i } })));
 
     const arrivals = await waitFor(
       async () => {
-        const seen = (await stack!.sinkRequests()).map((r) => Number(r.at));
+        const seen = (await stack.sinkRequests()).map((r) => Number(r.at));
         return seen.length > 0 && seen[seen.length - 1]! - seen[0]! >= 5_000 ? seen : undefined;
       },
       { timeoutMs: 20_000, intervalMs: 200, what: 'five seconds of deliveries' },
@@ -30,25 +26,25 @@ describe('per-destination limits across dispatchers', () => {
   });
 
   it('never has more requests in flight at a destination than its cap', async () => {
-    stack = await Stack.start({ dispatchers: 2 });
+    const stack = await startStack({ dispatchers: 2 });
     await stack.configureDestination(stack.sink.url, { concurrency: 3 });
-    const ids = await stack.publishAll(Array.from({ length: 60 }, (_, i) => ({ destination: stack!.sinkUrl('/slow/100/cap'), body: { i } })));
+    const ids = await stack.publishAll(Array.from({ length: 60 }, (_, i) => ({ destination: stack.sinkUrl('/slow/100/cap'), body: { i } })));
     await stack.waitForStates(ids, ['delivered'], 30_000);
     expect((await stack.sinkStats()).maxInFlight).toBe(3);
   });
 
   it('waits out a Retry-After without spending a retry, and sends nothing before it', async () => {
-    stack = await Stack.start();
+    const stack = await startStack();
     const path = '/flaky/1/busy?status=429&retryAfter=2&scope=path';
     const first = await postJson(`${stack.ingest.url}/v1/messages`, { destination: stack.sinkUrl(path), body: { n: 0 }, retries: 0 });
-    const [refused] = await waitFor(() => stack!.sinkRequests().then((r) => (r.length ? r : undefined)), { what: 'the 429' });
+    const [refused] = await waitFor(() => stack.sinkRequests().then((r) => (r.length ? r : undefined)), { what: 'the 429' });
     expect(refused!.status).toBe(429);
     // Publish the rest once the dispatcher has recorded the 429 (and so parked the destination):
     // until then the destination may still start them.
-    await waitFor(async () => ((await stack!.message(first.body.messageId)).attempts?.length === 1 ? true : undefined), {
+    await waitFor(async () => ((await stack.message(first.body.messageId)).attempts?.length === 1 ? true : undefined), {
       what: 'the 429 recorded',
     });
-    const later = await stack.publishAll(Array.from({ length: 5 }, (_, n) => ({ destination: stack!.sinkUrl(path), body: { n } })));
+    const later = await stack.publishAll(Array.from({ length: 5 }, (_, n) => ({ destination: stack.sinkUrl(path), body: { n } })));
 
     const [view] = await stack.waitForStates([first.body.messageId], ['delivered'], 15_000);
     await stack.waitForStates(later, ['delivered'], 15_000);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { Keys, shardOfMessageId } from '@ferry/store';
-import { Stack } from '../support/stack';
+import { stacksStoppedAfterEach } from '../support/stack';
 import { waitFor } from '../support/wait';
 
 /**
@@ -14,15 +14,10 @@ const OUTAGE_MS = 18_000;
 const LEASE_MS = 40_000;
 
 describe('Redis failing under a running stack', () => {
-  let stack: Stack | undefined;
-  afterEach(async () => {
-    await stack?.stop();
-    stack = undefined;
-  });
+  const startStack = stacksStoppedAfterEach();
 
   it('keeps every service up through an outage, sends nothing twice, and goes on where it stopped', async () => {
-    stack = await Stack.start({ redis: { appendfsync: 'always' }, env: { FERRY_LEASE_MS: String(LEASE_MS) } });
-    const s = stack;
+    const s = await startStack({ redis: { appendfsync: 'always' }, env: { FERRY_LEASE_MS: String(LEASE_MS) } });
     const before = await s.publishAll(Array.from({ length: 300 }, (_, n) => ({ destination: s.sinkUrl('/slow/200/before'), body: { n } })));
     const [dueDuringOutage] = await s.publishAll([{ destination: s.sinkUrl('/ok/due'), body: {}, delay: 5_000 }]);
     // Stopped with deliveries in flight: their outcomes can only be written once Redis is back.
@@ -48,8 +43,7 @@ describe('Redis failing under a running stack', () => {
   }, 120_000);
 
   it('says so when a delivery vanished from Redis while it was sent, and goes on', async () => {
-    stack = await Stack.start();
-    const s = stack;
+    const s = await startStack();
     const [lost] = await s.publishAll([{ destination: s.sinkUrl('/slow/1000/lost'), body: {} }]);
     await waitFor(async () => (await s.message(lost!)).state === 'in_flight', { what: 'the delivery to be sent' });
     // As a Redis that came back without its data would have it.

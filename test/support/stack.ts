@@ -15,6 +15,32 @@ export const FAST_ENV: Record<string, string> = {
   FERRY_SHUTDOWN_TIMEOUT_MS: '10000',
 };
 
+export interface StackOptions {
+  /** Added to FAST_ENV for every service. */
+  env?: Record<string, string>;
+  redis?: RedisServerOptions;
+  /** Dispatchers started with the stack; 1 unless given. */
+  dispatchers?: number;
+}
+
+/**
+ * For tests that each start their own stack: answers a `start` whose stacks are all stopped
+ * after each test, passed or failed.
+ */
+export function stacksStoppedAfterEach(): (options?: StackOptions) => Promise<Stack> {
+  let started: Stack[] = [];
+  afterEach(async () => {
+    const running = started;
+    started = [];
+    await Promise.all(running.map((stack) => stack.stop()));
+  });
+  return async (options) => {
+    const stack = await Stack.start(options);
+    started.push(stack);
+    return stack;
+  };
+}
+
 /**
  * Redis, the sink and the three services as separate processes: what `npm start` runs, with
  * every process reachable for crashes and restarts.
@@ -31,9 +57,7 @@ export class Stack {
     readonly env: Record<string, string>,
   ) {}
 
-  static async start(
-    options: { env?: Record<string, string>; redis?: RedisServerOptions; dispatchers?: number } = {},
-  ): Promise<Stack> {
+  static async start(options: StackOptions = {}): Promise<Stack> {
     const redis = await RedisServer.start(options.redis);
     const stack = new Stack(redis, { ...FAST_ENV, ...options.env, REDIS_URL: redis.url });
     try {
