@@ -1,5 +1,5 @@
 import { encodeEnvelope } from './envelope';
-import { KeyGroups } from './key-groups';
+import { deliveryGroupName, KeyGroups } from './key-groups';
 import type { ScriptKeys } from './script-keys';
 import type { EnqueueRequest } from './types';
 
@@ -28,7 +28,7 @@ export class EnqueueArgs {
     const orderingKey = request.orderingKey ?? '';
     const delayMs = request.delayMs ?? 0;
     const notBefore = request.notBefore ?? 0;
-    const shared = JSON.stringify([dest, tenant, orderingKey, maxAttempts, delayMs, notBefore]);
+    const shared = `${deliveryGroupName(dest, tenant, orderingKey)}\n${maxAttempts}\n${delayMs}\n${notBefore}`;
     let g = this.groupOf.get(shared);
     if (g === undefined) {
       const j = this.keyGroups.delivery({ shard: this.shard, dest, tenant, orderingKey }, this.scriptKeys);
