@@ -4,6 +4,7 @@ import type { Enqueued, Store } from '@ferry/store';
 import type { Backpressure } from './backpressure';
 import type { IngestConfig } from './config';
 import type { DestinationCheck } from './destination-check';
+import { findBodySources } from './body-source';
 import { EnqueueBatcher } from './enqueue-batcher';
 import type { IngestMetrics } from './metrics';
 import { TENANT, toEnqueueRequest, type PublishPolicy } from './publish-request';
@@ -47,10 +48,14 @@ export class MessagePublisher {
     this.batcher = new EnqueueBatcher(deps.store);
   }
 
-  /** Resolves once the message is in Redis; throws what the error handler turns into an answer. */
-  async publish(body: unknown, requestLog: () => Logger): Promise<Enqueued> {
+  /**
+   * Resolves once the message is in Redis; throws what the error handler turns into an answer.
+   * `raw` is the request body's UTF-8 bytes, where the message body is taken from as written.
+   */
+  async publish(body: unknown, requestLog: () => Logger, raw?: Buffer): Promise<Enqueued> {
     const message = this.schema.parse(body);
-    const request = toEnqueueRequest(message, this.policy);
+    const bodySource = raw && message.body !== undefined ? findBodySources(raw, 'message')[0] : undefined;
+    const request = toEnqueueRequest(message, this.policy, { bodySource });
     await this.deps.destinations.assertAllowed([{ destination: message.destination, path: ['destination'] }]);
     await this.deps.backpressure.admit(TENANT, 1);
     const enqueued = await this.batcher.enqueue(request);
@@ -64,10 +69,11 @@ export class MessagePublisher {
    * written. Answers, per message in order, what became of it (the store may refuse some), and
    * the ones it accepted.
    */
-  async publishBatch(body: unknown, requestLog: () => Logger): Promise<BatchOutcome> {
+  async publishBatch(body: unknown, requestLog: () => Logger, raw?: Buffer): Promise<BatchOutcome> {
     const messages = this.batchSchema.parse(body);
     const now = Date.now();
-    const requests = messages.map((message, i) => toEnqueueRequest(message, this.policy, [i], now));
+    const bodySources = raw ? findBodySources(raw, 'batch') : [];
+    const requests = messages.map((message, i) => toEnqueueRequest(message, this.policy, { at: [i], now, bodySource: bodySources[i] }));
     await this.deps.destinations.assertAllowed(messages.map(({ destination }, i) => ({ destination, path: [i, 'destination'] })));
     await this.deps.backpressure.admit(TENANT, requests.length);
     const settled = await this.deps.store.enqueueMany(requests);

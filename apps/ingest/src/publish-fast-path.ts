@@ -6,7 +6,7 @@ import type { IngestMetrics } from './metrics';
 import { tokenCheck } from './middleware/auth';
 import { answerError } from './middleware/error-handler';
 import { timeRequest } from './middleware/http-metrics';
-import { jsonBodyReader } from './middleware/json-body';
+import { jsonBodyReader, rawBodyOf } from './middleware/json-body';
 import { assignRequestId } from './middleware/request-id';
 import { assertStoreAvailable } from './middleware/require-store';
 import { sendJson } from './send-json';
@@ -46,7 +46,7 @@ export function withPublishFastPath(app: RequestListener, deps: PublishFastPathD
       checkToken(req, res);
       assertStoreAvailable(isStoreAvailable);
       const body = await readBody(req, res);
-      const { id } = await publisher.publish(body, log);
+      const { id } = await publisher.publish(body, log, rawBodyOf(req));
       sendJson(res, 202, { messageId: id });
     } catch (err) {
       // As express does with an error after the answer began: nothing sensible left to send.

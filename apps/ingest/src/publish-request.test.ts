@@ -3,7 +3,7 @@ import { toEnqueueRequest, type PublishPolicy } from './publish-request';
 
 const policy: PublishPolicy = { defaultRetries: 5, maxBodyBytes: 100, maxDelayMs: 60_000 };
 const schema = publishMessageSchema({ maxRetries: 20, maxDelayMs: 60_000, maxTimeoutMs: 15_000 });
-const prepare = (message: unknown, at: (string | number)[] = [], now = 1_000_000) => toEnqueueRequest(schema.parse(message), policy, at, now);
+const prepare = (message: unknown, at: (string | number)[] = [], now = 1_000_000) => toEnqueueRequest(schema.parse(message), policy, { at, now });
 
 function refusal(fn: () => unknown): ApiError {
   try {

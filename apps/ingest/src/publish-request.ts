@@ -1,5 +1,6 @@
 import { ApiError, type PublishMessage } from '@ferry/contracts';
 import type { EnqueueRequest } from '@ferry/store';
+import type { BodySource } from './body-source';
 import type { FieldPath } from './destination-check';
 
 /** Tenants come later; until then every message belongs to this one. */
@@ -14,11 +15,18 @@ export interface PublishPolicy {
   maxDelayMs: number;
 }
 
-/**
- * Turns a validated publish body into what the store keeps. `at` is where the message sits in
- * the request (`[3]` in a batch), so refusals name the field the sender has to fix.
- */
-export function toEnqueueRequest(message: PublishMessage, policy: PublishPolicy, at: FieldPath = [], now = Date.now()): EnqueueRequest {
+/** Where a message came from, beyond what it says. */
+export interface MessageContext {
+  /** Where the message sits in the request (`[3]` in a batch), so refusals name the field to fix. */
+  at?: FieldPath;
+  now?: number;
+  /** Its body as the sender wrote it (body-source.ts); without it, the parsed body is serialised. */
+  bodySource?: BodySource | undefined;
+}
+
+/** Turns a validated publish body into what the store keeps. */
+export function toEnqueueRequest(message: PublishMessage, policy: PublishPolicy, context: MessageContext = {}): EnqueueRequest {
+  const { at = [], now = Date.now(), bodySource } = context;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) headers[name.toLowerCase()] = value;
 
@@ -29,7 +37,7 @@ export function toEnqueueRequest(message: PublishMessage, policy: PublishPolicy,
     headers,
     maxAttempts: (message.retries ?? policy.defaultRetries) + 1,
   };
-  if (message.body !== undefined) request.body = serializeBody(message.body, headers, policy.maxBodyBytes, [...at, 'body']);
+  if (message.body !== undefined) request.body = bodyText(message.body, bodySource, headers, policy.maxBodyBytes, [...at, 'body']);
   if (message.timeout !== undefined) request.timeoutMs = message.timeout;
   if (message.orderingKey !== undefined) request.orderingKey = message.orderingKey;
   if (message.delay !== undefined && message.delay > 0) request.delayMs = message.delay;
@@ -45,16 +53,19 @@ export function toEnqueueRequest(message: PublishMessage, policy: PublishPolicy,
 
 /**
  * A string is sent as it is (text/plain unless the sender said otherwise); any other JSON value
- * is serialised (application/json unless the sender said otherwise). Mutates `headers`.
+ * is sent as the sender wrote it, or serialised when its text is not at hand (application/json
+ * unless the sender said otherwise). Mutates `headers`.
  */
-function serializeBody(body: unknown, headers: Record<string, string>, maxBytes: number, path: FieldPath): string {
+function bodyText(body: unknown, source: BodySource | undefined, headers: Record<string, string>, maxBytes: number, path: FieldPath): string {
   let text: string;
   if (typeof body === 'string') {
     text = body;
     headers['content-type'] ??= 'text/plain; charset=utf-8';
   } else {
-    if (nestedDeeperThan(body, MAX_BODY_DEPTH)) throw invalid(path, `must not nest deeper than ${MAX_BODY_DEPTH} levels`);
-    text = JSON.stringify(body);
+    if (source ? source.depth > MAX_BODY_DEPTH : nestedDeeperThan(body, MAX_BODY_DEPTH)) {
+      throw invalid(path, `must not nest deeper than ${MAX_BODY_DEPTH} levels`);
+    }
+    text = source ? source.text : JSON.stringify(body);
     headers['content-type'] ??= 'application/json';
   }
   // A UTF-16 unit is at most 3 bytes of UTF-8: most bodies are clearly within the limit uncounted.

@@ -37,7 +37,7 @@ describe('POST /v1/messages', () => {
     expect(shown.updatedAt).toBe(shown.createdAt);
   });
 
-  it('stores a JSON body serialised, as application/json, with header names lower-cased', async () => {
+  it('stores a JSON body as application/json, with header names lower-cased', async () => {
     const id = await publish({ destination: DEST, body: { a: [1, 'two', null] }, headers: { 'X-Trace': 't-1' } });
     expect(await envelope(id)).toEqual({
       tenant: 'default',
@@ -46,6 +46,25 @@ describe('POST /v1/messages', () => {
       headers: { 'x-trace': 't-1', 'content-type': 'application/json' },
       body: '{"a":[1,"two",null]}',
     });
+  });
+
+  it('keeps a JSON body as the sender wrote it: digits, spacing and key order', async () => {
+    // Parsed and serialised again, this would lose the integer's last digits, 1.50's zero and the key order.
+    const body = '{ "id": 12345678901234567890, "price": 1.50,\n  "b": "\\u00e9", "2": 0, "1": [1e2] }';
+    const raw = `{"destination":"${DEST}","body":${body}}`;
+    for (const contentType of ['application/json', 'application/json;charset=UTF-8']) {
+      // The first takes the fast path, the second the express route.
+      const answer = await call(ingest.base, 'POST', '/v1/messages', raw, { 'content-type': contentType });
+      expect(answer.status).toBe(202);
+      expect((await envelope((answer.body as { messageId: string }).messageId)).body).toBe(body);
+    }
+  });
+
+  it('serialises a JSON body sent in a charset other than UTF-8', async () => {
+    const raw = Buffer.from(`{"destination":"${DEST}","body":{ "price": 1.50 }}`, 'utf16le');
+    const res = await fetch(`${ingest.base}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-16le' }, body: raw });
+    expect(res.status).toBe(202);
+    expect((await envelope(((await res.json()) as { messageId: string }).messageId)).body).toBe('{"price":1.5}');
   });
 
   it("sends a string body as it is, with the sender's content type", async () => {
@@ -126,6 +145,16 @@ describe('POST /v1/messages/batch', () => {
     expect(results).toHaveLength(3);
     const shown = await Promise.all(results.map(({ messageId }) => status(messageId)));
     expect(shown.map((s) => s.destination)).toEqual(destinations);
+  });
+
+  it('keeps each JSON body of a batch as the sender wrote it', async () => {
+    const bodies = ['{"n": 12345678901234567891}', '[ 1.0, {"body": "inner"} ]', '"text"', '{"n":12345678901234567892}'];
+    const raw = `[${bodies.map((body, i) => `{"body":${body},"destination":"${DEST}/${i}"}`).join(' ,\n')}, {"destination":"${DEST}"}]`;
+    const answer = await call(ingest.base, 'POST', '/v1/messages/batch', raw);
+    expect(answer.status).toBe(202);
+    const ids = (answer.body as { results: { messageId: string }[] }).results.map(({ messageId }) => messageId);
+    const stored = await Promise.all(ids.map(async (id) => (await envelope(id)).body));
+    expect(stored).toEqual([bodies[0], bodies[1], 'text', bodies[3], undefined]);
   });
 
   it('accepts 1000 messages and refuses 1001 without writing any', async () => {

@@ -3,7 +3,7 @@ import { StoreError, StoreErrorCode, type Enqueued } from '@ferry/store';
 import { Router, type RequestHandler } from 'express';
 import { messageRequestLimit, type MessagePublisher, type MessagePublisherDeps } from '../../message-publisher';
 import { toMessageStatus } from '../../message-view';
-import { jsonBody } from '../../middleware/json-body';
+import { jsonBody, rawBodyOf } from '../../middleware/json-body';
 import { toApiError } from '../../middleware/error-handler';
 import { methodNotAllowed } from '../../middleware/fallback';
 import { requireStore } from '../../middleware/require-store';
@@ -29,12 +29,12 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
   // The common case, POST /v1/messages with a plain JSON body, is answered by the fast path
   // (publish-fast-path.ts) before express; this route serves the others the same way.
   const publish: RequestHandler = async (req, res) => {
-    const { id } = await publisher.publish(req.body, () => req.log);
+    const { id } = await publisher.publish(req.body, () => req.log, rawBodyOf(req));
     sendJson(res, 202, { messageId: id });
   };
 
   const publishBatch: RequestHandler = async (req, res) => {
-    const { settled, enqueued } = await publisher.publishBatch(req.body, () => req.log);
+    const { settled, enqueued } = await publisher.publishBatch(req.body, () => req.log, rawBodyOf(req));
     if (enqueued.length === settled.length) {
       res.status(202).json({ results: enqueued.map(({ id }) => ({ messageId: id })) });
       return;
