@@ -72,7 +72,9 @@ export class MessagePublisher {
   async publishBatch(body: unknown, requestLog: () => Logger, raw?: Buffer): Promise<BatchOutcome> {
     const messages = this.batchSchema.parse(body);
     const now = Date.now();
-    const bodySources = raw ? findBodySources(raw, 'batch') : [];
+    let bodySources = raw ? findBodySources(raw, 'batch') : [];
+    // Never on text JSON.parse accepted; should it happen, no body is taken from another message.
+    if (bodySources.length !== messages.length) bodySources = [];
     const requests = messages.map((message, i) => toEnqueueRequest(message, this.policy, { at: [i], now, bodySource: bodySources[i] }));
     await this.deps.destinations.assertAllowed(messages.map(({ destination }, i) => ({ destination, path: [i, 'destination'] })));
     await this.deps.backpressure.admit(TENANT, requests.length);
