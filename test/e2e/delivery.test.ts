@@ -37,6 +37,20 @@ describe('delivery, end to end', () => {
     });
   });
 
+  it('sends a JSON body byte for byte as the sender wrote it', async () => {
+    const body = '{ "orderId": 9007199254740993, "total": 10.50, "note": "caf\u00e9 ☕" }';
+    const response = await fetch(`${stack.ingest.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"destination":"${stack.sinkUrl('/ok/verbatim')}","body":${body}}`,
+    });
+    expect(response.status).toBe(202);
+    const { messageId } = (await response.json()) as { messageId: string };
+    await stack.waitForStates([messageId], ['delivered']);
+    const [received] = await stack.sinkRequests(`?messageId=${messageId}`);
+    expect(received).toMatchObject({ body, bodyBytes: Buffer.byteLength(body) });
+  });
+
   it('sends a string body as-is with its content type', async () => {
     const { body } = await postJson(`${stack.ingest.url}/v1/messages`, {
       destination: stack.sinkUrl('/ok/text'),
