@@ -81,8 +81,7 @@ class Scanner {
       if (raw[keyStart] !== QUOTE) break; // only on text JSON.parse refuses
       this.skipString();
       const isBody = this.isBodyKey(keyStart, this.at);
-      this.skipSpace();
-      if (raw[this.at] === COLON) this.at++;
+      if (this.skipSpace() === COLON) this.at++;
       this.skipSpace();
       const valueStart = this.at;
       const depth = this.skipValue();
@@ -103,7 +102,7 @@ class Scanner {
     }
     if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
       // A number, true, false or null: runs to the next delimiter.
-      let byte = raw[this.at];
+      let byte = first;
       while (byte !== undefined && byte !== COMMA && byte !== CLOSE_BRACE && byte !== CLOSE_BRACKET && byte > 0x20) byte = raw[++this.at];
       return 0;
     }
