@@ -40,6 +40,18 @@ describe('Redis failing under a running stack', () => {
     expect(ids.filter((id) => arrivals.get(id) !== 1)).toEqual([]);
     expect(s.dispatchers[0]!.logsWith('could not record the outcome; the lease will expire')).toEqual([]);
     for (const service of [s.ingest, s.scheduler, ...s.dispatchers]) expect(service.isRunning).toBe(true);
+
+    // The log says what failed without a line per retry (a loop retries a second after each
+    // failure): at most one line per 5 s for each loop, and one line when it works again.
+    const mostLinesPerLoop = Math.ceil(OUTAGE_MS / 5_000) + 1;
+    const failedSteps = s.scheduler.logsWith('scheduler step failed; retrying');
+    const loops = [...new Set(failedSteps.map((line) => line['loop']))];
+    expect(loops).toContain('promote');
+    for (const loop of loops) {
+      expect(failedSteps.filter((line) => line['loop'] === loop).length).toBeLessThanOrEqual(mostLinesPerLoop);
+      expect(s.scheduler.logsWith('scheduler step works again').filter((line) => line['loop'] === loop)).toHaveLength(1);
+    }
+    expect(s.dispatchers[0]!.logsWith('claiming failed; retrying shortly').length).toBeLessThanOrEqual(mostLinesPerLoop);
   }, 120_000);
 
   it('says so when a delivery vanished from Redis while it was sent, and goes on', async () => {

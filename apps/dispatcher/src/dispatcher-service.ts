@@ -1,4 +1,4 @@
-import type { Logger, Redis } from '@ferry/runtime';
+import { FailureLog, type Logger, type Redis } from '@ferry/runtime';
 import { StoreError, StoreErrorCode, type ClaimedDelivery, type Store } from '@ferry/store';
 import type { Dispatcher as HttpDispatcher } from 'undici';
 import { ACK_DELAY_MS, AckBatcher } from './ack-batcher';
@@ -123,6 +123,7 @@ export class DispatcherService {
     // lasts about 10 ms). Measured on 2 vCPUs: 4-22 % more deliveries/s than one batch ahead
     // claimed at a quarter of the slots.
     const minClaim = Math.max(1, Math.min(claimBatch, concurrency));
+    const failures = new FailureLog({ log, failed: 'claiming failed; retrying shortly', recovered: 'claiming works again' });
     while (this.running) {
       const room = concurrency + 2 * claimBatch - this.sending - this.buffer.length;
       if (room < minClaim && this.sending > 0) {
@@ -131,10 +132,11 @@ export class DispatcherService {
       }
       try {
         const claimed = await this.work.claim(room);
+        failures.succeeded();
         if (claimed === 0 && this.running && this.buffer.length === 0) await this.work.waitForWork();
       } catch (err) {
         if (!this.running) break;
-        log.error({ err }, 'claiming failed; retrying shortly');
+        failures.failed(err);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }

@@ -1,4 +1,4 @@
-import type { Logger } from '@ferry/runtime';
+import { FailureLog, type Logger } from '@ferry/runtime';
 import { expireFinished, promoteDue, pruneDestinations, reapExpired, RecentDestinations, type Store } from '@ferry/store';
 import type { SchedulerMetrics } from './metrics';
 
@@ -100,12 +100,19 @@ export class SchedulerService {
   }
 
   private async every(name: string, step: () => Promise<number>): Promise<void> {
+    const failures = new FailureLog({
+      log: this.options.log,
+      fields: { loop: name },
+      failed: 'scheduler step failed; retrying',
+      recovered: 'scheduler step works again',
+    });
     while (this.running) {
       let sleepMs: number;
       try {
         sleepMs = await step();
+        failures.succeeded();
       } catch (err) {
-        this.options.log.error({ err, loop: name }, 'scheduler step failed; retrying');
+        failures.failed(err);
         sleepMs = ERROR_PAUSE_MS;
       }
       if (this.running && sleepMs > 0) await this.sleep(sleepMs);

@@ -21,3 +21,5 @@ export { FERRY_VARIABLES } from './ferry-variables';
 export { connectRedis, startProbes } from './service-kit';
 export { takeRandomBytes } from './random-pool';
 export { boundedMemo } from './bounded-memo';
+export { FailureLog } from './failure-log';
+export type { FailureLogOptions } from './failure-log';

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { FailureLog } from './failure-log';
 import type { Logger } from './logger';
 
 export { Redis };
@@ -11,8 +12,6 @@ export interface RedisClientOptions {
   blocking?: boolean;
   log: Logger;
 }
-
-const ERROR_LOG_INTERVAL_MS = 5_000;
 
 /** Reconnect delay: 50 ms doubling to 2 s, so a restart of Redis is noticed fast but not hammered. */
 export function reconnectDelayMs(attempt: number): number {
@@ -36,24 +35,9 @@ export function createRedis(url: string, { name, blocking = false, log }: RedisC
   });
 
   // While Redis is down every reconnect attempt fails; one line per interval says as much.
-  let lastLoggedAt = -Infinity;
-  let suppressed = 0;
-  redis.on('error', (err: Error) => {
-    const now = Date.now();
-    if (now - lastLoggedAt < ERROR_LOG_INTERVAL_MS) {
-      suppressed++;
-      return;
-    }
-    log.error({ err, connection: name, suppressed }, 'redis connection error');
-    lastLoggedAt = now;
-    suppressed = 0;
-  });
-  redis.on('ready', () => {
-    if (lastLoggedAt === -Infinity) return;
-    log.info({ connection: name }, 'redis connection restored');
-    lastLoggedAt = -Infinity;
-    suppressed = 0;
-  });
+  const failures = new FailureLog({ log, fields: { connection: name }, failed: 'redis connection error', recovered: 'redis connection restored' });
+  redis.on('error', (err: Error) => failures.failed(err));
+  redis.on('ready', () => failures.succeeded());
   return redis;
 }
 
