@@ -73,4 +73,3 @@ describe('Redis failing under a running stack', () => {
     await s.waitForStates([next!], ['delivered']);
   });
 });
-
