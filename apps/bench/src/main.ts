@@ -4,6 +4,7 @@ import { parseCli, usage, UsageError, type CliOptions } from './cli';
 import { killAllChildren } from './processes/managed-process';
 import { removeRedisFoldersSync } from './processes/redis-server';
 import { Progress } from './progress';
+import { describeSteal } from './report/cpu-steal';
 import { describeMachine, gitInfo, machineInfo } from './report/machine';
 import { formatTable } from './report/format-table';
 import { runScenarios } from './run-bench';
@@ -48,10 +49,24 @@ async function main(): Promise<void> {
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
   const commit = git === null ? 'no git checkout' : `commit ${git.commit.slice(0, 12)}${git.dirty ? ' + uncommitted changes' : ''}`;
   process.stdout.write(
-    [`Ferry bench, ${mode} run, ${startedAt.toISOString()}, ${commit}`, describeMachine(machine), '', formatTable(scenarios), '', `results: ${options.out}`, ''].join('\n'),
+    [
+      `Ferry bench, ${mode} run, ${startedAt.toISOString()}, ${commit}`,
+      describeMachine(machine),
+      '',
+      formatTable(scenarios),
+      ...withBlankBefore(describeSteal(scenarios)),
+      '',
+      `results: ${options.out}`,
+      '',
+    ].join('\n'),
   );
   process.exitCode = scenarios.every((s) => s.ok) ? 0 : 1;
   forceExitIfStuck(progress);
+}
+
+/** A paragraph after a blank line, or nothing when it is empty. */
+function withBlankBefore(text: string): string[] {
+  return text === '' ? [] : ['', text];
 }
 
 /** Ctrl-C (or a SIGTERM) must not leave redis-servers and services behind. */

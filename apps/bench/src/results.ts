@@ -27,6 +27,8 @@ export interface ScenarioResult {
   /** Why the scenario produced no figures (an error, an overrun). */
   error?: string;
   durationMs: number;
+  /** Share (0–1) of the machine's CPU time the host gave to other guests meanwhile (report/cpu-steal.ts); absent off Linux. */
+  stolenCpuShare?: number;
   config: unknown;
   /** Every figure measured, per system, for the JSON. */
   figures: Record<string, unknown>;

@@ -1,4 +1,5 @@
 import type { Progress } from './progress';
+import { formatShare, readCpuTicks, stolenShare } from './report/cpu-steal';
 import type { ScenarioResult } from './results';
 import type { PreparedScenario, ScenarioDefinition } from './scenarios/scenario';
 import { Scope } from './scope';
@@ -12,9 +13,13 @@ import { abortReason } from './wait';
 export async function runScenarios(definitions: readonly ScenarioDefinition[], smoke: boolean, progress: Progress): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const definition of definitions) {
+    const ticks = readCpuTicks();
     const result = await runScenario(definition.prepare(smoke), progress);
+    const stolen = stolenShare(ticks, readCpuTicks());
+    if (stolen !== undefined) result.stolenCpuShare = stolen;
     const seconds = (result.durationMs / 1000).toFixed(1);
-    progress.note(result.ok ? `${result.name}: done in ${seconds} s` : `${result.name}: FAILED after ${seconds} s: ${result.error ?? ''}`);
+    const steal = stolen === undefined ? '' : `, ${formatShare(stolen)} of the CPU time stolen by the host`;
+    progress.note(result.ok ? `${result.name}: done in ${seconds} s${steal}` : `${result.name}: FAILED after ${seconds} s: ${result.error ?? ''}`);
     results.push(result);
   }
   return results;

@@ -13,7 +13,7 @@ const SCENARIOS = ['ingest', 'ingest-batch', 'drain', 'latency', 'memory', 'back
 
 interface Report {
   machine: { cpuCount: number; node: string; redis: string };
-  scenarios: Array<{ name: string; ok: boolean; error?: string; rows: Array<{ metric: string; ferry: number; baselineName?: string; baseline?: number }> }>;
+  scenarios: Array<{ name: string; ok: boolean; error?: string; stolenCpuShare?: number; rows: Array<{ metric: string; ferry: number; baselineName?: string; baseline?: number }> }>;
 }
 
 let dir: string;
@@ -55,6 +55,11 @@ describe('bench --smoke', () => {
     for (const scenario of report.scenarios) {
       expect({ name: scenario.name, ok: scenario.ok, error: scenario.error }).toEqual({ name: scenario.name, ok: true, error: undefined });
       expect(scenario.rows.length).toBeGreaterThan(0);
+      // How busy the host was while it ran, so a reader can tell a slow machine from a slow run.
+      if (process.platform === 'linux') {
+        const share = scenario.stolenCpuShare;
+        expect({ name: scenario.name, share, inRange: share !== undefined && share >= 0 && share <= 1 }).toEqual({ name: scenario.name, share, inRange: true });
+      }
       for (const row of scenario.rows) {
         // A row without a baseline (scheduling's ready lateness: BullMQ has no such figure)
         // names none; a row that names one carries its value.
@@ -72,6 +77,7 @@ describe('bench --smoke', () => {
         }
       }
     }
+    if (process.platform === 'linux') expect(output).toMatch(/CPU time stolen by the host \(other guests ran\): ingest /);
     // The scheduler's precision is measured apart from delivery; both appear, as real numbers above.
     const scheduling = report.scenarios.find((s) => s.name === 'scheduling');
     expect(scheduling?.rows.map((r) => r.metric)).toEqual(
