@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       describeMachine(machine),
       '',
       formatTable(scenarios),
+      ...withBlankBefore(scenarios.flatMap((s) => s.notes ?? []).join('\n')),
       ...withBlankBefore(describeSteal(scenarios)),
       '',
       `results: ${options.out}`,

@@ -33,6 +33,8 @@ export interface ScenarioResult {
   /** Every figure measured, per system, for the JSON. */
   figures: Record<string, unknown>;
   rows: Row[];
+  /** Lines printed under the table that help read the figures. */
+  notes?: string[];
 }
 
 export interface RowSpec {

@@ -13,7 +13,7 @@ const SCENARIOS = ['ingest', 'ingest-batch', 'drain', 'latency', 'memory', 'back
 
 interface Report {
   machine: { cpuCount: number; node: string; redis: string };
-  scenarios: Array<{ name: string; ok: boolean; error?: string; stolenCpuShare?: number; rows: Array<{ metric: string; ferry: number; baselineName?: string; baseline?: number }> }>;
+  scenarios: Array<{ name: string; ok: boolean; error?: string; stolenCpuShare?: number; notes?: string[]; rows: Array<{ metric: string; ferry: number; baselineName?: string; baseline?: number }> }>;
 }
 
 let dir: string;
@@ -78,6 +78,9 @@ describe('bench --smoke', () => {
       }
     }
     if (process.platform === 'linux') expect(output).toMatch(/CPU time stolen by the host \(other guests ran\): ingest /);
+    // Whether the drain's target was within reach of any queue in this run: the queue-less ceiling.
+    expect(report.scenarios.find((s) => s.name === 'drain')?.notes).toEqual([expect.stringMatching(/^drain: undici direct, with no queue/)]);
+    expect(output).toMatch(/^drain: undici direct, with no queue, reached \d+\.\d\d× the BullMQ worker; 2\.0× asked Ferry for \d+ % of that ceiling, and it ran at \d+ %/m);
     // The scheduler's precision is measured apart from delivery; both appear, as real numbers above.
     const scheduling = report.scenarios.find((s) => s.name === 'scheduling');
     expect(scheduling?.rows.map((r) => r.metric)).toEqual(

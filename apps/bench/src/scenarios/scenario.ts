@@ -14,6 +14,8 @@ export interface ScenarioOutput {
   /** Every figure measured, per system, for the JSON. */
   figures: Record<string, unknown>;
   rows: Row[];
+  /** Lines printed under the table that help read the figures (drain-ceiling.ts). */
+  notes?: string[];
 }
 
 /** One scenario: its sizes in a full and in a smoke run, and how it measures. */
