@@ -6,13 +6,13 @@
  * so that a miss is told apart from a slow Ferry (docs/performance.md, "Why the drain misses").
  */
 
+import { formatShare } from '../report/cpu-steal';
+
 export interface DrainRates {
   ferry: number;
   bullmq: number;
   direct: number;
 }
-
-const percent = (share: number): string => `${Math.round(share * 100)} %`;
 
 /** One line on the ceiling and Ferry's share of it; undefined when a rate is missing or zero. */
 export function describeDrainCeiling(rates: DrainRates, target: number): string | undefined {
@@ -22,6 +22,6 @@ export function describeDrainCeiling(rates: DrainRates, target: number): string 
   const needed = (target * bullmq) / direct;
   const line =
     `drain: undici direct, with no queue, reached ${ceiling.toFixed(2)}× the BullMQ worker; ` +
-    `${target.toFixed(1)}× asked Ferry for ${percent(needed)} of that ceiling, and it ran at ${percent(ferry / direct)}`;
+    `${target.toFixed(1)}× asked Ferry for ${formatShare(needed)} of that ceiling, and it ran at ${formatShare(ferry / direct)}`;
   return ceiling < target ? `${line} (no queue could have met the target in this run)` : line;
 }
