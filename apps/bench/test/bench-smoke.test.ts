@@ -13,7 +13,7 @@ const SCENARIOS = ['ingest', 'ingest-batch', 'drain', 'latency', 'memory', 'back
 
 interface Report {
   machine: { cpuCount: number; node: string; redis: string };
-  scenarios: Array<{ name: string; ok: boolean; error?: string; stolenCpuShare?: number; notes?: string[]; rows: Array<{ metric: string; ferry: number; baselineName?: string; baseline?: number }> }>;
+  scenarios: Array<{ name: string; ok: boolean; error?: string; stolenCpuShare?: number; notes?: string[]; figures?: Record<string, unknown>; rows: Array<{ metric: string; ferry: number; baselineName?: string; baseline?: number }> }>;
 }
 
 let dir: string;
@@ -86,6 +86,9 @@ describe('bench --smoke', () => {
     expect(scheduling?.rows.map((r) => r.metric)).toEqual(
       expect.arrayContaining(['ready lateness p50 ms', 'ready lateness p99 ms', 'arrival lateness p50 ms', 'arrival lateness p99 ms']),
     );
+    // Like latency, scheduling keeps every round (one in a smoke run) and reports the median one.
+    const rounds = scheduling?.figures?.rounds as { ferry?: unknown[]; bullmq?: unknown[] } | undefined;
+    expect({ ferry: rounds?.ferry?.length, bullmq: rounds?.bullmq?.length }).toEqual({ ferry: 1, bullmq: 1 });
   }, 90_000);
 
   it('refuses an unknown scenario name with a usage error', async () => {
