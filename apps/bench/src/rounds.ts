@@ -4,12 +4,12 @@
  * alternating (A, B, C, then A, B, C again), and the run with the median figure stands for it.
  * Every run is kept for the JSON.
  */
-export async function alternate<K extends string, T>(
+export async function alternate<Run extends Record<string, unknown>>(
   rounds: number,
-  systems: Record<K, (round: number) => Promise<T>>,
-): Promise<Record<K, T[]>> {
-  const names = Object.keys(systems) as K[];
-  const runs = Object.fromEntries(names.map((name) => [name, [] as T[]])) as Record<K, T[]>;
+  systems: { [K in keyof Run]: (round: number) => Promise<Run[K]> },
+): Promise<{ [K in keyof Run]: Array<Run[K]> }> {
+  const names = Object.keys(systems) as Array<keyof Run>;
+  const runs = Object.fromEntries(names.map((name) => [name, []])) as unknown as { [K in keyof Run]: Array<Run[K]> };
   for (let round = 1; round <= rounds; round++) {
     for (const name of names) runs[name].push(await systems[name](round));
   }
