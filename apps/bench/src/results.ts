@@ -21,7 +21,17 @@ export interface Row {
   decimals: number;
 }
 
-export interface ScenarioResult {
+/** What a scenario's run returns (scenarios/scenario.ts). */
+export interface ScenarioOutput {
+  /** Every figure measured, per system, for the JSON. */
+  figures: Record<string, unknown>;
+  rows: Row[];
+  /** Lines printed under the table that help read the figures (scenarios/drain-ceiling.ts). */
+  notes?: string[];
+}
+
+/** A scenario's output as the runner reports it: no figures or rows when it failed. */
+export interface ScenarioResult extends ScenarioOutput {
   name: string;
   ok: boolean;
   /** Why the scenario produced no figures (an error, an overrun). */
@@ -30,11 +40,6 @@ export interface ScenarioResult {
   /** Share (0–1) of the machine's CPU time the host gave to other guests meanwhile (report/cpu-steal.ts); absent off Linux. */
   stolenCpuShare?: number;
   config: unknown;
-  /** Every figure measured, per system, for the JSON. */
-  figures: Record<string, unknown>;
-  rows: Row[];
-  /** Lines printed under the table that help read the figures. */
-  notes?: string[];
 }
 
 export interface RowSpec {

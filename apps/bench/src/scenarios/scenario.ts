@@ -1,5 +1,5 @@
 import type { Progress } from '../progress';
-import type { Row } from '../results';
+import type { ScenarioOutput } from '../results';
 import type { Scope } from '../scope';
 
 export interface ScenarioContext {
@@ -8,14 +8,6 @@ export interface ScenarioContext {
   progress: Progress;
   /** Everything the scenario starts is tied to this scope and stopped when it ends. */
   scope: Scope;
-}
-
-export interface ScenarioOutput {
-  /** Every figure measured, per system, for the JSON. */
-  figures: Record<string, unknown>;
-  rows: Row[];
-  /** Lines printed under the table that help read the figures (drain-ceiling.ts). */
-  notes?: string[];
 }
 
 /** One scenario: its sizes in a full and in a smoke run, and how it measures. */
