@@ -7,6 +7,8 @@ import { freePort } from './free-port';
 import { waitFor } from './wait';
 
 export interface RedisServerOptions {
+  /** Listen on this port rather than a free one: a server that comes up where clients already wait. */
+  port?: number;
   /** Turn on the append-only file, with this fsync policy. */
   appendfsync?: 'always' | 'everysec' | 'no';
   /** Run as a one-node Redis Cluster owning every slot, so cross-slot access is refused. */
@@ -30,7 +32,7 @@ export class RedisServer {
   ) {}
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), options);
+    const server = new RedisServer(options.port ?? (await freePort()), options);
     await server.start();
     return server;
   }

@@ -1,71 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { freePort } from '../../../test/support/free-port';
+import { RedisServer } from '../../../test/support/redis-server';
+import { waitFor } from '../../../test/support/wait';
 import { createMemoryLogger } from './memory-logger';
 import type { Logger } from './logger';
 import { checkRedis, createRedis, inOneWrite, reconnectDelayMs, waitForRedis, type Redis } from './redis';
 
-/** A port nothing listens on (it was free a moment ago). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-interface TestRedisServer {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** A private redis-server for this file, so tests never touch a shared instance. */
-async function startRedisServer({ port = 0, extraArgs = [] as string[] } = {}): Promise<TestRedisServer> {
-  port ||= await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'ferry-runtime-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-  const child: ChildProcess = spawn('redis-server', [...args, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${output}`));
-    });
-  });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGKILL');
-        await new Promise((resolve) => child.once('exit', resolve));
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Polls `condition` until it holds or the deadline passes. */
-async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('redis', () => {
-  let server: TestRedisServer;
+  let server: RedisServer;
   const clients: Redis[] = [];
   const client = (url: string, options: { name: string; blocking?: boolean }, log = createMemoryLogger().log) => {
     const redis = createRedis(url, { ...options, log });
@@ -74,12 +15,12 @@ describe('redis', () => {
   };
 
   beforeAll(async () => {
-    server = await startRedisServer();
+    server = await RedisServer.start();
   });
   afterEach(async () => {
     for (const redis of clients.splice(0)) await redis.quit();
   });
-  afterAll(() => server.stop());
+  afterAll(() => server.destroy());
 
   it('backs off from 50 ms doubling up to 2 s', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map(reconnectDelayMs)).toEqual([50, 100, 200, 400, 800, 1600, 2000, 2000, 2000]);
@@ -115,7 +56,7 @@ describe('redis', () => {
       const redis = downClient('flood', { log: flood.log });
       let errors = 0;
       redis.on('error', () => errors++);
-      await waitUntil(() => errors >= 4);
+      await waitFor(() => errors >= 4, { timeoutMs: 5_000, what: 'four connection errors' });
       const logged = flood.lines.filter((line) => line.msg === 'redis connection error');
       expect(logged).toHaveLength(1);
       expect(logged[0]).toMatchObject({ connection: 'flood', err: { code: 'ECONNREFUSED' } });
@@ -136,7 +77,7 @@ describe('redis', () => {
     });
 
     it('reconnects every client once Redis is back and logs the recovery', async () => {
-      const back = await startRedisServer({ port, extraArgs: ['--requirepass', 'hunter2'] });
+      const back = await RedisServer.start({ port, args: ['--requirepass', 'hunter2'] });
       try {
         // Reconnect attempts are at most 2 s apart.
         await Promise.all(down.map((redis) => waitForRedis(redis, 5_000)));
@@ -144,7 +85,7 @@ describe('redis', () => {
         expect(await down[0]?.set('key', 'value')).toBe('OK');
       } finally {
         for (const redis of down.splice(0)) await redis.quit();
-        await back.stop();
+        await back.destroy();
       }
     });
   });
@@ -191,13 +132,13 @@ describe('redis', () => {
       const port = await freePort();
       const redis = createRedis(`redis://127.0.0.1:${port}`, { name: 'late', log: createMemoryLogger().log });
       const waiting = waitForRedis(redis, 10_000);
-      const late = await startRedisServer({ port });
+      const late = await RedisServer.start({ port });
       try {
         await expect(waiting).resolves.toBeUndefined();
       } finally {
         // Before the server goes, or the client would start reconnecting to it.
         await redis.quit();
-        await late.stop();
+        await late.destroy();
       }
     });
   });
@@ -225,7 +166,7 @@ describe('redis', () => {
     });
 
     it('tolerates a Redis with CONFIG disabled', async () => {
-      const locked = await startRedisServer({ extraArgs: ['--rename-command', 'CONFIG', ''] });
+      const locked = await RedisServer.start({ args: ['--rename-command', 'CONFIG', ''] });
       const { log, lines } = createMemoryLogger();
       const redis = createRedis(locked.url, { name: 'checker', log });
       try {
@@ -235,7 +176,7 @@ describe('redis', () => {
       } finally {
         // Before the server goes, or the client would start reconnecting to it.
         await redis.quit();
-        await locked.stop();
+        await locked.destroy();
       }
     });
   });
