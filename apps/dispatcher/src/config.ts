@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { baseEnvSchema, envBool, envDurationMs, envInt, envList, parseEnv, type ParseEnvOptions } from '@ferry/runtime';
+import { baseEnvSchema, deliveryEnvSchema, envDurationMs, envInt, envList, parseEnv, type ParseEnvOptions } from '@ferry/runtime';
 
 const schema = z
   .object({
     ...baseEnvSchema,
+    ...deliveryEnvSchema,
     PORT: envInt({ min: 0, max: 65_535, default: 8082 }),
     FERRY_LEASE_MS: envDurationMs(30_000, { min: 1_000 }),
-    FERRY_DELIVERY_TIMEOUT_MS: envDurationMs(15_000, { min: 100 }),
     FERRY_RETRY_BASE_MS: envDurationMs(10_000, { min: 1 }),
     FERRY_RETRY_FACTOR: envInt({ min: 1, max: 100, default: 6 }),
     FERRY_RETRY_MAX_MS: envDurationMs('12h', { min: 1 }),
@@ -15,9 +15,7 @@ const schema = z
     FERRY_DEST_CONCURRENCY: envInt({ min: 1, max: 100_000, default: 32 }),
     FERRY_MAX_RETRY_AFTER: envDurationMs('15m', { min: 0 }),
     FERRY_NON_RETRYABLE_STATUSES: envList([]),
-    FERRY_ALLOW_PRIVATE_DESTINATIONS: envBool(false),
     FERRY_RESPONSE_EXCERPT_BYTES: envInt({ min: 0, max: 16_384, default: 1_024 }),
-    FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0 }),
   })
   .superRefine((env, ctx) => {
     // A lease must outlive the longest attempt, or a slow but healthy delivery would be handed

@@ -94,6 +94,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ FERRY_MAX_REDIS_MEMORY: value }).maxRedisMemory).toBe(fraction);
   });
 
+  // The dispatcher reads the same variable from the same environment (deliveryEnvSchema).
+  it('reads FERRY_DELIVERY_TIMEOUT_MS as a duration, as the dispatcher does, up to ten minutes', () => {
+    expect(loadConfig({ FERRY_DELIVERY_TIMEOUT_MS: '20s' }).maxTimeoutMs).toBe(20_000);
+    expect(loadConfig({ FERRY_DELIVERY_TIMEOUT_MS: '10m' }).maxTimeoutMs).toBe(600_000);
+    expect(problems({ FERRY_DELIVERY_TIMEOUT_MS: '11m' })).toEqual([expect.stringMatching(/^FERRY_DELIVERY_TIMEOUT_MS: /)]);
+  });
+
   it('refuses default retries above the maximum', () => {
     expect(problems({ FERRY_DEFAULT_RETRIES: '8', FERRY_MAX_RETRIES: '6' })).toEqual([
       'FERRY_DEFAULT_RETRIES: must not exceed FERRY_MAX_RETRIES (6)',

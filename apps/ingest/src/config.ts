@@ -1,4 +1,4 @@
-import { baseEnvSchema, envBool, envDurationMs, envInt, parseEnv, type LogLevel, type ParseEnvOptions } from '@ferry/runtime';
+import { baseEnvSchema, deliveryEnvSchema, envDurationMs, envInt, parseEnv, type LogLevel, type ParseEnvOptions } from '@ferry/runtime';
 import { z } from 'zod';
 
 const MIB = 1_048_576;
@@ -23,6 +23,7 @@ function envFraction(fallback: number) {
 const IngestEnv = z
   .object({
     ...baseEnvSchema,
+    ...deliveryEnvSchema,
     PORT: envInt({ min: 0, max: 65_535, default: 8080 }),
     // Optional: without it the API is open, which suits a private network or development only.
     FERRY_API_TOKEN: z
@@ -34,11 +35,6 @@ const IngestEnv = z
     FERRY_DEFAULT_RETRIES: envInt({ min: 0, max: 100, default: 5 }),
     FERRY_MAX_RETRIES: envInt({ min: 0, max: 100, default: 20 }),
     FERRY_MAX_DELAY: envDurationMs('30d', { max: 365 * 86_400_000 }),
-    // 100 ms is the smallest per-message timeout the contract accepts.
-    FERRY_DELIVERY_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 15_000 }),
-    FERRY_ALLOW_PRIVATE_DESTINATIONS: envBool(false),
-    // Shared with the other services: how long a stop may take before it is cut short.
-    FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0 }),
     // Backpressure: publishing is refused (429) before Redis fills up with undelivered messages.
     FERRY_MAX_BACKLOG: envInt({ min: 1, max: 1_000_000_000, default: 1_000_000 }),
     FERRY_MAX_REDIS_MEMORY: envFraction(0.9),

@@ -7,7 +7,6 @@ const schema = z.object({
   FERRY_RETENTION: envDurationMs('7d', { min: 0 }),
   FERRY_SCHEDULER_TICK_MS: envDurationMs(25, { min: 1, max: 10_000 }),
   FERRY_REAP_INTERVAL_MS: envDurationMs(1_000, { min: 10, max: 600_000 }),
-  FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0 }),
   FERRY_METRICS_PER_DESTINATION: envBool(false),
 });
 

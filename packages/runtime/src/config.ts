@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accept, envEnum, envField, envInt, refuse } from './env-fields';
+import { accept, envBool, envDurationMs, envEnum, envField, envInt, refuse } from './env-fields';
 
 /**
  * Thrown by `parseEnv` with one line per problem, each starting with the variable's name, so
@@ -37,6 +37,19 @@ export const baseEnvSchema = {
   FERRY_EVENTS_MAXLEN: envInt({ min: 100, max: 10_000_000, default: 10_000 }),
   // Attempts a delivery may lose without spending a retry (lost lease, Retry-After wait).
   FERRY_MAX_FREE_ATTEMPTS: envInt({ min: 0, max: 100, default: 5 }),
+  // How long a stop may take before it is cut short.
+  FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0 }),
+};
+
+/**
+ * Variables the ingest and the dispatcher both read, defined once: the two often share one
+ * environment, and a value that one of them accepts must not stop the other at start.
+ */
+export const deliveryEnvSchema = {
+  // The whole attempt, and the largest per-message `timeout` the API accepts (whose smallest is
+  // 100 ms); at most ten minutes, as a lease must outlast it.
+  FERRY_DELIVERY_TIMEOUT_MS: envDurationMs(15_000, { min: 100, max: 600_000 }),
+  FERRY_ALLOW_PRIVATE_DESTINATIONS: envBool(false),
 };
 
 /**

@@ -1,4 +1,4 @@
-export { ConfigError, LOG_LEVELS, baseEnvSchema, parseEnv, withoutPassword } from './config';
+export { ConfigError, LOG_LEVELS, baseEnvSchema, deliveryEnvSchema, parseEnv, withoutPassword } from './config';
 export type { LogLevel, ParseEnvOptions } from './config';
 export { envBool, envDurationMs, envEnum, envInt, envList, envString, parseDurationMs } from './env-fields';
 export type { IntOptions } from './env-fields';
