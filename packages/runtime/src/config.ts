@@ -47,7 +47,8 @@ export const baseEnvSchema = {
  */
 export const deliveryEnvSchema = {
   // The whole attempt, and the largest per-message `timeout` the API accepts (whose smallest is
-  // 100 ms); at most ten minutes, as a lease must outlast it.
+  // 100 ms). At most ten minutes: an attempt holds a dispatcher's slot, and a lease longer
+  // still, for as long as it may run.
   FERRY_DELIVERY_TIMEOUT_MS: envDurationMs(15_000, { min: 100, max: 600_000 }),
   FERRY_ALLOW_PRIVATE_DESTINATIONS: envBool(false),
 };
