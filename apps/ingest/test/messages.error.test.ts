@@ -51,10 +51,19 @@ describe('validation', () => {
     expectError(await call(ingest.base, 'POST', '/v1/messages/batch', []), 400, 'VALIDATION_FAILED');
   });
 
-  it('refuses malformed JSON, and a bare JSON string at the top, with 400 MALFORMED_JSON', async () => {
+  it('refuses malformed JSON with 400 MALFORMED_JSON', async () => {
     expect(expectError(await publish('{"destination": '), 400, 'MALFORMED_JSON').message).toContain('not valid JSON');
-    expectError(await publish('"https://hooks.example.test"'), 400, 'MALFORMED_JSON');
     expectError(await publish('{"a":1}}'), 400, 'MALFORMED_JSON');
+  });
+
+  it.each([
+    ['a bare string', '"https://hooks.example.test"'],
+    ['null', 'null'],
+    ['a number', '42'],
+  ])('refuses %s at the top level as valid JSON of the wrong shape, not as malformed', async (_, text) => {
+    const error = expectError(await publish(text), 400, 'VALIDATION_FAILED');
+    expect(error.message).toMatch(/expected object/i);
+    expect(error.message).not.toMatch(/not valid JSON/);
   });
 
   it('refuses anything but JSON with 415', async () => {

@@ -116,7 +116,7 @@ describe('the publish fast path', () => {
     ['no token', { destination: DEST }, {}, 401, 'UNAUTHORIZED'],
     ['a wrong token', { destination: DEST }, { authorization: 'Bearer nope' }, 401, 'UNAUTHORIZED'],
     ['malformed JSON', '{"destination": ', auth, 400, 'MALFORMED_JSON'],
-    ['a bare JSON string', '  "https://hooks.example.test"', auth, 400, 'MALFORMED_JSON'],
+    ['a bare JSON string', '  "https://hooks.example.test"', auth, 400, 'VALIDATION_FAILED'],
     ['an empty body', '', auth, 400, 'VALIDATION_FAILED'],
     ['a top-level array', [{ destination: DEST }], auth, 400, 'VALIDATION_FAILED'],
     ['an invalid message', { destination: 'ftp://x', retries: -1, colour: 'red' }, auth, 400, 'VALIDATION_FAILED'],

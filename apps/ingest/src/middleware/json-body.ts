@@ -3,7 +3,6 @@ import { ApiError } from '@ferry/contracts';
 import express, { type RequestHandler } from 'express';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
-
 // The bytes of each UTF-8 JSON body read, for the message bodies cut out of it (body-source.ts).
 const rawBodies = new WeakMap<IncomingMessage, Buffer>();
 
@@ -12,10 +11,15 @@ export function rawBodyOf(req: IncomingMessage): Buffer | undefined {
   return rawBodies.get(req);
 }
 
-/** The body-parser, keeping the bytes of a UTF-8 body beside what it parsed. */
+/**
+ * The body-parser, keeping the bytes of the body beside what it parsed. Strict mode is off: any
+ * JSON value parses, and the schema names what the top level should be (an object, or an
+ * array for a batch) instead of calling a bare string invalid JSON.
+ */
 function jsonParser(limitBytes: number): ReturnType<typeof express.json> {
   return express.json({
     limit: limitBytes,
+    strict: false,
     type: () => true,
     verify: (req, _res, buf, encoding) => {
       if (encoding === 'utf-8' || encoding === 'utf8') rawBodies.set(req, buf);
@@ -24,9 +28,8 @@ function jsonParser(limitBytes: number): ReturnType<typeof express.json> {
 }
 
 /**
- * Parses a JSON body of at most `limitBytes` into `req.body`. The body-parser's strict mode stays
- * on: the top level must be an object or an array (the schema then says which), never a bare
- * string or number. Anything but a JSON content type is refused with 415 before reading a byte.
+ * Parses a JSON body of at most `limitBytes` into `req.body`. Anything but a JSON content type
+ * is refused with 415 before reading a byte.
  */
 export function jsonBody(limitBytes: number): RequestHandler {
   const parse = jsonParser(limitBytes);
