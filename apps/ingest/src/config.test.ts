@@ -86,6 +86,10 @@ describe('loadConfig', () => {
     }
   });
 
+  it.each(['abc def', 'tab\there', 'caf\u00e9'])('refuses FERRY_API_TOKEN=%j, which no Authorization header could match', (token) => {
+    expect(problems({ FERRY_API_TOKEN: token })).toEqual([expect.stringMatching(/^FERRY_API_TOKEN: must be visible ASCII/)]);
+  });
+
   it.each(['0', '1.5', '90%', '-0.5', 'half', '.', '1e-1'])('refuses FERRY_MAX_REDIS_MEMORY=%s', (value) => {
     expect(problems({ FERRY_MAX_REDIS_MEMORY: value })).toEqual([expect.stringMatching(/^FERRY_MAX_REDIS_MEMORY: must be a fraction above 0/)]);
   });

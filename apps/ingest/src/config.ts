@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 const MIB = 1_048_576;
 const FRACTION = /^(?:0|1)?(?:\.\d+)?$/;
+const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
 
 /** A share such as "0.9": above 0, at most 1. */
 function envFraction(fallback: number) {
@@ -26,9 +27,12 @@ const IngestEnv = z
     ...deliveryEnvSchema,
     PORT: envInt({ min: 0, max: 65_535, default: 8080 }),
     // Optional: without it the API is open, which suits a private network or development only.
+    // What a sender can put after "Bearer " (auth.ts): no whitespace, and only ASCII, since a
+    // header's bytes are read as Latin-1 and a UTF-8 token could never match.
     FERRY_API_TOKEN: z
       .string()
       .refine((token) => token.trim() === token, 'must not start or end with whitespace (a newline from a secret file?)')
+      .refine((token) => VISIBLE_ASCII.test(token.trim()), 'must be visible ASCII characters with no spaces, as a bearer token is sent')
       .optional(),
     // Every queued body lives in Redis memory until it is delivered, hence the upper bound.
     FERRY_MAX_BODY_BYTES: envInt({ min: 1, max: 16 * MIB, default: MIB }),
