@@ -19,13 +19,16 @@ export interface MessagePublisherDeps {
 }
 
 // The parser's limit only bounds memory before the body can be measured; the exact check is on
-// the serialised message body (publish-request.ts). On top of the body, a message carries its
-// destination (≤ 2 KiB), headers (≤ 16 KiB) and the rest, and JSON escaping can inflate a string.
+// the message body as it will be delivered (publish-request.ts), so the limit must admit every
+// message whose body fits. A string body is delivered unescaped, and each of its characters may
+// have taken up to six bytes on the wire (`\u0001` for one byte). On top of the body, a message
+// carries its destination (≤ 2 KiB), headers (≤ 16 KiB) and the rest.
+const MAX_ESCAPED_GROWTH = 6;
 const ENVELOPE_ALLOWANCE = 64 * 1024;
 
 /** Largest request body `POST /v1/messages` reads. */
 export function messageRequestLimit(config: IngestConfig): number {
-  return config.maxBodyBytes + ENVELOPE_ALLOWANCE;
+  return MAX_ESCAPED_GROWTH * config.maxBodyBytes + ENVELOPE_ALLOWANCE;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { call, expectError, storedCount, useIngest } from './support/ingest-harness';
+import { call, expectError, startIngest, storedCount, testLookup, useIngest } from './support/ingest-harness';
 
 const MAX_BODY = 2_048;
 const ingest = useIngest({ FERRY_MAX_BODY_BYTES: String(MAX_BODY), FERRY_MAX_DELAY: '1d' });
@@ -85,9 +85,29 @@ describe('validation', () => {
     expect(await storedCount(ingest.store)).toBe(before + 1);
   });
 
+  it('accepts a string body of FERRY_MAX_BODY_BYTES however much escaping inflated it on the wire', async () => {
+    // A limit well above the parser's allowance for the rest of the message, so the escaping counts.
+    const maxBody = 128 * 1024;
+    const large = await startIngest(ingest.redisServer.url, { FERRY_MAX_BODY_BYTES: String(maxBody) }, { lookup: testLookup });
+    try {
+      for (const character of ['"', '\n', '\u0001', '\u{1F600}']) {
+        const body = character.repeat(maxBody / Buffer.byteLength(character));
+        const answer = await call(large.base, 'POST', '/v1/messages', { destination: DEST, body });
+        expect(answer.status).toBe(202);
+        const { messageId } = answer.body as { messageId: string };
+        expect(Buffer.byteLength((await large.store.get(messageId))?.envelope.body ?? '')).toBe(maxBody);
+      }
+      const over = { destination: DEST, body: '\u0001'.repeat(maxBody + 1) };
+      const error = expectError(await call(large.base, 'POST', '/v1/messages', over), 413, 'PAYLOAD_TOO_LARGE');
+      expect(error.details).toEqual([{ path: ['body'], message: expect.stringContaining(`${maxBody + 1} bytes`) }]);
+    } finally {
+      await large.close();
+    }
+  });
+
   it('refuses a request body over the parser limit with 413 before parsing it', async () => {
-    const huge = JSON.stringify({ destination: DEST, body: 'x'.repeat(MAX_BODY + 70_000) });
-    expectError(await publish(huge), 413, 'PAYLOAD_TOO_LARGE');
+    const huge = JSON.stringify({ destination: DEST, body: 'x'.repeat(6 * MAX_BODY + 70_000) });
+    expect(expectError(await publish(huge), 413, 'PAYLOAD_TOO_LARGE').message).toContain('accepted here');
     expectError(await call(ingest.base, 'POST', '/v1/messages/batch', `[${huge}]`), 413, 'PAYLOAD_TOO_LARGE');
     expectError(await publish(`{"destination":"${DEST}","body":"${'y'.repeat(MAX_BODY * 100)}`), 413, 'PAYLOAD_TOO_LARGE');
   });
