@@ -13,7 +13,8 @@
 
   KEYS[1] deliveries   KEYS[2] leases   KEYS[3] dests   KEYS[4] parked
   KEYS[5] events       KEYS[6] wake     KEYS[7] handoff KEYS[8] inflight
-  KEYS[7+2i] ready:<dest i>       KEYS[8+2i] dest:<dest i>        (i = 1..n)
+  KEYS[9] due
+  KEYS[8+2i] ready:<dest i>       KEYS[9+2i] dest:<dest i>        (i = 1..n)
 
   ARGV[1] events max length
   ARGV[2] lease duration in ms
@@ -42,8 +43,8 @@
 -- @include handoff
 -- @include lease
 
-local deliveriesKey, leasesKey, destsKey, parkedKey, eventsKey, wakeKey, handoffKey, inflightKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local deliveriesKey, leasesKey, destsKey, parkedKey, eventsKey, wakeKey, handoffKey, inflightKey, dueKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local maxLen, leaseMs, limit, candidateLimit, defaultCap =
   ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local n = #ARGV - 5
@@ -93,8 +94,8 @@ for _, dest in ipairs(redis.call('ZRANGEBYSCORE', parkedKey, '-inf', now, 'LIMIT
   end
 end
 
-local function readyKey(i) return KEYS[7 + 2 * i] end
-local function destKey(i) return KEYS[8 + 2 * i] end
+local function readyKey(i) return KEYS[8 + 2 * i] end
+local function destKey(i) return KEYS[9 + 2 * i] end
 
 -- Share out the batch. A destination is looked at when the rounds first reach it: one its
 -- limits hold back leaves the rotation or is parked there (admit), one with nothing ready
@@ -121,8 +122,8 @@ end
 
 -- Take each share: ids off the head of the ready list, their fields in one read, the leases
 -- and event in one write each. An entry whose delivery is no longer ready (cancelled while it
--- waited) or is leased already is dropped, and one more is taken in its place. Only the
--- record line's state and attempt are read: the field goes back whole.
+-- waited, or back in the due set) or is leased already is dropped, and one more is taken in its
+-- place. Only the record line is read (readyAttempt): the field goes back whole.
 local leasedIds, leasedAttempts = {}, {}
 local served = {}
 for i = 1, n do
@@ -133,7 +134,7 @@ for i = 1, n do
     local raws = redis.call('HMGET', deliveriesKey, unpack(ids))
     local held = redis.call('HMGET', inflightKey, unpack(ids))
     for x, id in ipairs(ids) do
-      local attempt = not held[x] and readyAttempt(raws[x], now)
+      local attempt = not held[x] and readyAttempt(raws[x], id, dueKey, now)
       if attempt then
         take(limits[i], now)
         attempt = attempt + 1

@@ -34,7 +34,7 @@ export class ScriptKeys {
     const k = this.keys;
     const list = [
       k.deliveries(shard), k.leases(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard), k.handoff(shard),
-      k.inflight(shard),
+      k.inflight(shard), k.due(shard),
     ];
     for (const dest of dests) list.push(k.ready(shard, dest), k.dest(shard, dest));
     return list;

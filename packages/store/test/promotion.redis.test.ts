@@ -31,6 +31,16 @@ async function readyLists(store: Store): Promise<string[][]> {
   return Promise.all(ORIGINS.map((origin) => store.redis.lrange(store.keys.ready(0, origin), 0, -1)));
 }
 
+/** Rewrites a stored record's due time: to Redis, as if its clock had stepped back behind it. */
+async function setDueAt(store: Store, id: string, dueAt: number): Promise<void> {
+  const key = store.keys.deliveries(0);
+  const field = (await store.redis.hget(key, id))!;
+  const newline = field.indexOf('\n');
+  const line = field.slice(0, newline).split('|');
+  line[6] = String(dueAt);
+  await store.redis.hset(key, id, line.join('|') + field.slice(newline));
+}
+
 describe('promotion of due deliveries', () => {
   const ctx = useStore({ eventsMaxLen: 100_000 });
 
@@ -141,6 +151,38 @@ describe('promotion of due deliveries', () => {
     await redis.zadd(store.keys.dests(0), 0, ORIGINS[0]!);
     expect(await claim(store)).toEqual([]);
     expect((await store.get(id!))?.record.state).toBe('scheduled');
+  });
+
+  it('claims a promoted delivery after the Redis clock steps back behind its due time', async () => {
+    const { store } = ctx;
+    const start = Date.now() + 200;
+    const first = await store.enqueue(message({ orderingKey: 'k', notBefore: start }));
+    const next = await store.enqueue(message({ orderingKey: 'k', notBefore: start }));
+    expect([first.state, next.state]).toEqual(['scheduled', 'waiting']);
+    await waitFor(() => Date.now() > start, { what: 'the due time to pass' });
+    expect(await promoteAll(store, 10)).toBe(1);
+
+    // An NTP step or a failover to a replica a little behind: by Redis's clock the promoted record
+    // is not due yet. Out of the due set, it is ready all the same, and the ordering key goes on.
+    await setDueAt(store, first.id, Date.now() + 3_600_000);
+    const claimed = await claim(store);
+    expect(claimed).toMatchObject([{ id: first.id, attempt: 1 }]);
+    await store.ack(claimed[0]!, outcome());
+    expect((await claim(store)).map((delivery) => delivery.id)).toEqual([next.id]);
+  });
+
+  it('drops a stale ready entry of a delivery that waits in the due set for its retry', async () => {
+    const { store, redis } = ctx;
+    await store.enqueueMany([message()]);
+    const [first] = await claim(store);
+    expect(await store.retry(first!, outcome(500), failed(60_000))).toBe('retrying');
+    // A stray copy of its id, as no writer makes one: the retry is not promoted yet.
+    await redis.rpush(store.keys.ready(0, ORIGINS[0]!), first!.id);
+    await redis.zadd(store.keys.dests(0), 0, ORIGINS[0]!);
+
+    expect(await claim(store)).toEqual([]);
+    expect(await redis.zscore(store.keys.due(0), first!.id)).not.toBeNull();
+    expect((await store.get(first!.id))?.record).toMatchObject({ state: 'retrying', attempt: 1 });
   });
 
   it('cancels a promoted delivery, which no claim then takes', async () => {

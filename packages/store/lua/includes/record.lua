@@ -27,14 +27,18 @@ local function parseRecord(raw)
 end
 
 -- The attempt of a stored field that may be claimed at `now`, read without parsing the rest: its
--- record is ready, or scheduled or retrying with its due time passed, as a promotion leaves it
--- (promote.lua). Nil when absent, in another state, or not due yet.
-local function readyAttempt(raw, now)
+-- record is ready, or scheduled or retrying and promoted (decision 0008: its id has left the due
+-- set). Nil when absent, in another state, or still in the due set: the id in the ready list is
+-- then a stale copy, and the delivery waits for its promotion. A record past its due time is
+-- taken without looking at the due set, as nearly every promoted one is; one not due yet by
+-- `now` is looked up, because Redis's clock can step back after a promotion (an NTP step, a
+-- failover to a replica a little behind) and dropping the id would lose the delivery.
+local function readyAttempt(raw, id, dueKey, now)
   if not raw then return nil end
   local state, attempt, dueAt = string.match(raw, '^([%a_]+)|(%d+)|%d+|%d+|%d+|%d+|(%d+)|')
-  if state == 'ready' or ((state == 'scheduled' or state == 'retrying') and tonumber(dueAt) <= now) then
-    return tonumber(attempt)
-  end
+  if state == 'ready' then return tonumber(attempt) end
+  if state ~= 'scheduled' and state ~= 'retrying' then return nil end
+  if tonumber(dueAt) <= now or not redis.call('ZSCORE', dueKey, id) then return tonumber(attempt) end
   return nil
 end
 
