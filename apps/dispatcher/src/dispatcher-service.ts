@@ -190,7 +190,7 @@ export class DispatcherService {
       await this.handBack(delivery);
       return;
     }
-    const verdict = judge(result, delivery.attempt, outcomes);
+    const verdict = judge(result, delivery, outcomes);
     try {
       const ended = await recordOutcome(this.options.store, this.acks, delivery, result, verdict, outcomes.backoff.maxMs, writeUntil);
       this.logAttempt(delivery, result, ended);

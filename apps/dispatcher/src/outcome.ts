@@ -1,3 +1,4 @@
+import type { ClaimedDelivery } from '@ferry/store';
 import { backoffMs, type BackoffPolicy } from './backoff';
 import type { AttemptResult } from './deliver';
 
@@ -18,12 +19,18 @@ export interface OutcomePolicy {
 const DEFER_STATUSES = new Set([429, 503]);
 
 /**
- * Decides what an attempt's result means for the delivery. `failures` counts failed attempts
- * including this one. A 429 or 503 with a Retry-After the policy accepts defers: the
- * destination is left alone until then, and no retry is spent. Any other Retry-After replaces
- * the computed back-off (up to its cap); a refused destination never becomes acceptable by waiting.
+ * Decides what an attempt's result means for the delivery. A 429 or 503 with a Retry-After the
+ * policy accepts defers: the destination is left alone until then, and no retry is spent. Any
+ * other Retry-After replaces the computed back-off (up to its cap); a refused destination never
+ * becomes acceptable by waiting. The back-off grows with the failures that spent a retry, this
+ * one included: `attempt - free`, as the store's retry budget counts them (lua/retry.lua), so
+ * the free attempts before it (Retry-After waits, releases, lost leases) do not lengthen it.
  */
-export function judge(result: AttemptResult, failures: number, policy: OutcomePolicy): Verdict {
+export function judge(
+  result: AttemptResult,
+  delivery: Pick<ClaimedDelivery, 'attempt' | 'free'>,
+  policy: OutcomePolicy,
+): Verdict {
   if (result.kind === 'success') return { action: 'ack' };
   const summary = summarize(result);
   const status = result.statusCode;
@@ -32,6 +39,7 @@ export function judge(result: AttemptResult, failures: number, policy: OutcomePo
     return { action: 'defer', waitMs: wait, summary };
   }
   const final = result.kind === 'refused' || (status !== undefined && policy.nonRetryableStatuses.has(status));
+  const failures = delivery.attempt - delivery.free;
   const backoff = wait === undefined ? backoffMs(failures, policy.backoff) : Math.min(wait, policy.backoff.maxMs);
   return { action: 'retry', backoffMs: backoff, final, summary };
 }

@@ -61,6 +61,7 @@ describe('deliver', () => {
     id: 'msg_0_abcdefghijkl',
     shard: 0,
     attempt: 2,
+    free: 0,
     dest: origin,
     tenant: 'default',
     url: `${origin}${path}`,

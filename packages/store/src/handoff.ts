@@ -44,11 +44,14 @@ async function onEveryShard(store: Store, command: (waitingKey: string) => Promi
   await inOneWrite(store.redis, () => Promise.all(keys.map(command)));
 }
 
-/** Reads a handoff list entry: "id|attempt|dest", a newline, the envelope. */
+/**
+ * Reads a handoff list entry: "id|attempt|dest", a newline, the envelope. Only a delivery
+ * just enqueued is handed over (enqueue.lua), so none of its attempts has been free.
+ */
 export function decodeHandoff(entry: Buffer, shard: number): ClaimedDelivery | undefined {
   const newline = entry.indexOf(NEWLINE);
   if (newline === -1) return undefined;
   const [id, attempt, dest] = entry.toString('utf8', 0, newline).split('|');
   if (id === undefined || attempt === undefined || dest === undefined) return undefined;
-  return leasedDelivery(entry, { id, shard, attempt: Number(attempt), dest }, newline + 1);
+  return leasedDelivery(entry, { id, shard, attempt: Number(attempt), free: 0, dest }, newline + 1);
 }

@@ -49,6 +49,21 @@ export function envelopeStart(field: Buffer): number {
   return field.indexOf(NEWLINE) + 1;
 }
 
+const BAR = 0x7c;
+const ZERO = 0x30;
+
+/**
+ * The record line's `free` count (its fourth field) in a stored field read as bytes, without
+ * decoding the line to text: a claim's reply holds one field per delivery, on the hot path.
+ */
+export function freeAttempts(field: Buffer): number {
+  let at = 0;
+  for (let bars = 0; bars < 3; bars++) at = field.indexOf(BAR, at) + 1;
+  let free = 0;
+  for (let byte = field[at]; byte !== undefined && byte !== BAR; byte = field[++at]) free = free * 10 + byte - ZERO;
+  return free;
+}
+
 const LEASE = /^(\d+)\|(\d+)$/;
 
 /**

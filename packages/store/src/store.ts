@@ -11,7 +11,7 @@ import { KeyGroups } from './key-groups';
 import { Keys } from './keys';
 import { ScriptKeys } from './script-keys';
 import { registerScripts } from './scripts';
-import { envelopeStart, readDelivery, splitDelivery } from './state-record';
+import { envelopeStart, freeAttempts, readDelivery, splitDelivery } from './state-record';
 import type {
   ClaimBatch,
   ClaimOptions,
@@ -334,8 +334,8 @@ export class Store {
     );
     const deliveries: ClaimedDelivery[] = [];
     for (let i = 0; i + 3 < flat.length; i += 4) {
-      const lease = { id: String(flat[i]), shard, attempt: Number(flat[i + 1]), dest: String(flat[i + 2]) };
       const field = flat[i + 3] as Buffer;
+      const lease = { id: String(flat[i]), shard, attempt: Number(flat[i + 1]), free: freeAttempts(field), dest: String(flat[i + 2]) };
       deliveries.push(leasedDelivery(field, lease, envelopeStart(field)));
     }
     const batch: ClaimBatch & { next: string[] } = { deliveries, next: next.map(String) };

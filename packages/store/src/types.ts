@@ -56,6 +56,12 @@ export interface ClaimedDelivery extends Envelope<Buffer> {
   id: string;
   shard: number;
   attempt: number;
+  /**
+   * Earlier attempts that spent no retry (a Retry-After wait, a release, a lost lease): the
+   * record's `free`. `attempt - free` counts the failures, this attempt's included, that the
+   * store's retry budget and the back-off go by (lua/retry.lua).
+   */
+  free: number;
   /** Destination origin. */
   dest: string;
 }

@@ -33,7 +33,7 @@ describe('hand-off to a waiting dispatcher', () => {
     expect(state).toBe('in_flight');
 
     const handed = await signal;
-    expect(handed).toMatchObject({ kind: 'handoff', delivery: { id, shard: 0, attempt: 1, dest, url: `${dest}/hook` } });
+    expect(handed).toMatchObject({ kind: 'handoff', delivery: { id, shard: 0, attempt: 1, free: 0, dest, url: `${dest}/hook` } });
     if (handed?.kind !== 'handoff') throw new Error('not handed over');
     expect(handed.delivery.body).toEqual(Buffer.from('line1\nline2'));
     expect(handed.delivery.headers).toEqual({ 'x-a': '1' });
@@ -121,9 +121,9 @@ describe('hand-off to a waiting dispatcher', () => {
 
     const before = Date.now();
     const claimed = await claim(store, 10, 60_000);
-    expect(claimed.map((d) => [d.id, d.attempt])).toEqual([
-      [handed.id, 1],
-      [queued.id, 1],
+    expect(claimed.map((d) => [d.id, d.attempt, d.free])).toEqual([
+      [handed.id, 1, 0],
+      [queued.id, 1, 0],
     ]);
     expect(claimed[0]!.body).toEqual(Buffer.from('{"n":1}'));
     // Its destination comes from the hand-off entry; the ack frees that destination's slot.
@@ -142,7 +142,8 @@ describe('hand-off to a waiting dispatcher', () => {
     expect(await stateOf(store, id)).toBe('ready');
 
     const claimed = await claim(store);
-    expect(claimed.map((d) => [d.id, d.attempt])).toEqual([[id, 2]]);
+    // The lost lease spent no retry.
+    expect(claimed.map((d) => [d.id, d.attempt, d.free])).toEqual([[id, 2, 1]]);
     expect(await handoffLength(store)).toBe(0);
   });
 });

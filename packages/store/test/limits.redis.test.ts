@@ -84,6 +84,18 @@ describe('destination limits', () => {
     expect((await store.get(id))?.attempts.map((a) => a.statusCode)).toEqual([429, 500]);
   });
 
+  it('tells a claimed delivery how many of its attempts spent no retry', async () => {
+    const { store } = ctx;
+    const { id } = await store.enqueue(message({ url: `${A}/x` }));
+    const next = () =>
+      waitFor(async () => (await claimFrom(1)).deliveries[0], { what: 'the destination to send again' });
+    const first = await next();
+    expect(first).toMatchObject({ id, attempt: 1, free: 0 });
+    expect(await store.defer(first, outcome(429), { waitMs: 1, summary: 'HTTP 429' })).toBe(true);
+    // The dispatcher backs off by attempt - free: the wait it was asked for is no failure.
+    expect(await next()).toMatchObject({ id, attempt: 2, free: 1 });
+  });
+
   it('stops deferring once the free attempts are spent', async () => {
     const { store } = ctx;
     const { id } = await store.enqueue(message({ url: `${A}/x` }));
