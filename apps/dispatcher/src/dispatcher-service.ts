@@ -39,6 +39,18 @@ export interface DispatcherOptions {
 const DEADLINE_CHECK_MS = 100;
 
 /**
+ * Lease a delivery must have left beyond its attempt's timeout when it starts, for its outcome
+ * to be written under it. A fresh lease has far more (the configuration asks for 5 s).
+ */
+const LEASE_SPARE_MS = 1_000;
+
+/** A leased delivery waiting for a slot, with a `performance.now()` reading at or before its lease began. */
+interface Buffered {
+  delivery: ClaimedDelivery;
+  leasedSince: number;
+}
+
+/**
  * Claims deliveries in batches and sends them, keeping up to `concurrency` in flight. When no
  * shard has work it blocks on the wake-up lists instead of polling. Each outcome is written
  * back with the lease token it was claimed with, so a lease that was lost meanwhile cannot
@@ -52,7 +64,7 @@ export class DispatcherService {
    * see WorkSource.claim). Claiming ahead means a finished request is followed by the next one
    * at once, not after a claim's round trip.
    */
-  private readonly buffer: ClaimedDelivery[] = [];
+  private readonly buffer: Buffered[] = [];
   private readonly work: WorkSource;
   /**
    * The requests running now: ended when past their deadline (checked every
@@ -74,7 +86,7 @@ export class DispatcherService {
       ...options,
       acks: this.acks,
       isRunning: () => this.running,
-      take: (deliveries) => this.take(deliveries),
+      take: (deliveries, leasedSince) => this.take(deliveries, leasedSince),
     });
     options.metrics.countInFlight(() => this.sending);
   }
@@ -98,7 +110,7 @@ export class DispatcherService {
       await this.work.stop();
       await this.loop;
       // Claimed (or handed over) but never started: back to their ready lists at once, no retry spent.
-      await Promise.all(this.buffer.splice(0).map((delivery) => this.handBack(delivery)));
+      await Promise.all(this.buffer.splice(0).map(({ delivery }) => this.handBack(delivery)));
 
       const log = this.options.log;
       if (this.recording > 0) log.info({ inFlight: this.recording }, 'draining in-flight deliveries');
@@ -127,13 +139,18 @@ export class DispatcherService {
     while (this.running) {
       const room = concurrency + 2 * claimBatch - this.sending - this.buffer.length;
       if (room < minClaim && this.sending > 0) {
-        await new Promise<void>((resolve) => (this.slotFreed = resolve));
+        await this.untilSlotFreed();
         continue;
       }
       try {
         const claimed = await this.work.claim(room);
         failures.succeeded();
-        if (claimed === 0 && this.running && this.buffer.length === 0) await this.work.waitForWork();
+        if (claimed > 0 || !this.running) continue;
+        // Nothing to claim. Deliveries still buffered mean every slot is busy (slow receivers,
+        // say): look again when one frees, not in a loop of claims that find nothing. With none
+        // buffered, wait until new work is signalled.
+        if (this.buffer.length > 0) await this.untilSlotFreed();
+        else await this.work.waitForWork();
       } catch (err) {
         if (!this.running) break;
         failures.failed(err);
@@ -143,19 +160,24 @@ export class DispatcherService {
   }
 
   /** Leased deliveries arrive here; once the dispatcher is stopping they are only kept, to be handed back. */
-  private take(deliveries: ClaimedDelivery[]): void {
-    this.buffer.push(...deliveries);
-    if (this.running) this.startBuffered();
+  private take(deliveries: ClaimedDelivery[], leasedSince: number): void {
+    for (const delivery of deliveries) this.buffer.push({ delivery, leasedSince });
+    this.startBuffered();
   }
 
-  /** Starts buffered deliveries while slots are free. */
+  /** Starts buffered deliveries while slots are free, until the dispatcher stops (stop() hands the rest back). */
   private startBuffered(): void {
-    while (this.sending < this.options.concurrency && this.buffer.length > 0) this.send(this.buffer.shift()!);
+    while (this.running && this.sending < this.options.concurrency && this.buffer.length > 0) this.send(this.buffer.shift()!);
   }
 
-  private send(delivery: ClaimedDelivery): void {
+  private send(buffered: Buffered): void {
     this.sending++;
-    void this.attempt(delivery);
+    void this.attempt(buffered);
+  }
+
+  /** Resolves when a slot frees, or when the dispatcher stops. */
+  private untilSlotFreed(): Promise<void> {
+    return new Promise<void>((resolve) => (this.slotFreed = resolve));
   }
 
   /** The HTTP request is over: the slot may take another delivery while the outcome is written. */
@@ -167,19 +189,50 @@ export class DispatcherService {
     resolve?.();
   }
 
-  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+  private async attempt({ delivery, leasedSince }: Buffered): Promise<void> {
     const { agent, policy, excerptBytes, deliveryTimeoutMs, metrics } = this.options;
     const timeoutMs = Math.min(delivery.timeoutMs ?? deliveryTimeoutMs, deliveryTimeoutMs);
-    // The lease was taken at or before this moment, so it has surely run out a lease's length later.
-    const writeUntil = Date.now() + this.options.leaseMs;
     this.recording++;
     try {
+      if (this.leaseRunsShort(leasedSince, timeoutMs) && !(await this.extendLease(delivery))) {
+        this.freeSlot();
+        return;
+      }
+      // The lease was taken (or extended) at or before this moment, so it has surely run out a
+      // lease's length later.
+      const writeUntil = Date.now() + this.options.leaseMs;
       const result = await deliver(delivery, { agent, policy, timeoutMs, excerptBytes, running: this.requests });
       this.freeSlot();
       observeAttempt(metrics, result.kind, result.durationMs);
       await this.record(delivery, result, writeUntil);
     } finally {
       this.recording--;
+    }
+  }
+
+  /**
+   * Whether the lease might run out before the attempt and its outcome are over. A delivery that
+   * waited in the buffer while every slot was busy may have little of its lease left, and a lease
+   * that ran out mid-attempt would have the delivery sent again by its next claimer.
+   */
+  private leaseRunsShort(leasedSince: number, timeoutMs: number): boolean {
+    return this.options.leaseMs - (performance.now() - leasedSince) < timeoutMs + LEASE_SPARE_MS;
+  }
+
+  /**
+   * Renews a lease before sending. One that cannot be renewed is not sent: it was lost (its new
+   * holder sends it), or Redis cannot be reached, and then it is claimed again once its lease
+   * expires rather than risk two copies.
+   */
+  private async extendLease(delivery: ClaimedDelivery): Promise<boolean> {
+    const { store, leaseMs, log } = this.options;
+    try {
+      await store.extend(delivery, leaseMs);
+      log.debug({ messageId: delivery.id, attempt: delivery.attempt }, 'lease extended before sending');
+      return true;
+    } catch (err) {
+      log.warn({ err, messageId: delivery.id, attempt: delivery.attempt }, 'not sent: its lease ran short while it waited and could not be extended');
+      return false;
     }
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inOneWrite, type Logger, type Redis } from '@ferry/runtime';
-import { registerWaiter, unregisterWaiter, type ClaimedDelivery, type Store, type Waiter, type WorkSignal } from '@ferry/store';
+import { HANDOFF_TTL_MS, registerWaiter, unregisterWaiter, type ClaimedDelivery, type Store, type Waiter, type WorkSignal } from '@ferry/store';
 import type { AckBatcher } from './ack-batcher';
 import type { DispatcherMetrics } from './metrics';
 
@@ -25,8 +25,11 @@ export interface WorkSourceOptions {
   idleWaitSeconds?: number;
   /** False once the dispatcher is stopping: a failed wait is then expected. */
   isRunning: () => boolean;
-  /** Receives every leased delivery: a claim's batches, and deliveries handed over on arrival. */
-  take: (deliveries: ClaimedDelivery[]) => void;
+  /**
+   * Receives every leased delivery: a claim's batches, and deliveries handed over on arrival.
+   * `leasedSince` is a `performance.now()` reading at or before their leases began.
+   */
+  take: (deliveries: ClaimedDelivery[], leasedSince: number) => void;
   metrics: Pick<DispatcherMetrics, 'handedOver'>;
 }
 
@@ -80,6 +83,7 @@ export class WorkSource {
     const limit = Math.min(claimBatch, room);
     let claimed = 0;
     let nextParkedAt = Infinity;
+    const leasedSince = performance.now();
     // Sent just before the claims on the same connection, the acks reach Redis first and free
     // the slots the claims may need, without a wait of their own. Acks, claims and idle-shard
     // look-ups leave in one write: each write of its own delayed the claim behind it.
@@ -90,7 +94,7 @@ export class WorkSource {
           const hint = this.hints.get(shard);
           this.hints.delete(shard);
           const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency, hint });
-          take(batch.deliveries);
+          take(batch.deliveries, leasedSince);
           claimed += batch.deliveries.length;
           this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
           nextParkedAt = Math.min(nextParkedAt, batch.nextParkedAt ?? Infinity);
@@ -167,7 +171,8 @@ export class WorkSource {
       return;
     }
     this.options.metrics.handedOver.inc();
-    this.options.take([signal.delivery]);
+    // Leased when it arrived; an entry is taken within HANDOFF_TTL_MS of that or dropped.
+    this.options.take([signal.delivery], performance.now() - HANDOFF_TTL_MS);
   }
 
   private idleWaitMs(): number {

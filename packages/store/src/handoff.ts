@@ -4,6 +4,12 @@ import type { Store } from './store';
 import type { ClaimedDelivery } from './types';
 
 /**
+ * How long a handoff list lives after its first entry (lua/includes/handoff.lua, where it is
+ * set): an entry is taken within this time of its lease beginning, or dropped with the list.
+ */
+export const HANDOFF_TTL_MS = 5_000;
+
+/**
  * Hand-off: while a dispatcher waits for work it is registered on every shard, and a delivery
  * that arrives meanwhile is leased to it on arrival and pushed to the shard's handoff list,
  * which its wait blocks on (lua/includes/handoff.lua,

@@ -13,7 +13,8 @@
 -- while any dispatcher waits or claims; entries left longer (every dispatcher is down) are
 -- dropped with the list, and their leases expire as any other. It keeps a taken entry's lease
 -- at least this much short of whole, which the dispatchers' configuration allows for (a lease
--- outlasts the longest attempt by 5 s).
+-- outlasts the longest attempt by 5 s). The dispatcher counts on it too: src/handoff.ts holds
+-- the same number.
 local HANDOFF_TTL_MS = 5000
 
 -- A waiting dispatcher, or nil.

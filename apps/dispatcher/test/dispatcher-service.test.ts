@@ -1,0 +1,109 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMemoryLogger, createMetricsRegistry } from '@ferry/runtime';
+import { reapExpired, Store, type EnqueueRequest } from '@ferry/store';
+import Redis from 'ioredis';
+import { useRedis } from '../../../test/support/use-redis';
+import { waitFor } from '../../../test/support/wait';
+import { addressPolicy } from '../src/address-policy';
+import { DispatcherService, type DispatcherOptions } from '../src/dispatcher-service';
+import { createDeliveryAgent } from '../src/http-agent';
+import { createDispatcherMetrics } from '../src/metrics';
+
+/** A receiver that answers 200 to every request after holding it `holdMs`, and notes each message id it got. */
+class SlowReceiver {
+  readonly received: string[] = [];
+  private readonly server: Server;
+
+  constructor(private readonly holdMs: number) {
+    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      req.on('end', () => {
+        this.received.push(String(req.headers['ferry-message-id']));
+        setTimeout(() => res.end('ok'), this.holdMs);
+      });
+    });
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+/** A dispatcher running against slow receivers: what it does while every slot is busy. */
+describe('DispatcherService with every slot busy', () => {
+  const ctx = useRedis();
+  let store: Store;
+  let receiver: SlowReceiver;
+  let dispatcher: DispatcherService | undefined;
+  let reaper: NodeJS.Timeout | undefined;
+
+  function startDispatcher(options: Pick<DispatcherOptions, 'concurrency' | 'claimBatch' | 'leaseMs' | 'deliveryTimeoutMs'>): void {
+    const policy = addressPolicy(true);
+    dispatcher = new DispatcherService({
+      store,
+      blocking: new Redis(ctx.server.url),
+      agent: createDeliveryAgent({ connectionsPerOrigin: options.concurrency, policy }),
+      policy,
+      outcomes: { backoff: { baseMs: 1_000, factor: 2, maxMs: 10_000 }, nonRetryableStatuses: new Set(), maxRetryAfterMs: 60_000 },
+      metrics: createDispatcherMetrics(createMetricsRegistry({ service: 'test', collectDefault: false })),
+      log: createMemoryLogger().log,
+      destinationConcurrency: 100,
+      excerptBytes: 100,
+      drainTimeoutMs: 5_000,
+      ...options,
+    });
+    dispatcher.start();
+  }
+
+  const message = (url: string): EnqueueRequest => ({ tenant: 'default', url, method: 'POST', headers: {}, body: 'x', maxAttempts: 3 });
+
+  beforeEach(() => {
+    store = new Store(ctx.redis, { prefix: 'ferry', shards: 1, eventsMaxLen: 1000, maxFreeAttempts: 5 });
+  });
+  afterEach(async () => {
+    clearInterval(reaper);
+    await dispatcher?.stop();
+    dispatcher = undefined;
+    await receiver?.stop();
+  });
+
+  it('extends the lease of a delivery that waited for a slot, so it is sent once, not again by its next claimer', async () => {
+    receiver = new SlowReceiver(800);
+    const url = await receiver.start();
+    const ids: string[] = [];
+    for (let n = 0; n < 4; n++) ids.push((await store.enqueue(message(url))).id);
+    // The scheduler's part: leases that run out are taken back and the deliveries queued again.
+    reaper = setInterval(() => void reapExpired(store, 0, 100), 100);
+    // One slot, and up to two more deliveries leased ahead of it: the third is sent about 1.6 s
+    // after its claim, with 0.4 s of its 2 s lease left for a request that takes 0.8 s.
+    startDispatcher({ concurrency: 1, claimBatch: 1, leaseMs: 2_000, deliveryTimeoutMs: 1_000 });
+
+    await waitFor(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((view) => view?.record.state === 'delivered'), {
+      what: 'every delivery to be delivered',
+      timeoutMs: 15_000,
+    });
+    expect([...receiver.received].sort()).toEqual([...ids].sort());
+  });
+
+  it('does not claim in a loop while deliveries wait for a slot', async () => {
+    receiver = new SlowReceiver(1_000);
+    const url = await receiver.start();
+    for (let n = 0; n < 2; n++) await store.enqueue(message(url));
+    const claim = jest.spyOn(store, 'claim');
+    startDispatcher({ concurrency: 1, claimBatch: 1, leaseMs: 30_000, deliveryTimeoutMs: 15_000 });
+
+    await waitFor(async () => receiver.received.length === 1, { what: 'the first request' });
+    const before = claim.mock.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    // One slot, held for a second, the other delivery buffered behind it and room for more:
+    // nothing is left to claim, so there is nothing to do but wait for the slot.
+    expect(claim.mock.calls.length - before).toBeLessThanOrEqual(2);
+  });
+});
