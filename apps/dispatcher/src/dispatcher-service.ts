@@ -175,8 +175,12 @@ export class DispatcherService {
     void this.attempt(buffered);
   }
 
-  /** Resolves when a slot frees, or when the dispatcher stops. */
+  /**
+   * Resolves when a slot frees, or when the dispatcher stops. Meanwhile it looks for no work, so
+   * it stops being registered for hand-offs (they would wait here instead of in a ready list).
+   */
   private untilSlotFreed(): Promise<void> {
+    this.work.stopWaiting();
     return new Promise<void>((resolve) => (this.slotFreed = resolve));
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inOneWrite, type Logger, type Redis } from '@ferry/runtime';
-import { HANDOFF_TTL_MS, registerWaiter, unregisterWaiter, type ClaimedDelivery, type Store, type Waiter, type WorkSignal } from '@ferry/store';
+import { HANDOFF_TTL_MS, registerWaiter, takeHandedOver, unregisterWaiter, type ClaimedDelivery, type Store, type Waiter, type WorkSignal } from '@ferry/store';
 import type { AckBatcher } from './ack-batcher';
 import type { DispatcherMetrics } from './metrics';
 
@@ -9,6 +9,9 @@ import type { DispatcherMetrics } from './metrics';
  * work there waits at most this long (an idle dispatcher is woken at once instead).
  */
 const IDLE_SHARD_SKIP_MS = 20;
+
+/** Most deliveries taken from each shard's handoff list when this dispatcher stops waiting. */
+const LEFTOVERS_PER_SHARD = 100;
 
 export interface WorkSourceOptions {
   store: Store;
@@ -51,6 +54,10 @@ export class WorkSource {
   private waiting = false;
   /** The blocking wait on the handoff and wake-up lists, while one runs. */
   private wakeWatch: Promise<void> | undefined;
+  /** Registered as waiting (since the last wait began), so deliveries may be handed over. */
+  private registered = false;
+  /** stopWaiting()'s work while it runs: stop() lets it finish, so what it takes is handed back. */
+  private unregistering: Promise<void> | undefined;
   /** How this dispatcher registers as waiting, so that arriving deliveries are handed to it. */
   private readonly waiter: Waiter;
 
@@ -126,6 +133,30 @@ export class WorkSource {
   }
 
   /**
+   * Takes back the registration as waiting once no blocking wait runs, as when every slot is
+   * busy: arriving deliveries then stay on their ready lists for the next claim, here or in
+   * another dispatcher, instead of being handed to one that is not listening. Any handed over
+   * before the registration went are taken now. A no-op when not registered.
+   */
+  stopWaiting(): void {
+    if (!this.registered || this.wakeWatch) return;
+    this.registered = false;
+    this.unregistering = this.unregister().finally(() => (this.unregistering = undefined));
+  }
+
+  private async unregister(): Promise<void> {
+    const { store, log, take } = this.options;
+    try {
+      await unregisterWaiter(store, this.waiter);
+      const leftovers = await takeHandedOver(store, LEFTOVERS_PER_SHARD);
+      if (leftovers.length > 0) take(leftovers, performance.now() - HANDOFF_TTL_MS);
+    } catch (err) {
+      // A claim on their shard takes what is left, or their leases expire: delayed, not lost.
+      log.warn({ err }, 'could not stop waiting for hand-offs');
+    }
+  }
+
+  /**
    * Ends the waiting: no more deliveries are handed over, and a wait that runs is ended. A
    * delivery handed over before that still reaches `take`.
    */
@@ -134,6 +165,7 @@ export class WorkSource {
     await unregisterWaiter(store, this.waiter).catch((err: unknown) => log.warn({ err }, 'could not stop waiting for hand-offs'));
     blocking.disconnect();
     await this.wakeWatch;
+    await this.unregistering;
   }
 
   /**
@@ -145,6 +177,7 @@ export class WorkSource {
   private watchForWakeUps(): Promise<void> {
     const { store, blocking, log, isRunning } = this.options;
     if (this.wakeWatch) return this.wakeWatch;
+    this.registered = true;
     registerWaiter(store, this.waiter).catch((err: unknown) => {
       if (isRunning()) log.warn({ err }, 'could not register as waiting; new work will wake this dispatcher instead');
     });
@@ -159,7 +192,11 @@ export class WorkSource {
           await new Promise((resolve) => setTimeout(resolve, 200));
         },
       )
-      .finally(() => (this.wakeWatch = undefined));
+      .finally(() => {
+        this.wakeWatch = undefined;
+        // Outlasted the waitForWork() that started it: the dispatcher is busy elsewhere.
+        if (!this.waiting) this.stopWaiting();
+      });
     return this.wakeWatch;
   }
 

@@ -79,6 +79,25 @@ describe('WorkSource hand-off', () => {
     expect(taken.map((d) => d.id)).toEqual([id]);
   });
 
+  it('stops being handed deliveries once it stops waiting, and takes those handed over before', async () => {
+    const waiting = source.waitForWork();
+    await waitFor(registered, { what: 'the registration' });
+    // A wake-up token ends the wait; the registration stays, as between two waits.
+    await ctx.redis.rpush(store.keys.wake(0), 'https://b.example');
+    await waiting;
+    const early = await store.enqueue(message('https://a.example/early'));
+    expect(early.state).toBe('in_flight');
+    expect(taken).toEqual([]);
+
+    // Every slot busy: the dispatcher looks for no work for a while.
+    source.stopWaiting();
+    await waitFor(async () => taken.length > 0, { what: 'the delivery handed over before to be taken' });
+    expect(taken.map((d) => d.id)).toEqual([early.id]);
+    expect(await registered()).toBe(false);
+    expect((await store.enqueue(message('https://a.example/late'))).state).toBe('ready');
+    expect(taken).toHaveLength(1);
+  });
+
   it('is handed nothing once stopped', async () => {
     const waiting = source.waitForWork();
     await waitFor(registered, { what: 'the registration' });

@@ -44,6 +44,17 @@ export async function unregisterWaiter(store: Store, waiter: Waiter): Promise<vo
   await onEveryShard(store, (key) => store.redis.srem(key, name));
 }
 
+/**
+ * Takes what is still in the handoff lists, up to `count` a shard, in one write: deliveries
+ * handed over to a dispatcher that has since stopped waiting, which it sends itself rather than
+ * leave them to the list's expiry (their leases would then run out unsent).
+ */
+export async function takeHandedOver(store: Store, count: number): Promise<ClaimedDelivery[]> {
+  const keys = Array.from({ length: store.options.shards }, (_, s) => store.keys.handoff(s));
+  const lists = await inOneWrite(store.redis, () => Promise.all(keys.map((key) => store.redis.lpopBuffer(key, count))));
+  return lists.flatMap((entries, shard) => (entries ?? []).flatMap((entry) => decodeHandoff(entry, shard) ?? []));
+}
+
 /** One command on each shard's waiting set, all in one write. */
 async function onEveryShard(store: Store, command: (waitingKey: string) => Promise<unknown>): Promise<void> {
   const keys = Array.from({ length: store.options.shards }, (_, s) => store.keys.waiting(s));

@@ -1,5 +1,5 @@
 export { Store, openStore, type StoreEnv, type WorkSignal } from './store';
-export { HANDOFF_TTL_MS, registerWaiter, unregisterWaiter, type Waiter } from './handoff';
+export { HANDOFF_TTL_MS, registerWaiter, takeHandedOver, unregisterWaiter, type Waiter } from './handoff';
 export { promoteDue, reapExpired, expireFinished, pruneDestinations, shardDepth, type PromoteResult } from './maintenance';
 export { RecentDestinations } from './recent-destinations';
 export {
