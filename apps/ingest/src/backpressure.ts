@@ -44,6 +44,14 @@ export class Backpressure {
     const backlogReading = this.backlogOf(tenant);
     const [backlog, memory] = await Promise.all([backlogReading.get(), this.memory.get()]);
     const { maxBacklog, maxMemoryFraction } = this.options;
+    if (count > maxBacklog) {
+      // No wait would help: even an empty backlog could not take it.
+      throw new ApiError(
+        'PAYLOAD_TOO_LARGE',
+        `${count} messages at once pass the backlog limit of ${maxBacklog} however empty it is; send smaller batches`,
+        { maxBacklog },
+      );
+    }
     if (backlog + count > maxBacklog) {
       const more = count === 1 ? 'one more' : `${count} more`;
       throw new ApiError(

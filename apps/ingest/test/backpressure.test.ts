@@ -49,6 +49,12 @@ describe('FERRY_MAX_BACKLOG', () => {
     expectRateLimited(await publish(ingest, 7));
   });
 
+  it('refuses a batch larger than the limit itself with 413, since no wait would let it in', async () => {
+    const error = expectError(await publishBatch(ingest, 6), 413, 'PAYLOAD_TOO_LARGE');
+    expect(error.message).toContain('smaller batches');
+    expect(error.details).toEqual({ maxBacklog: 5 });
+  });
+
   it('counts every refusal under RATE_LIMITED', async () => {
     const metrics = await (await fetch(`${ingest.base}/metrics`)).text();
     expect(metrics).toMatch(/^ferry_publish_rejected_total\{code="RATE_LIMITED"[^}]*\} [1-9]/m);
