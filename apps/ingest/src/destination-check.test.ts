@@ -30,6 +30,7 @@ describe('DestinationCheck', () => {
     expect(await check.refusal('http://[2606:4700::1111]/')).toBeUndefined();
     expect(await check.refusal('http://169.254.169.254/latest')).toMatch(/link-local/);
     expect(await check.refusal('http://[::ffff:7f00:1]/')).toMatch(/loopback/);
+    expect(await check.refusal('http://0.0.0.0/')).toBe('Destination 0.0.0.0 is an unspecified address, which Ferry does not call');
     expect(lookup.calls).toEqual([]);
   });
 

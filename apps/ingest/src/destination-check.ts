@@ -64,7 +64,7 @@ export class DestinationCheck {
   async refusal(destination: string): Promise<string | undefined> {
     const { hostname } = new URL(destination);
     const kind = classifyAddress(hostname);
-    if (kind !== undefined) return kind === 'public' ? undefined : `Destination ${hostname} is a ${kind} address, which Ferry does not call`;
+    if (kind !== undefined) return kind === 'public' ? undefined : `Destination ${hostname} is ${withArticle(kind)} address, which Ferry does not call`;
     return this.cachedRefusal(hostname);
   }
 
@@ -101,7 +101,7 @@ export class DestinationCheck {
     if (addresses.length === 0) return `Destination host ${host} does not resolve to an address`;
     for (const { address } of addresses) {
       const kind = classifyAddress(address) ?? 'unrecognised';
-      if (kind !== 'public') return `Destination host ${host} resolves to ${address}, a ${kind} address, which Ferry does not call`;
+      if (kind !== 'public') return `Destination host ${host} resolves to ${address}, ${withArticle(kind)} address, which Ferry does not call`;
     }
     return undefined;
   }
@@ -119,4 +119,9 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** "a private", "an unspecified": the kind of an address as the refusal names it. */
+function withArticle(kind: string): string {
+  return /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`;
 }

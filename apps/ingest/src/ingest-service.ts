@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ErrorEnvelope } from '@ferry/contracts';
+import { ApiError, type ErrorEnvelope } from '@ferry/contracts';
 import { checkRedis, createMetricsRegistry, newRequestId, waitForRedis, type Logger, type Redis, type Registry } from '@ferry/runtime';
 import { Store } from '@ferry/store';
 import { createRequestListener } from './app';
@@ -149,19 +149,23 @@ export class IngestService {
 
 /**
  * Requests node's HTTP parser refuses (bad method, broken framing, oversized headers) never
- * reach express; they get the same error envelope. Mirrors node's default: write only when no
- * response has started on the socket, then close it.
+ * reach express, nor any response object; they get the same error envelope and request id
+ * header, written to the socket. Mirrors node's default: write only when no response has
+ * started on the socket, then close it.
  */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   const pending = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && err.code?.startsWith('HPE_') && !pending?.headersSent) {
-    const envelope: ErrorEnvelope = {
-      error: { code: 'VALIDATION_FAILED', message: `Malformed HTTP request (${err.code})`, requestId: newRequestId() },
-    };
+    const error =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? new ApiError('HEADERS_TOO_LARGE', 'The request headers are larger than this server accepts')
+        : new ApiError('VALIDATION_FAILED', `Malformed HTTP request (${err.code})`);
+    const requestId = newRequestId();
+    const envelope: ErrorEnvelope = { error: { code: error.code, message: error.message, requestId } };
     const body = JSON.stringify(envelope);
     socket.end(
-      'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `X-Request-Id: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
     return;
   }

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { ErrorEnvelope } from '@ferry/contracts';
 import { call, expectError, startIngest, storedCount, testLookup, useIngest } from './support/ingest-harness';
 
 const MAX_BODY = 2_048;
@@ -23,6 +25,7 @@ describe('validation', () => {
     ['both delay and notBefore', { destination: DEST, delay: '1m', notBefore: Date.now() + 60_000 }, ['notBefore']],
     ['a notBefore past FERRY_MAX_DELAY', { destination: DEST, notBefore: Date.now() + 2 * 86_400_000 }, ['notBefore']],
     ['a notBefore that is no date', { destination: DEST, notBefore: 'tomorrow' }, ['notBefore']],
+    ['a header named __proto__', { destination: DEST, headers: { ['__proto__']: 'x' } }, ['headers', '__proto__']],
     ['a GET with a body', { destination: DEST, method: 'GET', body: { a: 1 } }, ['body']],
     ['an unknown method', { destination: DEST, method: 'BREW' }, ['method']],
     ['a timeout over FERRY_DELIVERY_TIMEOUT_MS', { destination: DEST, timeout: '1m' }, ['timeout']],
@@ -42,6 +45,17 @@ describe('validation', () => {
     const error = expectError(await publish(message), 400, 'VALIDATION_FAILED');
     expect(error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path, message: expect.any(String) })]));
     expect(error.message).toMatch(/^Invalid request/);
+  });
+
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ['a fractional notBefore', { notBefore: 1.5 }, 'notBefore', /epoch milliseconds/],
+    ['a notBefore without an offset', { notBefore: '2030-01-31T09:00:00' }, 'notBefore', /with Z or an offset/],
+    ['a delay that is neither number nor text', { delay: true }, 'delay', /whole milliseconds or a duration/],
+    ['a header value past Latin-1', { headers: { 'X-Price': '10 €' } }, 'headers', /Latin-1/],
+  ])('says what is wrong with %s', async (_, fields, field, said) => {
+    const error = expectError(await publish({ destination: DEST, ...fields }), 400, 'VALIDATION_FAILED');
+    expect(error.message).toContain(`${field}`);
+    expect(error.message).toMatch(said);
   });
 
   it('refuses a top-level array or an empty body for one message, and a non-array for a batch', async () => {
@@ -123,6 +137,30 @@ describe('validation', () => {
     const error = expectError(await call(ingest.base, 'POST', '/v1/messages/batch', batch), 400, 'VALIDATION_FAILED');
     expect(error.details).toHaveLength(50);
     expect(error.message).toContain('and 199 more');
+  });
+});
+
+/** Writes `request` as raw bytes and reads the whole answer; the server closes the connection. */
+async function rawExchange(port: number, request: string): Promise<{ status: number; headers: string; body: string }> {
+  const socket = connect(port, '127.0.0.1');
+  socket.end(request);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  const split = text.indexOf('\r\n\r\n');
+  return { status: Number(text.slice(9, 12)), headers: text.slice(0, split).toLowerCase(), body: text.slice(split + 4) };
+}
+
+describe('requests the HTTP parser refuses', () => {
+  it.each([
+    ['broken framing', 'GARBAGE\r\n\r\n', 400, 'VALIDATION_FAILED'],
+    ['headers past the size limit', `GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+  ])('answers %s with the error envelope and its request id header', async (_, request, status, code) => {
+    const answer = await rawExchange(ingest.port, request);
+    expect(answer.status).toBe(status);
+    const parsed = ErrorEnvelope.parse(JSON.parse(answer.body));
+    expect(parsed.error.code).toBe(code);
+    expect(answer.headers).toContain(`x-request-id: ${parsed.error.requestId.toLowerCase()}`);
   });
 });
 

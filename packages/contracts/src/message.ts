@@ -46,9 +46,16 @@ const destination = z
     }
   });
 
-const headers = z
-  .record(z.string(), z.string())
-  .superRefine((record, ctx) => {
+// A record keeps no `__proto__` key (assigning one sets the prototype), so the name is refused
+// on the object as parsed, before it would silently go missing.
+const headers = z.preprocess(
+  (value, ctx) => {
+    if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'is not a header name Ferry can forward' });
+    }
+    return value;
+  },
+  z.record(z.string(), z.string()).superRefine((record, ctx) => {
     const names = Object.keys(record);
     if (names.length > MAX_FORWARDED_HEADERS) {
       ctx.addIssue({ code: 'custom', message: `at most ${MAX_FORWARDED_HEADERS} headers` });
@@ -66,21 +73,28 @@ const headers = z
         ctx.addIssue({ code: 'custom', path: [name], message: 'is given twice (header names ignore case)' });
       }
       if (!HEADER_VALUE.test(value)) {
-        ctx.addIssue({ code: 'custom', path: [name], message: 'value contains control characters' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'value may hold only printable Latin-1 characters and tabs (no control characters, nothing past U+00FF)',
+        });
       }
       seen.add(lower);
     }
     if (bytes > MAX_HEADER_BYTES) {
       ctx.addIssue({ code: 'custom', message: `headers exceed ${MAX_HEADER_BYTES} bytes` });
     }
-  });
+  }),
+);
+
+const DURATION_EXPECTED = 'must be whole milliseconds or a duration like "30s", "5m", "1h"';
 
 /** A non-negative whole number of milliseconds, or a duration string such as "30s". */
 function milliseconds(max: number, min = 0) {
-  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+  return z.union([z.number(), z.string()], { error: DURATION_EXPECTED }).transform((value, ctx) => {
     const ms = typeof value === 'number' ? value : parseDuration(value);
     if (ms === undefined || !Number.isSafeInteger(ms)) {
-      ctx.addIssue({ code: 'custom', message: 'must be whole milliseconds or a duration like "30s", "5m", "1h"' });
+      ctx.addIssue({ code: 'custom', message: DURATION_EXPECTED });
       return z.NEVER;
     }
     if (ms < min || ms > max) {
@@ -92,9 +106,15 @@ function milliseconds(max: number, min = 0) {
 }
 
 /** An absolute time: epoch milliseconds or an ISO-8601 date-time. */
-const instant = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).transform((value) =>
-  typeof value === 'number' ? value : Date.parse(value),
-);
+const instant = z
+  .union(
+    [
+      z.number().int().nonnegative(),
+      z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time with Z or an offset, such as "2026-01-31T09:00:00Z"' }),
+    ],
+    { error: 'must be epoch milliseconds (a whole number) or an ISO-8601 date-time such as "2026-01-31T09:00:00Z"' },
+  )
+  .transform((value) => (typeof value === 'number' ? value : Date.parse(value)));
 
 /** The JSON body of `POST /v1/messages`, as the sender writes it. */
 export function publishMessageSchema(limits: PublishLimits) {
