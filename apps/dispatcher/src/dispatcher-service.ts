@@ -249,7 +249,7 @@ export class DispatcherService {
     }
     const verdict = judge(result, delivery, outcomes);
     try {
-      const ended = await recordOutcome(this.options.store, this.acks, delivery, result, verdict, outcomes.backoff.maxMs, writeUntil);
+      const ended = await recordOutcome(this.options.store, this.acks, delivery, result, verdict, writeUntil);
       this.logAttempt(delivery, result, ended);
       metrics.outcomesOf(ended).inc();
     } catch (err) {

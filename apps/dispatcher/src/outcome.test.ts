@@ -39,6 +39,7 @@ describe('judge', () => {
     expect(judge({ ...base, kind: 'http_error', statusCode: 429, retryAfterMs: 2_000 }, nth(1), policy)).toEqual({
       action: 'defer',
       waitMs: 2_000,
+      backoffMs: 2_000,
       summary: 'HTTP 429 (Retry-After 2 s)',
     });
     expect(judge({ ...base, kind: 'http_error', statusCode: 503, retryAfterMs: 0 }, nth(1), policy)).toMatchObject({ action: 'defer' });
@@ -54,6 +55,19 @@ describe('judge', () => {
       backoffMs: 2_000,
     });
     expect(judge({ ...base, kind: 'http_error', statusCode: 429 }, nth(1), policy)).toMatchObject({ action: 'retry' });
+  });
+
+  it('waits at least the back-off when the Retry-After is shorter, deferred or not', () => {
+    // The fourth failure backs off 8 s (±20 %); a Retry-After of one second must not shorten it.
+    const retried = judge({ ...base, kind: 'http_error', statusCode: 500, retryAfterMs: 1_000 }, nth(4), policy);
+    const deferred = judge({ ...base, kind: 'http_error', statusCode: 503, retryAfterMs: 1_000 }, nth(4), policy);
+    expect(retried).toMatchObject({ action: 'retry' });
+    expect(deferred).toMatchObject({ action: 'defer', waitMs: 1_000 });
+    for (const verdict of [retried, deferred]) {
+      if (verdict.action === 'ack') throw new Error('not a failure');
+      expect(verdict.backoffMs).toBeGreaterThanOrEqual(6_400);
+      expect(verdict.backoffMs).toBeLessThanOrEqual(9_600);
+    }
   });
 
   it('makes non-retryable statuses and refused destinations final', () => {

@@ -4,8 +4,11 @@ import type { AttemptResult } from './deliver';
 
 export type Verdict =
   | { action: 'ack' }
-  /** The destination asked to wait: park it, hand the delivery back without spending a retry. */
-  | { action: 'defer'; waitMs: number; summary: string }
+  /**
+   * The destination asked to wait: park it, hand the delivery back without spending a retry.
+   * `backoffMs` is the retry's wait should the store decline (the free attempts are spent).
+   */
+  | { action: 'defer'; waitMs: number; backoffMs: number; summary: string }
   | { action: 'retry'; backoffMs: number; final: boolean; summary: string };
 
 export interface OutcomePolicy {
@@ -21,10 +24,12 @@ const DEFER_STATUSES = new Set([429, 503]);
 /**
  * Decides what an attempt's result means for the delivery. A 429 or 503 with a Retry-After the
  * policy accepts defers: the destination is left alone until then, and no retry is spent. Any
- * other Retry-After replaces the computed back-off (up to its cap); a refused destination never
- * becomes acceptable by waiting. The back-off grows with the failures that spent a retry, this
- * one included: `attempt - free`, as the store's retry budget counts them (lua/retry.lua), so
- * the free attempts before it (Retry-After waits, releases, lost leases) do not lengthen it.
+ * other Retry-After is a floor under the computed back-off (both up to its cap): the receiver
+ * asked for nothing sooner, and a short one must not spend the retries in seconds that the
+ * back-off would spread over hours. A refused destination never becomes acceptable by waiting.
+ * The back-off grows with the failures that spent a retry, this one included: `attempt - free`,
+ * as the store's retry budget counts them (lua/retry.lua), so the free attempts before it
+ * (Retry-After waits, releases, lost leases) do not lengthen it.
  */
 export function judge(
   result: AttemptResult,
@@ -35,12 +40,12 @@ export function judge(
   const summary = summarize(result);
   const status = result.statusCode;
   const wait = result.retryAfterMs;
+  const failures = delivery.attempt - delivery.free;
+  const backoff = Math.min(Math.max(backoffMs(failures, policy.backoff), wait ?? 0), policy.backoff.maxMs);
   if (status !== undefined && DEFER_STATUSES.has(status) && wait !== undefined && wait <= policy.maxRetryAfterMs) {
-    return { action: 'defer', waitMs: wait, summary };
+    return { action: 'defer', waitMs: wait, backoffMs: backoff, summary };
   }
   const final = result.kind === 'refused' || (status !== undefined && policy.nonRetryableStatuses.has(status));
-  const failures = delivery.attempt - delivery.free;
-  const backoff = wait === undefined ? backoffMs(failures, policy.backoff) : Math.min(wait, policy.backoff.maxMs);
   return { action: 'retry', backoffMs: backoff, final, summary };
 }
 

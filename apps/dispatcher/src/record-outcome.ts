@@ -16,7 +16,7 @@ export type Ended = 'delivered' | 'retrying' | 'failed' | 'deferred';
  * message, and an outcome given up on means the delivery is sent again once its lease expires,
  * so an outage shorter than the lease costs no duplicate. Refusals (a stale lease) are not
  * retried. A deferral the store declines (the delivery's free attempts are spent) becomes an
- * ordinary retry after the wait. Answers how the delivery ended.
+ * ordinary retry after the verdict's back-off. Answers how the delivery ended.
  */
 export async function recordOutcome(
   store: Store,
@@ -24,7 +24,6 @@ export async function recordOutcome(
   delivery: ClaimedDelivery,
   result: AttemptResult,
   verdict: Verdict,
-  maxBackoffMs: number,
   writeUntil: number,
 ): Promise<Ended> {
   // The result carries every field of an outcome; the store reads only those (attempt-record.ts).
@@ -36,11 +35,7 @@ export async function recordOutcome(
         return 'delivered';
       case 'defer':
         if (await store.defer(delivery, outcome, verdict)) return 'deferred';
-        return store.retry(delivery, outcome, {
-          backoffMs: Math.min(verdict.waitMs, maxBackoffMs),
-          final: false,
-          summary: verdict.summary,
-        });
+        return store.retry(delivery, outcome, { backoffMs: verdict.backoffMs, final: false, summary: verdict.summary });
       case 'retry':
         return store.retry(delivery, outcome, verdict);
     }
