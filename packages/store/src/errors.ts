@@ -30,6 +30,14 @@ export class StoreError extends Error {
 /** Returns a script's non-negative result, or throws the StoreError its negative code names. */
 export function checkScriptResult(result: number, deliveryId: string): number {
   if (result >= 0) return result;
-  if (result in MESSAGES) throw new StoreError(result as StoreErrorCode, deliveryId);
-  throw new Error(`unexpected script result ${result} for ${deliveryId}`);
+  throw refusalOf(result, deliveryId);
+}
+
+/**
+ * The StoreError a script's negative code names. Any other code, a missing one included, means
+ * a script and its caller are out of step: that throws, rather than pass for a refusal.
+ */
+export function refusalOf(code: number | undefined, deliveryId: string): StoreError {
+  if (code !== undefined && code in MESSAGES) return new StoreError(code as StoreErrorCode, deliveryId);
+  throw new Error(`unexpected script result ${String(code)} for ${deliveryId}`);
 }

@@ -30,12 +30,10 @@ export async function promoteDue(
   limit: number,
   recent: RecentDestinations = new RecentDestinations(),
 ): Promise<PromoteResult> {
-  const k = store.keys;
   const result: PromoteResult = { promoted: 0, now: 0 };
   for (let call = 0; call < 2; call++) {
     const dests = recent.list();
-    const keys = [k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)];
-    for (const dest of dests) keys.push(k.ready(shard, dest), k.dest(shard, dest));
+    const keys = store.scriptKeys.promote(shard, dests);
     const [now, nextDue, promoted, ...unknown] = await store.redis.ferryPromote(
       keys.length, ...keys, store.options.eventsMaxLen, limit, ...dests,
     );
@@ -54,8 +52,8 @@ export async function reapExpired(
   shard: number,
   limit: number,
 ): Promise<{ requeued: number; deadLettered: number }> {
-  const k = store.keys;
-  const scan = await store.redis.ferryLeaseScan(2, k.leases(shard), k.deliveries(shard), limit);
+  const scanKeys = store.scriptKeys.leaseScan(shard);
+  const scan = await store.redis.ferryLeaseScan(scanKeys.length, ...scanKeys, limit);
   if (scan.length === 0) return { requeued: 0, deadLettered: 0 };
 
   const groups = new KeyGroups(store.scriptKeys.reapBatch(shard));
@@ -71,17 +69,15 @@ export async function reapExpired(
 
 /** Forgets up to `limit` finished deliveries older than the retention; answers how many. */
 export async function expireFinished(store: Store, shard: number, retentionMs: number, limit: number): Promise<number> {
-  const k = store.keys;
-  return store.redis.ferryExpire(4, k.done(shard), k.deliveries(shard), k.attempts(shard), k.dlq(shard), retentionMs, limit);
+  const keys = store.scriptKeys.expire(shard);
+  return store.redis.ferryExpire(keys.length, ...keys, retentionMs, limit);
 }
 
 /** Forgets up to `limit` destinations idle since before `cutoff` that carry no settings or work. */
 export async function pruneDestinations(store: Store, shard: number, cutoff: number, limit: number): Promise<number> {
-  const k = store.keys;
-  const idle = await store.redis.zrangebyscore(k.destinations(shard), '-inf', cutoff, 'LIMIT', 0, limit);
+  const idle = await store.redis.zrangebyscore(store.keys.destinations(shard), '-inf', cutoff, 'LIMIT', 0, limit);
   if (idle.length === 0) return 0;
-  const keys = [k.destinations(shard)];
-  for (const dest of idle) keys.push(k.dest(shard, dest), k.ready(shard, dest));
+  const keys = store.scriptKeys.destinationPrune(shard, idle);
   return store.redis.ferryDestPrune(keys.length, ...keys, cutoff, ...idle);
 }
 

@@ -99,6 +99,29 @@ export class ScriptKeys {
     ]);
   }
 
+  promote(shard: number, dests: readonly string[]): string[] {
+    const k = this.keys;
+    const list = [k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)];
+    for (const dest of dests) list.push(k.ready(shard, dest), k.dest(shard, dest));
+    return list;
+  }
+
+  leaseScan(shard: number): string[] {
+    return [this.keys.leases(shard), this.keys.deliveries(shard)];
+  }
+
+  expire(shard: number): string[] {
+    const k = this.keys;
+    return [k.done(shard), k.deliveries(shard), k.attempts(shard), k.dlq(shard)];
+  }
+
+  destinationPrune(shard: number, dests: readonly string[]): string[] {
+    const k = this.keys;
+    const list = [k.destinations(shard)];
+    for (const dest of dests) list.push(k.dest(shard, dest), k.ready(shard, dest));
+    return list;
+  }
+
   destinationSettings(shard: number, dest: string): string[] {
     const k = this.keys;
     return [k.dest(shard, dest), k.ready(shard, dest), k.dests(shard), k.parked(shard), k.wake(shard), k.destinations(shard)];

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { encodeAttempt, decodeAttempts, type AttemptOutcome } from './attempt-record';
 import { decodeEnvelope, leasedDelivery } from './envelope';
 import { EnqueueArgs } from './enqueue-args';
-import { checkScriptResult, StoreError, StoreErrorCode } from './errors';
+import { checkScriptResult, refusalOf, StoreError, StoreErrorCode } from './errors';
 import { newMessageId, shardForDestination, shardOfMessageId } from './ids';
 import { originOf } from './origin';
 import { decodeHandoff } from './handoff';
@@ -114,11 +114,9 @@ export class Store {
         try {
           const codes = await this.redis.ferryEnqueue(call.keys.length, ...call.keys, ...call.argv(this.options.eventsMaxLen));
           items.forEach(({ i, id }, n) => {
-            const code = codes[n] ?? -1;
-            results[i] =
-              code > 0
-                ? { status: 'fulfilled', value: { id, state: ENQUEUED_STATE[code as 1 | 2 | 3 | 4] } }
-                : { status: 'rejected', reason: new StoreError(code as StoreErrorCode, id) };
+            const code = codes[n];
+            const state = code === undefined ? undefined : ENQUEUED_STATE[code as keyof typeof ENQUEUED_STATE];
+            results[i] = state ? { status: 'fulfilled', value: { id, state } } : { status: 'rejected', reason: refusalOf(code, id) };
           });
         } catch (err) {
           // The reply was lost after the script ran, or a script stopped part-way and kept what it
@@ -214,8 +212,8 @@ export class Store {
         }
         const codes = await this.redis.ferryAck(groups.keys.length, ...groups.keys, ...args);
         indexes.forEach((i, n) => {
-          const code = codes[n] ?? -1;
-          results[i] = code >= 0 ? undefined : new StoreError(code as StoreErrorCode, items[i]!.lease.id);
+          const code = codes[n];
+          results[i] = code !== undefined && code >= 0 ? undefined : refusalOf(code, items[i]!.lease.id);
         });
       }),
     );
