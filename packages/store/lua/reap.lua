@@ -1,9 +1,10 @@
 --[[
   reap — takes back deliveries whose lease expired. Each goes to the front of its ready list
-  without spending a retry, unless it has lost its lease too often already (a message that
-  keeps killing its dispatcher): then it is dead-lettered and the next delivery with its
-  ordering key may start. The lost attempt is put on the delivery's trail. Each id is checked
-  again here, so a stale scan is harmless.
+  without spending a retry while it has free attempts left; past them (lost leases and
+  Retry-After waits count alike) the lost attempt spends a retry, as a failed one would, and
+  once its retries are spent too (a message that keeps killing its dispatcher) it is
+  dead-lettered and the next delivery with its ordering key may start. The lost attempt is put
+  on the delivery's trail. Each id is checked again here, so a stale scan is harmless.
 
   KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] dests
   KEYS[5] parked   KEYS[6] dlq      KEYS[7] done       KEYS[8] events
@@ -12,7 +13,7 @@
     (j = 1..m, one triple per destination and ordering key)
 
   ARGV[1] events max length
-  ARGV[2] most free attempts a delivery may have before it is dead-lettered
+  ARGV[2] most free attempts a delivery may have; later lost leases spend retries
   ARGV[2i+1], ARGV[2i+2]: delivery id, j of its keys (0: no record)
 
   Returns { requeued, deadLettered }
@@ -54,7 +55,7 @@ for i = 3, #ARGV, 2 do
       appendAttempt(attemptsKey, id, cjson.encode({ n = r.attempt, at = now,
         d = now - leasedAt, e = 'lease expired before an outcome was recorded' }))
       r.updatedAt = now
-      if r.free >= maxFree then
+      if r.free >= maxFree and r.attempt - r.free >= r.maxAttempts then
         r.state = 'failed'
         writeRecord(deliveriesKey, id, r)
         redis.call('ZADD', KEYS[6], now, id)
@@ -63,7 +64,8 @@ for i = 3, #ARGV, 2 do
         finish(k, id, r, now)
         dead = dead + 1
       else
-        r.state, r.free = 'ready', r.free + 1
+        r.state = 'ready'
+        if r.free < maxFree then r.free = r.free + 1 end
         writeRecord(deliveriesKey, id, r)
         redis.call('LPUSH', k.ready, id)
         releaseSlot(k, r.dest)

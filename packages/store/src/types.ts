@@ -11,8 +11,8 @@ export interface StoreOptions {
   eventsMaxLen: number;
   /**
    * Attempts a delivery may lose without spending a retry: lost leases (a dispatcher crashed or
-   * stalled) and waits a destination asked for (Retry-After). Past it, a lost lease
-   * dead-letters the delivery and a Retry-After spends a retry.
+   * stalled) and waits a destination asked for (Retry-After). Past it, both spend retries, and
+   * a delivery whose retries are spent is dead-lettered.
    */
   maxFreeAttempts: number;
   /** Destinations a claim considers at once (fair rotation window). */

@@ -22,17 +22,31 @@ describe('leases', () => {
     expect(await store.retry(again, outcome(500), failed(0, false))).toBe('failed');
   });
 
-  it('dead-letters a delivery that keeps losing its lease', async () => {
+  it('spends retries on lost leases past the free attempts, then dead-letters a delivery that keeps losing its lease', async () => {
     const { store } = ctx;
-    const { id } = await store.enqueue(message({ maxAttempts: 10 }));
-    for (let lost = 0; lost < 2; lost++) {
+    const { id } = await store.enqueue(message({ maxAttempts: 2 }));
+    // Two free attempts (maxFreeAttempts 2), then the two attempts the message has.
+    for (let lost = 0; lost < 3; lost++) {
       await claimOne(store, 20);
       await waitFor(async () => (await reapExpired(store, 0, 100)).requeued === 1, { what: 'requeue' });
     }
+    expect((await store.get(id))?.record).toMatchObject({ state: 'ready', attempt: 3, free: 2 });
     await claimOne(store, 20);
     await waitFor(async () => (await reapExpired(store, 0, 100)).deadLettered === 1, { what: 'dead letter' });
-    expect((await store.get(id))?.record.state).toBe('failed');
+    expect((await store.get(id))?.record).toMatchObject({ state: 'failed', attempt: 4, free: 2 });
     expect(await shardDepth(store, 0)).toEqual({ ready: 0, scheduled: 0, inFlight: 0, dead: 1 });
+  });
+
+  it('does not dead-letter on a lost lease a delivery whose free attempts went on Retry-After waits', async () => {
+    const { store } = ctx;
+    const { id } = await store.enqueue(message({ maxAttempts: 3 }));
+    for (let waited = 0; waited < 2; waited++) {
+      const leased = await waitFor(async () => (await claim(store))[0], { what: 'the delivery after its wait' });
+      expect(await store.defer(leased, outcome(429), { waitMs: 1, summary: 'HTTP 429' })).toBe(true);
+    }
+    await waitFor(async () => (await claim(store, 1, 20)).length === 1, { what: 'a claim with a short lease' });
+    await waitFor(async () => (await reapExpired(store, 0, 100)).requeued === 1, { what: 'requeue' });
+    expect((await store.get(id))?.record).toMatchObject({ state: 'ready', attempt: 3, free: 2 });
   });
 
   it('takes back a lease whose claim still wrote the record (stored before inflight entries)', async () => {

@@ -40,11 +40,12 @@ describe('ordering keys', () => {
 
   it('keeps the order through a lost lease', async () => {
     const { store } = ctx;
-    const head = await ordered('k');
+    const head = await ordered('k', { maxAttempts: 1 });
     const next = await ordered('k');
     await claim(store, 10, 20);
     await waitFor(async () => (await reapExpired(store, 0, 10)).deadLettered === 1, { what: 'reap' });
-    // maxFreeAttempts 0: the lost lease dead-letters the head, and the next one starts.
+    // maxFreeAttempts 0: the lost lease spends the head's one attempt, so it is dead-lettered,
+    // and the next one starts.
     expect(await state(head.id)).toBe('failed');
     expect((await claim(store)).map((d) => d.id)).toEqual([next.id]);
   });
