@@ -73,6 +73,8 @@ export class DispatcherService {
   private readonly requests = new RunningRequests();
   private deadlineCheck: NodeJS.Timeout | undefined;
   private running = false;
+  /** stop() has handed the buffer back: anything taken later goes straight back too. */
+  private handedBack = false;
   private loop: Promise<void> | undefined;
   private slotFreed: (() => void) | undefined;
   private readonly acks: AckBatcher;
@@ -110,6 +112,7 @@ export class DispatcherService {
       await this.work.stop();
       await this.loop;
       // Claimed (or handed over) but never started: back to their ready lists at once, no retry spent.
+      this.handedBack = true;
       await Promise.all(this.buffer.splice(0).map(({ delivery }) => this.handBack(delivery)));
 
       const log = this.options.log;
@@ -161,6 +164,10 @@ export class DispatcherService {
 
   /** Leased deliveries arrive here; once the dispatcher is stopping they are only kept, to be handed back. */
   private take(deliveries: ClaimedDelivery[], leasedSince: number): void {
+    if (this.handedBack) {
+      for (const delivery of deliveries) void this.handBack(delivery);
+      return;
+    }
     for (const delivery of deliveries) this.buffer.push({ delivery, leasedSince });
     this.startBuffered();
   }

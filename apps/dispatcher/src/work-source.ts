@@ -139,9 +139,13 @@ export class WorkSource {
    * before the registration went are taken now. A no-op when not registered.
    */
   stopWaiting(): void {
-    if (!this.registered || this.wakeWatch) return;
+    // Stopping: stop() takes the registration back itself, and leftovers are the claims' to re-lease.
+    if (!this.registered || this.wakeWatch || !this.options.isRunning()) return;
     this.registered = false;
-    this.unregistering = this.unregister().finally(() => (this.unregistering = undefined));
+    const unregistering = this.unregister().finally(() => {
+      if (this.unregistering === unregistering) this.unregistering = undefined;
+    });
+    this.unregistering = unregistering;
   }
 
   private async unregister(): Promise<void> {

@@ -75,21 +75,26 @@ describe('DispatcherService with every slot busy', () => {
   });
 
   it('extends the lease of a delivery that waited for a slot, so it is sent once, not again by its next claimer', async () => {
-    receiver = new SlowReceiver(800);
+    receiver = new SlowReceiver(2_000);
     const url = await receiver.start();
     const ids: string[] = [];
     for (let n = 0; n < 4; n++) ids.push((await store.enqueue(message(url))).id);
+    const extend = jest.spyOn(store, 'extend');
     // The scheduler's part: leases that run out are taken back and the deliveries queued again.
     reaper = setInterval(() => void reapExpired(store, 0, 100), 100);
-    // One slot, and up to two more deliveries leased ahead of it: the third is sent about 1.6 s
-    // after its claim, with 0.4 s of its 2 s lease left for a request that takes 0.8 s.
-    startDispatcher({ concurrency: 1, claimBatch: 1, leaseMs: 2_000, deliveryTimeoutMs: 1_000 });
+    // One slot, and up to two more deliveries leased ahead of it, under 5.8 s leases. The first
+    // starts with all of its lease, plenty for a 2.7 s timeout and the outcome; the third and the
+    // fourth start with about 1.8 s left, for a request that takes 2 s.
+    startDispatcher({ concurrency: 1, claimBatch: 1, leaseMs: 5_800, deliveryTimeoutMs: 2_700 });
 
     await waitFor(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((view) => view?.record.state === 'delivered'), {
       what: 'every delivery to be delivered',
-      timeoutMs: 15_000,
+      timeoutMs: 20_000,
     });
     expect([...receiver.received].sort()).toEqual([...ids].sort());
+    const extended = extend.mock.calls.map(([lease]) => lease.id);
+    expect(extended).not.toContain(ids[0]);
+    expect(extended).toEqual(expect.arrayContaining([ids[2], ids[3]]));
   });
 
   it('does not claim in a loop while deliveries wait for a slot', async () => {
