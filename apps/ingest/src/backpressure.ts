@@ -37,12 +37,11 @@ export class Backpressure {
   }
 
   /**
-   * Throws RATE_LIMITED when `count` more messages of `tenant` may not be accepted now;
-   * otherwise counts them in the tenant's backlog. Call it right before enqueueing them.
+   * Throws RATE_LIMITED when `count` more messages of `tenant` may not be accepted now, and
+   * PAYLOAD_TOO_LARGE when they never could be (more than the limit at once); otherwise counts
+   * them in the tenant's backlog. Call it right before enqueueing them.
    */
   async admit(tenant: string, count: number): Promise<void> {
-    const backlogReading = this.backlogOf(tenant);
-    const [backlog, memory] = await Promise.all([backlogReading.get(), this.memory.get()]);
     const { maxBacklog, maxMemoryFraction } = this.options;
     if (count > maxBacklog) {
       // No wait would help: even an empty backlog could not take it.
@@ -52,6 +51,8 @@ export class Backpressure {
         { maxBacklog },
       );
     }
+    const backlogReading = this.backlogOf(tenant);
+    const [backlog, memory] = await Promise.all([backlogReading.get(), this.memory.get()]);
     if (backlog + count > maxBacklog) {
       const more = count === 1 ? 'one more' : `${count} more`;
       throw new ApiError(

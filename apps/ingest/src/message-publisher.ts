@@ -21,14 +21,18 @@ export interface MessagePublisherDeps {
 // The parser's limit only bounds memory before the body can be measured; the exact check is on
 // the message body as it will be delivered (publish-request.ts), so the limit must admit every
 // message whose body fits. A string body is delivered unescaped, and each of its characters may
-// have taken up to six bytes on the wire (`\u0001` for one byte). On top of the body, a message
-// carries its destination (≤ 2 KiB), headers (≤ 16 KiB) and the rest.
+// have taken up to six bytes on the wire (`\u0001` for one byte); the growth allowed is capped
+// at what a batch may hold, so a large FERRY_MAX_BODY_BYTES does not multiply the memory one
+// request may take. On top of the body, a message carries its destination (≤ 2 KiB), headers
+// (≤ 16 KiB) and the rest.
 const MAX_ESCAPED_GROWTH = 6;
+const MAX_ESCAPING_BYTES = 32 * 1024 * 1024;
 const ENVELOPE_ALLOWANCE = 64 * 1024;
 
 /** Largest request body `POST /v1/messages` reads. */
 export function messageRequestLimit(config: IngestConfig): number {
-  return MAX_ESCAPED_GROWTH * config.maxBodyBytes + ENVELOPE_ALLOWANCE;
+  const escaping = Math.min((MAX_ESCAPED_GROWTH - 1) * config.maxBodyBytes, MAX_ESCAPING_BYTES);
+  return config.maxBodyBytes + escaping + ENVELOPE_ALLOWANCE;
 }
 
 /**
