@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // Runs all of Ferry in one process tree for local use: Redis (REDIS_URL, or a local
 // redis-server with an append-only file under ./data), the sink, ingest, scheduler and
-// dispatcher. Ctrl-C stops everything gracefully. Run through `npm start`, which builds first.
+// dispatcher, each listening on 127.0.0.1 only. Ctrl-C (or SIGTERM, or closing the terminal)
+// stops everything gracefully and in order. Run through `npm start`, which builds first.
+//
+// The children run in process groups of their own, so a Ctrl-C in the terminal reaches this
+// script alone and it stops them one at a time: a service that got the terminal's SIGINT and
+// then this script's SIGTERM would take the second signal as "exit now".
 'use strict';
 
 const { spawn, spawnSync } = require('node:child_process');
@@ -17,13 +22,21 @@ const SERVICES = [
   { name: 'scheduler', port: process.env.SCHEDULER_PORT || '8081' },
   { name: 'dispatcher', port: process.env.DISPATCHER_PORT || '8082' },
 ];
+// Who stops first: the API stops taking messages, then the dispatcher and scheduler finish what
+// is in flight (to the sink, among others), then the sink; Redis last.
+const STOP_ORDER = [['ingest'], ['dispatcher', 'scheduler'], ['sink'], ['redis']];
 
 const children = [];
 let stopping = false;
 
+/**
+ * Says what went wrong and stops everything. Never resolves, so `return fail(…)` (or `await`)
+ * ends the step that found the problem instead of letting it go on.
+ */
 function fail(message) {
   process.stderr.write(`\nferry: ${message}\n\n`);
-  shutdown(1);
+  void shutdown(1);
+  return new Promise(() => {});
 }
 
 function freePort() {
@@ -59,15 +72,16 @@ async function waitUntil(check, timeoutMs) {
 /** REDIS_URL if given and reachable; else a local redis-server of our own; else a clear error. */
 async function resolveRedis() {
   if (process.env.REDIS_URL) {
+    if (!URL.canParse(process.env.REDIS_URL)) return fail(`REDIS_URL is not a URL (${process.env.REDIS_URL}); give one like redis://127.0.0.1:6379`);
     const url = new URL(process.env.REDIS_URL);
     if (!(await canConnect(Number(url.port || 6379), url.hostname))) {
-      fail(`REDIS_URL is set but nothing answers at ${url.hostname}:${url.port || 6379}. Start Redis there or unset REDIS_URL.`);
+      return fail(`REDIS_URL is set but nothing answers at ${url.hostname}:${url.port || 6379}. Start Redis there or unset REDIS_URL.`);
     }
     return process.env.REDIS_URL;
   }
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    fail(
+    return fail(
       'Ferry needs Redis 6.2 or newer, and found none.\n' +
         '  Either point it at one:   REDIS_URL=redis://127.0.0.1:6379 npm start\n' +
         '  or install redis-server:  sudo apt-get install redis-server   (macOS: brew install redis)',
@@ -77,15 +91,17 @@ async function resolveRedis() {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   // Accepted means durable: an append-only file, fsynced every second (see docs/operations.md).
+  // Warnings and errors only (a damaged append-only file, say), with the services' prefix style.
   const redis = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
-      '--save', '', '--maxmemory-policy', 'noeviction'],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+      '--save', '', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning'],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   children.push({ name: 'redis', child: redis });
-  redis.once('exit', (code) => !stopping && fail(`redis-server exited (code ${code})`));
-  if (!(await waitUntil(() => canConnect(port, '127.0.0.1'), 10_000))) fail('redis-server did not start within 10 s');
+  printLines('redis', redis);
+  redis.once('exit', (code) => !stopping && fail(`redis-server exited (code ${code}); its lines above say why (data in ./data/redis)`));
+  if (!(await waitUntil(() => canConnect(port, '127.0.0.1'), 10_000))) return fail('redis-server did not start within 10 s');
   console.log(`ferry: started redis-server on 127.0.0.1:${port} with data in ./data/redis`);
   return `redis://127.0.0.1:${port}`;
 }
@@ -97,42 +113,68 @@ function nodeFlags(name) {
 
 function startService({ name, port }, redisUrl) {
   const main = path.join(ROOT, 'apps', name, 'dist', 'main.js');
-  if (!existsSync(main)) fail(`${main} is missing; run \`npm run build\` first (npm start does it for you)`);
-  const env = { FERRY_ALLOW_PRIVATE_DESTINATIONS: 'true', ...process.env, REDIS_URL: redisUrl, PORT: port };
-  const child = spawn(process.execPath, [...nodeFlags(name), main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!existsSync(main)) return fail(`${main} is missing; run \`npm run build\` first (npm start does it for you)`);
+  // Private destinations are allowed so the local sink can be reached; then nothing may listen
+  // beyond this machine, or anyone on the network could make Ferry fetch internal URLs for them.
+  const env = {
+    FERRY_ALLOW_PRIVATE_DESTINATIONS: 'true',
+    FERRY_HOST: '127.0.0.1',
+    SINK_HOST: '127.0.0.1',
+    ...process.env,
+    REDIS_URL: redisUrl,
+    PORT: port,
+  };
+  const child = spawn(process.execPath, [...nodeFlags(name), main], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push({ name, child });
-  let resolveListening;
-  const listening = new Promise((resolve) => (resolveListening = resolve));
+  // Started once the service says so: "listening" (the sink: "sink listening"), logged after
+  // its work has begun, not the probes server's "ops server listening" before it.
+  const started = new Promise((resolve) =>
+    printLines(name, child, (line) => {
+      if (/"msg":"(sink )?listening"/.test(line)) resolve();
+    }),
+  );
+  child.once('exit', (code) => !stopping && fail(`${name} exited (code ${code}); see its log lines above`));
+  return started;
+}
+
+/** Copies a child's output lines to ours, prefixed with its name. */
+function printLines(name, child, onLine = () => {}) {
   const prefix = `[${name}]`.padEnd(13);
   for (const stream of [child.stdout, child.stderr]) {
     readline.createInterface({ input: stream }).on('line', (line) => {
       process.stdout.write(`${prefix}${line}\n`);
-      if (/listening/.test(line)) resolveListening();
+      onLine(line);
     });
   }
-  child.once('exit', (code) => !stopping && fail(`${name} exited (code ${code}); see its log lines above`));
-  return listening;
 }
 
-function shutdown(code) {
+/** Whether the child is a running process (a spawn that failed has no pid, and must not be signalled). */
+function isRunning(child) {
+  return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
+function stopChild({ child }) {
+  if (!isRunning(child)) return Promise.resolve();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+async function shutdown(code) {
   if (stopping) return;
   stopping = true;
-  const services = children.filter((c) => c.name !== 'redis' && c.child.exitCode === null);
-  const redis = children.find((c) => c.name === 'redis');
-  for (const { child } of services) child.kill('SIGTERM');
-  Promise.all(services.map(({ child }) => new Promise((resolve) => child.once('exit', resolve)))).then(() => {
-    if (redis && redis.child.exitCode === null) {
-      redis.child.once('exit', () => process.exit(code));
-      redis.child.kill('SIGTERM');
-    } else {
-      process.exit(code);
-    }
-  });
+  for (const names of STOP_ORDER) {
+    await Promise.all(children.filter((c) => names.includes(c.name)).map(stopChild));
+  }
+  process.exit(code);
 }
 
 async function main() {
-  process.on('SIGINT', () => shutdown(0));
-  process.on('SIGTERM', () => shutdown(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void shutdown(0));
+  // Should this script end any other way, its children (in groups of their own) must not outlive it.
+  process.on('exit', () => {
+    for (const { child } of children) if (isRunning(child)) child.kill('SIGKILL');
+  });
   const redisUrl = await resolveRedis();
   await Promise.all(SERVICES.map((service) => startService(service, redisUrl)));
   const ingest = `http://127.0.0.1:${SERVICES[1].port}`;
@@ -147,7 +189,7 @@ async function main() {
   Follow it:   curl -s ${ingest}/v1/messages/<messageId>
   The sink:    curl -s ${sink}/_sink/requests
 
-  Ctrl-C stops everything.
+  Everything listens on 127.0.0.1 only.  Ctrl-C stops it all.
 `);
 }
 

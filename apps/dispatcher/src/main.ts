@@ -45,10 +45,10 @@ void runService({
       excerptBytes: config.FERRY_RESPONSE_EXCERPT_BYTES,
       drainTimeoutMs: config.FERRY_SHUTDOWN_TIMEOUT_MS,
     });
-    const probes = await startProbes({ port: config.PORT, registry, redis, shutdown, log });
+    const probes = await startProbes({ port: config.PORT, host: config.FERRY_HOST, registry, redis, shutdown, log });
 
     dispatcher.start();
     shutdown.register('dispatcher', () => dispatcher.stop());
-    log.info({ port: probes.port, shards: config.FERRY_SHARDS, concurrency: config.FERRY_DISPATCH_CONCURRENCY }, 'listening');
+    log.info({ port: probes.port, host: probes.host, shards: config.FERRY_SHARDS, concurrency: config.FERRY_DISPATCH_CONCURRENCY }, 'listening');
   },
 });

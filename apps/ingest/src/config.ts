@@ -55,6 +55,7 @@ const IngestEnv = z
   .transform(
     (env): IngestConfig => ({
       port: env.PORT,
+      host: env.FERRY_HOST,
       redisUrl: env.REDIS_URL,
       logLevel: env.LOG_LEVEL,
       keyPrefix: env.FERRY_KEY_PREFIX,
@@ -77,6 +78,8 @@ const IngestEnv = z
 export interface IngestConfig {
   /** HTTP port for the API and the probes; 0 picks a free one (the log line says which). */
   port: number;
+  /** The address to listen on; every interface when undefined. */
+  host: string | undefined;
   redisUrl: string;
   logLevel: LogLevel;
   keyPrefix: string;

@@ -88,11 +88,11 @@ export class IngestService {
     server.listen(config.port, this.options.host);
     await once(server, 'listening');
 
-    const { port } = server.address() as AddressInfo;
+    const { port, address } = server.address() as AddressInfo;
     if (config.apiToken === undefined) log.warn('FERRY_API_TOKEN is not set: the API accepts requests without a token');
     if (config.allowPrivateDestinations) log.warn('FERRY_ALLOW_PRIVATE_DESTINATIONS is on: messages may target internal networks');
     // Tests and parent processes started with PORT=0 read the port from this line.
-    log.info({ port }, 'listening');
+    log.info({ port, host: address }, 'listening');
     return { port };
   }
 

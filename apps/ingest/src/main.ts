@@ -12,7 +12,7 @@ void runService({
   shutdownDeadlineMs: (config) => config.shutdownTimeoutMs + CLOSE_ALLOWANCE_MS,
   async start({ config, log, shutdown }) {
     const redis = createRedis(config.redisUrl, { name: 'ingest', log });
-    const service = new IngestService({ config, redis, log, drainTimeoutMs: config.shutdownTimeoutMs });
+    const service = new IngestService({ config, redis, log, host: config.host, drainTimeoutMs: config.shutdownTimeoutMs });
     // Handlers run in reverse: the API stops taking requests and drains, then Redis closes.
     shutdown.register('redis', async () => {
       await redis.quit().catch(() => redis.disconnect());

@@ -21,10 +21,10 @@ void runService({
       reapIntervalMs: config.FERRY_REAP_INTERVAL_MS,
       retentionMs: config.FERRY_RETENTION,
     });
-    const probes = await startProbes({ port: config.PORT, registry, redis, shutdown, log });
+    const probes = await startProbes({ port: config.PORT, host: config.FERRY_HOST, registry, redis, shutdown, log });
 
     scheduler.start();
     shutdown.register('scheduler', () => scheduler.stop());
-    log.info({ port: probes.port, shards: config.FERRY_SHARDS }, 'listening');
+    log.info({ port: probes.port, host: probes.host, shards: config.FERRY_SHARDS }, 'listening');
   },
 });

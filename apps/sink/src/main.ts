@@ -12,9 +12,9 @@ function log(fields: Record<string, unknown>): void {
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const sink = createSink({ maxRecords: config.maxRecords });
-  const port = await sink.listen(config.port);
+  const port = await sink.listen(config.port, config.host);
   // Parents started with PORT=0 read the port from this line; keep its shape.
-  log({ msg: 'sink listening', port });
+  log({ msg: 'sink listening', port, host: config.host ?? 'every interface' });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -51,6 +51,14 @@ describe('parseEnv', () => {
     expect(shards).toBe(4);
   });
 
+  it.each(['127.0.0.1', '::1', '0.0.0.0', 'localhost', 'ferry.internal'])('takes FERRY_HOST=%s as the address to listen on', (host) => {
+    expect(parseEnv(schema, { FERRY_HOST: host }).FERRY_HOST).toBe(host);
+  });
+
+  it.each(['127.0.0.1:8080', 'http://localhost', 'two words'])('refuses FERRY_HOST=%s', (host) => {
+    expect(problemsOf({ FERRY_HOST: host })).toEqual([expect.stringMatching(/^FERRY_HOST: must be an IP address or a host name/)]);
+  });
+
   it('reads set values and ignores variables outside FERRY_*', () => {
     const config = parseEnv(schema, {
       REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { accept, envBool, envDurationMs, envEnum, envField, envInt, refuse } from './env-fields';
 
@@ -17,6 +18,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const KEY_PREFIX = /^[a-z0-9_-]{1,32}$/;
+const HOST_NAME = /^[A-Za-z0-9.-]{1,253}$/;
 
 /** Variables every service reads; spread into a service's own `z.object({ ...baseEnvSchema, PORT })`. */
 export const baseEnvSchema = {
@@ -39,6 +41,12 @@ export const baseEnvSchema = {
   FERRY_MAX_FREE_ATTEMPTS: envInt({ min: 0, max: 100, default: 5 }),
   // How long a stop may take before it is cut short.
   FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0 }),
+  // The address to listen on. Unset: every interface (IPv6 and IPv4 where the host has both), as
+  // a container needs; `npm start` sets 127.0.0.1, since it allows private destinations.
+  FERRY_HOST: z
+    .string()
+    .optional()
+    .refine((raw) => raw === undefined || isIP(raw) !== 0 || HOST_NAME.test(raw), 'must be an IP address or a host name, such as 127.0.0.1'),
 };
 
 /**

@@ -78,29 +78,33 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
 export interface OpsServerOptions {
   /** 0 picks a free port; the returned `port` is the real one. */
   port: number;
-  host?: string;
+  /** The address to listen on; every interface when unset. */
+  host?: string | undefined;
   handler: OpsHandler;
   log: Logger;
 }
 
 export interface OpsServer {
   port: number;
+  /** The address it listens on, as bound (`::` for every interface). */
+  host: string;
   close(): Promise<void>;
 }
 
 /** A bare HTTP server for services without an API of their own (scheduler, dispatcher). */
-export async function startOpsServer({ port, host = '0.0.0.0', handler, log }: OpsServerOptions): Promise<OpsServer> {
+export async function startOpsServer({ port, host, handler, log }: OpsServerOptions): Promise<OpsServer> {
   const server = createServer((req, res) => {
     if (!handler(req, res)) sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${pathOf(req)}`);
   });
   server.listen(port, host);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
-  log.info({ port: address.port, host }, 'ops server listening');
+  log.info({ port: address.port, host: address.address }, 'ops server listening');
 
   let closing: Promise<void> | undefined;
   return {
     port: address.port,
+    host: address.address,
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -30,19 +30,22 @@ export async function connectRedis(
  */
 export async function startProbes({
   port,
+  host,
   registry,
   redis,
   shutdown,
   log,
 }: {
   port: number;
+  /** The address to listen on; every interface when unset. */
+  host?: string | undefined;
   registry: Registry;
   redis: Redis;
   shutdown: ShutdownCoordinator;
   log: Logger;
 }): Promise<OpsServer> {
   const isReady = async () => !shutdown.isShuttingDown && (await redis.ping()) === 'PONG';
-  const ops = await startOpsServer({ port, log, handler: createOpsHandler({ registry, isReady }) });
+  const ops = await startOpsServer({ port, host, log, handler: createOpsHandler({ registry, isReady }) });
   shutdown.register('ops server', () => ops.close());
   return ops;
 }
