@@ -11,6 +11,19 @@ export interface SchedulerMetricsOptions {
   perDestination: boolean;
 }
 
+/**
+ * The gauges below are read from Redis at scrape time. While it cannot be reached they have no
+ * samples, rather than fail the whole scrape and take the counters and process metrics with them
+ * just when someone looks.
+ */
+async function fromRedis(gauge: { reset(): void }, read: () => Promise<void>): Promise<void> {
+  try {
+    await read();
+  } catch {
+    gauge.reset();
+  }
+}
+
 export function createSchedulerMetrics(registry: Registry, store: Store, options: SchedulerMetricsOptions) {
   const labelOf = (view: DestinationView) =>
     options.perDestination ? view.destination : (view.settings.class ?? 'default');
@@ -30,9 +43,11 @@ export function createSchedulerMetrics(registry: Registry, store: Store, options
       registers: [registry],
       async collect() {
         this.reset();
-        const sums = new Map<string, number>();
-        for (const view of await destinations()) sums.set(labelOf(view), (sums.get(labelOf(view)) ?? 0) + value(view));
-        for (const [label, sum] of sums) this.set({ destination_class: label }, sum);
+        await fromRedis(this, async () => {
+          const sums = new Map<string, number>();
+          for (const view of await destinations()) sums.set(labelOf(view), (sums.get(labelOf(view)) ?? 0) + value(view));
+          for (const [label, sum] of sums) this.set({ destination_class: label }, sum);
+        });
       },
     });
 
@@ -80,14 +95,16 @@ export function createSchedulerMetrics(registry: Registry, store: Store, options
       registers: [registry],
       // Read at scrape time, so the figure is fresh and costs nothing between scrapes.
       async collect() {
-        const depths = await Promise.all(
-          Array.from({ length: store.options.shards }, (_, shard) => shardDepth(store, shard)),
-        );
-        const sum = (pick: (d: (typeof depths)[number]) => number) => depths.reduce((n, d) => n + pick(d), 0);
-        this.set({ state: 'ready' }, sum((d) => d.ready));
-        this.set({ state: 'scheduled' }, sum((d) => d.scheduled));
-        this.set({ state: 'in_flight' }, sum((d) => d.inFlight));
-        this.set({ state: 'dead_lettered' }, sum((d) => d.dead));
+        await fromRedis(this, async () => {
+          const depths = await Promise.all(
+            Array.from({ length: store.options.shards }, (_, shard) => shardDepth(store, shard)),
+          );
+          const sum = (pick: (d: (typeof depths)[number]) => number) => depths.reduce((n, d) => n + pick(d), 0);
+          this.set({ state: 'ready' }, sum((d) => d.ready));
+          this.set({ state: 'scheduled' }, sum((d) => d.scheduled));
+          this.set({ state: 'in_flight' }, sum((d) => d.inFlight));
+          this.set({ state: 'dead_lettered' }, sum((d) => d.dead));
+        });
       },
     }),
   };
