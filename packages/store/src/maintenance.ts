@@ -42,7 +42,7 @@ export async function promoteDue(
     if (Number(nextDue) >= 0) result.nextDueAt = Number(nextDue);
     else delete result.nextDueAt;
     if (unknown.length === 0) break;
-    for (const dest of unknown) recent.remember(String(dest));
+    recent.rememberInDueOrder(unknown.map(String));
   }
   return result;
 }

@@ -17,4 +17,11 @@ describe('RecentDestinations', () => {
     recent.remember('https://c.example');
     expect(recent.list()).toEqual(['https://a.example', 'https://c.example']);
   });
+
+  it('keeps the earliest due of more destinations than it can hold', () => {
+    const recent = new RecentDestinations(2);
+    recent.remember('https://old.example');
+    recent.rememberInDueOrder(['https://first.example', 'https://second.example', 'https://third.example']);
+    expect(recent.list().sort()).toEqual(['https://first.example', 'https://second.example']);
+  });
 });

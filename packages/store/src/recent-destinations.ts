@@ -8,7 +8,7 @@
 export class RecentDestinations {
   private readonly destinations = new Set<string>();
 
-  constructor(readonly capacity = 32) {}
+  constructor(readonly capacity = 128) {}
 
   remember(destination: string): void {
     this.destinations.delete(destination);
@@ -17,6 +17,15 @@ export class RecentDestinations {
       if (this.destinations.size <= this.capacity) break;
       this.destinations.delete(oldest);
     }
+  }
+
+  /**
+   * Remembers destinations listed earliest due first, of which only the first `capacity` can
+   * be kept: those, so the earliest due deliveries move first. (Remembered in turn, the later
+   * ones would push the earlier out, and a burst to many destinations would move latest first.)
+   */
+  rememberInDueOrder(destinations: readonly string[]): void {
+    for (const destination of destinations.slice(0, this.capacity).reverse()) this.remember(destination);
   }
 
   /** Oldest first. */

@@ -61,6 +61,23 @@ describe('promotion of due deliveries', () => {
     expect(await store.redis.zcard(store.keys.due(0))).toBe(0);
   });
 
+  it('moves the earliest due first when a burst goes to more destinations than it remembers', async () => {
+    const { store } = ctx;
+    const now = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      ids.push((await store.enqueue(message({ url: `https://d${i}.example/hook`, notBefore: now + 20 + i }))).id);
+    }
+    await waitFor(async () => (await store.redis.zcount(store.keys.due(0), '-inf', Date.now() - 250)) === 200, { what: 'all due' });
+
+    const recent = new RecentDestinations(32);
+    await promoteDue(store, 0, 500, recent);
+    const states = await Promise.all(ids.map(async (id) => (await store.get(id))?.record.state));
+    // The 32 earliest due are ready; none of the later ones went before them.
+    expect(states.slice(0, 32)).toEqual(Array(32).fill('ready'));
+    expect(states.slice(32)).toEqual(Array(168).fill('scheduled'));
+  });
+
   it('never promotes a delivery before its due time', async () => {
     const { store } = ctx;
     const start = Date.now() + 1_000;
