@@ -83,3 +83,24 @@ describe('a dispatcher whose shutdown drain runs out of time', () => {
     expect(view!.state).toBe('delivered');
   });
 });
+
+describe('a dispatcher stopped while Redis is down', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await Stack.start();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('exits well within its shutdown timeout (10 s here) when it holds nothing', async () => {
+    await stack.redis.kill9();
+    // Long enough for its wait for work to be queued again for a connection that will not come.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const dispatcher = stack.dispatchers[0]!;
+    const started = Date.now();
+    expect(await dispatcher.terminate()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(dispatcher.logsWith('shutdown deadline passed; abandoning the remaining handlers')).toEqual([]);
+  }, 60_000);
+});

@@ -13,6 +13,13 @@ const IDLE_SHARD_SKIP_MS = 20;
 /** Most deliveries taken from each shard's handoff list when this dispatcher stops waiting. */
 const LEFTOVERS_PER_SHARD = 100;
 
+/**
+ * How long stop() waits for the blocking wait to end once its connection is closed: at once
+ * when the wait reached Redis; never when Redis was unreachable and the client still holds the
+ * command for a connection that will not come (and then nothing can be handed over on it).
+ */
+const WAIT_END_GRACE_MS = 1_000;
+
 export interface WorkSourceOptions {
   store: Store;
   /** A connection of its own: waiting for work blocks it. */
@@ -168,7 +175,9 @@ export class WorkSource {
     const { store, blocking, log } = this.options;
     await unregisterWaiter(store, this.waiter).catch((err: unknown) => log.warn({ err }, 'could not stop waiting for hand-offs'));
     blocking.disconnect();
-    await this.wakeWatch;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.wakeWatch, new Promise((resolve) => (timer = setTimeout(resolve, WAIT_END_GRACE_MS)))]);
+    clearTimeout(timer);
     await this.unregistering;
   }
 
