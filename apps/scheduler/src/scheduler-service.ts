@@ -93,8 +93,7 @@ export class SchedulerService {
         forgotten = await expireFinished(store, shard, retentionMs, EXPIRE_BATCH);
         metrics.expired.inc(forgotten);
       } while (forgotten === EXPIRE_BATCH && this.running);
-      // The cutoff is only a bound on idleness; the script checks each destination itself.
-      metrics.destinationsForgotten.inc(await pruneDestinations(store, shard, Date.now() - retentionMs, PRUNE_BATCH));
+      metrics.destinationsForgotten.inc(await pruneDestinations(store, shard, retentionMs, PRUNE_BATCH));
     }
     return EXPIRE_INTERVAL_MS;
   }

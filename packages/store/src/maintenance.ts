@@ -73,12 +73,15 @@ export async function expireFinished(store: Store, shard: number, retentionMs: n
   return store.redis.ferryExpire(keys.length, ...keys, retentionMs, limit);
 }
 
-/** Forgets up to `limit` destinations idle since before `cutoff` that carry no settings or work. */
-export async function pruneDestinations(store: Store, shard: number, cutoff: number, limit: number): Promise<number> {
-  const idle = await store.redis.zrangebyscore(store.keys.destinations(shard), '-inf', cutoff, 'LIMIT', 0, limit);
+/**
+ * Forgets up to `limit` destinations idle for longer than `idleMs` that carry no settings or
+ * work. The candidates are picked by this process's clock; the script decides by Redis's.
+ */
+export async function pruneDestinations(store: Store, shard: number, idleMs: number, limit: number): Promise<number> {
+  const idle = await store.redis.zrangebyscore(store.keys.destinations(shard), '-inf', Date.now() - idleMs, 'LIMIT', 0, limit);
   if (idle.length === 0) return 0;
   const keys = store.scriptKeys.destinationPrune(shard, idle);
-  return store.redis.ferryDestPrune(keys.length, ...keys, cutoff, ...idle);
+  return store.redis.ferryDestPrune(keys.length, ...keys, idleMs, ...idle);
 }
 
 /**

@@ -124,8 +124,23 @@ describe('destination limits', () => {
     expect(list.find((d) => d.destination === B)).toMatchObject({ settings: { concurrency: 4, class: 'partners' } });
 
     for (const d of (await claimFrom(10)).deliveries) await store.ack(d, outcome());
-    expect(await pruneDestinations(store, 0, Date.now() + 1_000, 10)).toBe(1);
+    expect(await pruneDestinations(store, 0, 0, 10)).toBe(1);
     expect((await listDestinations(store, 10)).map((d) => d.destination)).toEqual([B]);
+  });
+
+  it("judges a destination's idleness by Redis's clock, not the caller's", async () => {
+    const { store } = ctx;
+    await publish(A, 1);
+    for (const d of (await claimFrom(10)).deliveries) await store.ack(d, outcome());
+    // A scheduler whose clock runs a day ahead picks A as idle for an hour; Redis says it is not.
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 86_400_000);
+    try {
+      expect(await pruneDestinations(store, 0, 3_600_000, 10)).toBe(0);
+    } finally {
+      clock.mockRestore();
+    }
+    expect((await listDestinations(store, 10)).map((d) => d.destination)).toEqual([A]);
   });
 
   it('counts each tenant\'s unfinished deliveries', async () => {
