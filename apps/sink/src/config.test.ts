@@ -1,13 +1,19 @@
 import { loadConfig } from './config';
 
 describe('loadConfig', () => {
-  it('defaults to port 4000 and 100000 records', () => {
-    expect(loadConfig({})).toEqual({ port: 4000, maxRecords: 100_000 });
-    expect(loadConfig({ PORT: '' })).toEqual({ port: 4000, maxRecords: 100_000 });
+  it('defaults to port 4000, every interface, 100000 records and 256 MiB of bodies', () => {
+    const defaults = { port: 4000, maxRecords: 100_000, maxBodyBytes: 256 * 1_048_576 };
+    expect(loadConfig({})).toEqual(defaults);
+    expect(loadConfig({ PORT: '' })).toEqual(defaults);
   });
 
-  it('reads both variables, 0 meaning a free port', () => {
-    expect(loadConfig({ PORT: '0', SINK_MAX_RECORDS: '50' })).toEqual({ port: 0, maxRecords: 50 });
+  it('reads every variable, 0 meaning a free port', () => {
+    expect(loadConfig({ PORT: '0', SINK_HOST: '127.0.0.1', SINK_MAX_RECORDS: '50', SINK_MAX_BODY_BYTES: '1000' })).toEqual({
+      port: 0,
+      host: '127.0.0.1',
+      maxRecords: 50,
+      maxBodyBytes: 1000,
+    });
   });
 
   it('names the variable that is wrong', () => {

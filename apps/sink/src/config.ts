@@ -7,6 +7,7 @@ const EnvSchema = z.object({
   PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65_535).default(4000)),
   SINK_HOST: z.preprocess(unsetIfEmpty, z.string().optional()),
   SINK_MAX_RECORDS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(10_000_000).default(100_000)),
+  SINK_MAX_BODY_BYTES: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).default(256 * 1_048_576)),
 });
 
 export interface SinkConfig {
@@ -16,6 +17,8 @@ export interface SinkConfig {
   host: string | undefined;
   /** Size of the record ring buffer; the oldest record is dropped beyond it. */
   maxRecords: number;
+  /** Most body bytes the records keep together (each body up to 64 KiB); the oldest go first. */
+  maxBodyBytes: number;
 }
 
 /** Parses the environment; the error names every offending variable. */
@@ -25,5 +28,6 @@ export function loadConfig(env: Record<string, string | undefined>): SinkConfig 
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`invalid environment: ${problems.join('; ')}`);
   }
-  return { port: parsed.data.PORT, host: parsed.data.SINK_HOST, maxRecords: parsed.data.SINK_MAX_RECORDS };
+  const { PORT, SINK_HOST, SINK_MAX_RECORDS, SINK_MAX_BODY_BYTES } = parsed.data;
+  return { port: PORT, host: SINK_HOST, maxRecords: SINK_MAX_RECORDS, maxBodyBytes: SINK_MAX_BODY_BYTES };
 }

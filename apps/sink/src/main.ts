@@ -11,7 +11,7 @@ function log(fields: Record<string, unknown>): void {
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const sink = createSink({ maxRecords: config.maxRecords });
+  const sink = createSink({ maxRecords: config.maxRecords, maxBodyBytes: config.maxBodyBytes });
   const port = await sink.listen(config.port, config.host);
   // Parents started with PORT=0 read the port from this line; keep its shape.
   log({ msg: 'sink listening', port, host: config.host ?? 'every interface' });

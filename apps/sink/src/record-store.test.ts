@@ -25,6 +25,17 @@ describe('RecordStore', () => {
     ]);
   });
 
+  it('drops the oldest records once their bodies pass the byte bound, keeping the newest however large', () => {
+    const store = new RecordStore(10, 20);
+    for (const id of ['a', 'b', 'c', 'd']) store.add(fields(id));
+    // 7 bytes each: two fit in 20, three do not.
+    expect(store.list().map((r) => r.messageId)).toEqual(['c', 'd']);
+    store.add({ ...fields('big'), body: Buffer.alloc(100), bodyBytes: 100 });
+    expect(store.list().map((r) => r.messageId)).toEqual(['big']);
+    store.add(fields('e'));
+    expect(store.list().map((r) => r.messageId)).toEqual(['e']);
+  });
+
   it('filters by message id and seq', () => {
     const store = new RecordStore(10);
     for (const id of ['a', 'b', 'a', 'b']) store.add(fields(id));

@@ -34,16 +34,21 @@ export interface RecordFilter {
 
 /**
  * A ring buffer: a long benchmark must not grow the sink without bound, so the oldest record
- * goes once `capacity` is reached.
+ * goes once `capacity` records are kept, or once their bodies pass `maxBodyBytes` together
+ * (up to 64 KiB each, large bodies would otherwise take gigabytes at the default capacity).
  */
 export class RecordStore {
   private readonly slots: (Arrival | undefined)[];
   private start = 0;
   private size = 0;
+  private bodyBytes = 0;
   // Not reset by clear(): a poller's `since` stays meaningful across a clear.
   private lastSeq = 0;
 
-  constructor(private readonly capacity: number) {
+  constructor(
+    private readonly capacity: number,
+    private readonly maxBodyBytes = Infinity,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
     this.slots = new Array<Arrival | undefined>(capacity);
   }
@@ -51,14 +56,20 @@ export class RecordStore {
   /** Keeps an arrival and numbers it; the caller sets its status once answered. */
   add(fields: Omit<Arrival, 'seq'>): Arrival {
     const record: Arrival = { seq: ++this.lastSeq, ...fields };
-    if (this.size < this.capacity) {
-      this.slots[(this.start + this.size) % this.capacity] = record;
-      this.size++;
-    } else {
-      this.slots[this.start] = record;
-      this.start = (this.start + 1) % this.capacity;
-    }
+    if (this.size === this.capacity) this.dropOldest();
+    this.slots[(this.start + this.size) % this.capacity] = record;
+    this.size++;
+    this.bodyBytes += record.body.length;
+    // The newest is always kept, however large.
+    while (this.bodyBytes > this.maxBodyBytes && this.size > 1) this.dropOldest();
     return record;
+  }
+
+  private dropOldest(): void {
+    this.bodyBytes -= this.slots[this.start]?.body.length ?? 0;
+    this.slots[this.start] = undefined;
+    this.start = (this.start + 1) % this.capacity;
+    this.size--;
   }
 
   /** Records in arrival order. */
@@ -78,5 +89,6 @@ export class RecordStore {
     this.slots.fill(undefined);
     this.start = 0;
     this.size = 0;
+    this.bodyBytes = 0;
   }
 }

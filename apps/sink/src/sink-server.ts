@@ -11,6 +11,8 @@ import { SinkStats, type SinkStatsView } from './sink-stats';
 export interface SinkOptions {
   /** Ring-buffer size for records, also the number of message ids whose attempts are counted. */
   maxRecords: number;
+  /** Most body bytes the records keep together; the oldest records go first. Unbounded when unset. */
+  maxBodyBytes?: number;
 }
 
 const MAX_RETRY_AFTER_LENGTH = 256;
@@ -28,7 +30,7 @@ export class Sink {
   private closing: Promise<void> | undefined;
 
   constructor(options: SinkOptions) {
-    this.records = new RecordStore(options.maxRecords);
+    this.records = new RecordStore(options.maxRecords, options.maxBodyBytes);
     this.attempts = new AttemptCounter(options.maxRecords);
     this.server = http.createServer((req, res) => this.onRequest(req, res));
   }
