@@ -33,7 +33,13 @@ if changes.rate ~= nil or changes.burst ~= nil then
   -- A new rate starts afresh, and a destination parked by the old one may send again.
   redis.call('HDEL', destKey, 'tat')
   local untilMs = tonumber(redis.call('HGET', destKey, 'until'))
-  if not untilMs or untilMs <= now then redis.call('ZREM', parkedKey, dest) end
+  if not untilMs or untilMs <= now then
+    redis.call('ZREM', parkedKey, dest)
+  elseif redis.call('ZSCORE', parkedKey, dest) then
+    -- Waiting out a Retry-After: until then, no longer until the old rate's next start (a
+    -- park only ever moves later, so the shorter wait is written here).
+    redis.call('ZADD', parkedKey, untilMs, dest)
+  end
 end
 if changes.paused == true then
   redis.call('HSET', destKey, 'paused', 1)

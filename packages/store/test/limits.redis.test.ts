@@ -58,6 +58,30 @@ describe('destination limits', () => {
     expect((await claimFrom(10)).deliveries).toHaveLength(3);
   });
 
+  it('sends again when a Retry-After ends, once the slow rate it was also parked by is lifted', async () => {
+    const { store, redis } = ctx;
+    await updateDestination(store, A, { rate: 1 / 3600, burst: 1 });
+    await publish(A, 3);
+    const [held] = (await claimFrom(10)).deliveries;
+    // The rate parks A for an hour; the receiver also asks for 300 ms.
+    expect((await claimFrom(10)).deliveries).toEqual([]);
+    expect(await store.defer(held!, outcome(429), { waitMs: 300, summary: 'HTTP 429 (Retry-After 0.3 s)' })).toBe(true);
+    await updateDestination(store, A, { rate: null, burst: null });
+
+    const parkedUntil = Number(await redis.zscore(store.keys.parked(0), A));
+    expect(parkedUntil).toBeLessThan(Date.now() + 1_000);
+    // A claim that names A (as a dispatcher's cached candidates would) takes it once the 300 ms
+    // have passed, not an hour later.
+    const resumed = await waitFor(
+      async () => {
+        const batch = (await store.claim(0, { limit: 10, leaseMs: 30_000, defaultConcurrency: 1_000, hint: A })).deliveries;
+        return batch.length > 0 ? batch : undefined;
+      },
+      { what: 'the destination to send again', timeoutMs: 5_000 },
+    );
+    expect(resumed.map((d) => d.dest)).toContain(A);
+  });
+
   it('parks a destination that asked to wait, without spending the retry, then sends again', async () => {
     const { store } = ctx;
     const { id } = await store.enqueue(message({ url: `${A}/x`, maxAttempts: 1 }));
