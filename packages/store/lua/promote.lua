@@ -5,11 +5,13 @@
   promoting. A delivery whose destination's keys were not passed stays due and its destination
   is answered: the caller calls again with its keys (decision 0002: no key is named here).
   The records are not rewritten (decision 0008): a scheduled or retrying record whose id has
-  left the due set is ready, and the claim and the status view read it so.
+  left the due set is ready, and the claim and the status view read it so. A destination with
+  promoted work counts as active in the destinations index, so one whose only work waited out
+  a long delay or back-off is not forgotten as idle, nor missing from its listing.
 
   KEYS[1] deliveries   KEYS[2] due    KEYS[3] dests   KEYS[4] parked
-  KEYS[5] events  KEYS[6] wake
-  KEYS[5+2j] ready:<dest j>      KEYS[6+2j] dest:<dest j>      (j = 1..m)
+  KEYS[5] events  KEYS[6] wake   KEYS[7] destinations
+  KEYS[6+2j] ready:<dest j>      KEYS[7+2j] dest:<dest j>      (j = 1..m)
 
   ARGV[1] events max length
   ARGV[2] most due deliveries to look at (at most a few thousand: they are unpacked into one
@@ -29,7 +31,8 @@
 -- @include wake
 -- @include rotation
 
-local deliveriesKey, dueKey, destsKey, parkedKey, eventsKey, wakeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local deliveriesKey, dueKey, destsKey, parkedKey, eventsKey, wakeKey, indexKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local maxLen, limit = ARGV[1], tonumber(ARGV[2])
 local groupOf = {}
 for j = 1, #ARGV - 2 do groupOf[ARGV[2 + j]] = j end
@@ -59,9 +62,10 @@ end
 local promoted = 0
 for j, list in pairs(readyOf) do
   local dest = ARGV[2 + j]
-  redis.call('RPUSH', KEYS[5 + 2 * j], unpack(list))
-  joinRotation(destsKey, parkedKey, KEYS[6 + 2 * j], dest)
+  redis.call('RPUSH', KEYS[6 + 2 * j], unpack(list))
+  joinRotation(destsKey, parkedKey, KEYS[7 + 2 * j], dest)
   wake(wakeKey, dest)
+  redis.call('ZADD', indexKey, now, dest)
   promoted = promoted + #list
 end
 if #leaving > 0 then redis.call('ZREM', dueKey, unpack(leaving)) end

@@ -101,7 +101,9 @@ export class ScriptKeys {
 
   promote(shard: number, dests: readonly string[]): string[] {
     const k = this.keys;
-    const list = [k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard)];
+    const list = [
+      k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard), k.destinations(shard),
+    ];
     for (const dest of dests) list.push(k.ready(shard, dest), k.dest(shard, dest));
     return list;
   }

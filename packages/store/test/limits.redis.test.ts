@@ -1,4 +1,4 @@
-import { getDestination, listDestinations, pruneDestinations, updateDestination } from '../src';
+import { getDestination, listDestinations, promoteDue, pruneDestinations, updateDestination } from '../src';
 import { waitFor } from '../../../test/support/wait';
 import { claim, failed, message, outcome, useStore } from './fixtures';
 
@@ -150,6 +150,15 @@ describe('destination limits', () => {
     for (const d of (await claimFrom(10)).deliveries) await store.ack(d, outcome());
     expect(await pruneDestinations(store, 0, 0, 10)).toBe(1);
     expect((await listDestinations(store, 10)).map((d) => d.destination)).toEqual([B]);
+  });
+
+  it('keeps listing a destination whose only work waited out a long delay', async () => {
+    const { store } = ctx;
+    await store.enqueue(message({ url: `${A}/x`, delayMs: 150 }));
+    // Idle for longer than the retention by then, with nothing ready or in flight: forgotten.
+    expect(await pruneDestinations(store, 0, 0, 10)).toBe(1);
+    await waitFor(async () => (await promoteDue(store, 0, 10)).promoted === 1, { what: 'promotion' });
+    expect((await listDestinations(store, 10)).map((d) => d.destination)).toEqual([A]);
   });
 
   it("judges a destination's idleness by Redis's clock, not the caller's", async () => {
