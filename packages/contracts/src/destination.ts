@@ -31,7 +31,8 @@ const MIN_RATE_PER_SECOND = 1 / 86_400;
 
 /**
  * The body of `PUT /v1/destinations/:origin`. Fields left out stay as they are; `null` puts a
- * field back to its default (no cap, no rate limit, burst 1, no class).
+ * field back to its default (the dispatchers' FERRY_DEST_CONCURRENCY, no rate limit, burst 1,
+ * no class).
  */
 export const DestinationSettingsBody = z.strictObject({
   /** Most deliveries in flight at once, across all dispatchers. */
@@ -64,12 +65,15 @@ export const DestinationStatus = z.strictObject({
   paused: z.boolean(),
   class: z.string().optional(),
   inFlight: z.number().int().nonnegative(),
-  /** Deliveries ready to send now. */
+  /**
+   * Deliveries ready to send now. Approximate: one cancelled while it was ready is counted
+   * until a claim reaches it in the list.
+   */
   backlog: z.number().int().nonnegative(),
   /** Until when the destination asked to be left alone (Retry-After). */
   pausedUntil: z.string().optional(),
   lastError: z.strictObject({ message: z.string(), at: z.string() }).optional(),
-  /** Last time a message for it was accepted or its settings changed. */
+  /** Last time a message for it was accepted or became due, or its settings changed. */
   lastActivityAt: z.string().optional(),
 });
 export type DestinationStatus = z.infer<typeof DestinationStatus>;
