@@ -18,9 +18,13 @@ describe('per-destination limits across dispatchers', () => {
       { timeoutMs: 20_000, intervalMs: 200, what: 'five seconds of deliveries' },
     );
     const window = arrivals.filter((at) => at - arrivals[0]! < 5_000);
-    // Any one-second window holds at most the rate plus the burst (1).
+    // Starts are spaced by the rate across all three dispatchers: any one-second window holds at
+    // most the rate plus the burst (1), and five seconds at most 101. The sink stamps arrivals as
+    // it gets to them, so a stall of its own can bunch a few: an allowance of three. Three
+    // dispatchers each holding the rate on their own would show about 60 a second.
     const busiest = Math.max(...window.map((start) => window.filter((at) => at >= start && at < start + 1_000).length));
-    expect(busiest).toBeLessThanOrEqual(21);
+    expect(busiest).toBeLessThanOrEqual(21 + 3);
+    expect(window.length).toBeLessThanOrEqual(101 + 3);
     // And the destination is kept busy at that rate, not starved.
     expect(window.length).toBeGreaterThanOrEqual(80);
   });

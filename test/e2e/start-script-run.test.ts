@@ -16,9 +16,15 @@ describe('npm start', () => {
     redis = await RedisServer.start();
   });
   afterAll(async () => {
-    if (start?.pid !== undefined && start.exitCode === null) process.kill(-start.pid, 'SIGKILL');
+    // Should the test fail before it stops the script: a SIGTERM, which stops the services (in
+    // process groups of their own, out of reach of a signal to the script's group) in order.
+    if (start?.pid !== undefined && start.exitCode === null && start.signalCode === null) {
+      const exited = new Promise((resolve) => start!.once('exit', resolve));
+      start.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    }
     await redis.destroy();
-  });
+  }, 40_000);
 
   it('runs every service on 127.0.0.1 only, delivers a message, and stops gracefully on SIGINT', async () => {
     const [sink, ingest, scheduler, dispatcher] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);

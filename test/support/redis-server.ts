@@ -55,7 +55,23 @@ export class RedisServer {
     if (this.options.args) args.push(...this.options.args);
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
-    await waitFor(() => canConnect(this.port), { timeoutMs: 10_000, what: `redis-server on ${this.port}` });
+    // A server that exits at start (the port taken, say) fails the start at once, rather than
+    // letting whatever else answers on the port pass for it.
+    let onExit: (() => void) | undefined;
+    const exitedAtStart = new Promise<never>((_, reject) => {
+      onExit = () => reject(new Error(`redis-server on ${this.port} exited at start`));
+      child.once('exit', onExit);
+    });
+    try {
+      await Promise.race([waitFor(() => canConnect(this.port), { timeoutMs: 10_000, what: `redis-server on ${this.port}` }), exitedAtStart]);
+    } catch (err) {
+      child.kill('SIGKILL');
+      this.child = undefined;
+      throw err;
+    } finally {
+      child.off('exit', onExit!);
+      exitedAtStart.catch(() => {});
+    }
   }
 
   /** Crash: SIGKILL, no chance to write anything more. */
@@ -75,7 +91,7 @@ export class RedisServer {
   private async stopWith(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill(signal);
     await exited;

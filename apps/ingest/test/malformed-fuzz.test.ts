@@ -195,7 +195,7 @@ describe(`malformed requests (seed ${SEED})`, () => {
       const [head = '', body = ''] = answer.split('\r\n\r\n', 2);
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
       const contentType = /\r\ncontent-type: ([^\r]+)/i.exec(head)?.[1] ?? null;
-      const requestId = (JSON.parse(body || 'null') as ErrorEnvelope | null)?.error?.requestId ?? null;
+      const requestId = /\r\nx-request-id: ([^\r]+)/i.exec(head)?.[1] ?? null;
       const wrong = problem(status, contentType, requestId, body);
       if (wrong !== undefined) failures.push(`#${i} ${JSON.stringify(garbage.toString('latin1').slice(0, 40))}: ${wrong}`);
     }

@@ -43,6 +43,11 @@ describe('sink process', () => {
     const base = `http://127.0.0.1:${await port}`;
     expect((await fetch(`${base}/ok/x`, { method: 'POST', body: '{}' })).status).toBe(200);
     const hanging = fetch(`${base}/hang`).catch(() => 'cut');
+    // Stopped only once the hanging request is in: the stop must cut it, not merely outrun it.
+    for (let waited = 0; ((await (await fetch(`${base}/_sink/stats`)).json()) as { inFlight: number }).inFlight < 1; waited += 20) {
+      if (waited > 5_000) throw new Error('the hanging request never reached the sink');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const exit = exited(child);
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
