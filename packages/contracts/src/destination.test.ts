@@ -8,6 +8,8 @@ describe('DestinationOrigin', () => {
     ['https://api.example.com/', 'https://api.example.com'],
     ['http://api.example.com:8080', 'http://api.example.com:8080'],
     ['http://[::1]:80', 'http://[::1]'],
+    ['https://api.example.com.', 'https://api.example.com'],
+    ['http://api.example.com.:8080', 'http://api.example.com:8080'],
   ])('reads %s as %s', (text, origin) => {
     expect(DestinationOrigin.parse(text)).toBe(origin);
   });

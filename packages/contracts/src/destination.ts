@@ -7,6 +7,15 @@ import { MAX_DESTINATION_LENGTH } from './message';
  * Anything beyond an origin (a path, a query, credentials) is refused rather than cut off, so
  * a caller who pasted a full URL learns that settings apply to the whole origin.
  */
+/**
+ * The destination a URL belongs to: its origin (scheme, host, port), with a host's trailing dot
+ * dropped, since `api.example.com.` is the same server as `api.example.com` and the two must
+ * share one set of limits. The store keys messages by it and the destinations API reads it.
+ */
+export function destinationOf(url: URL): string {
+  return url.hostname.endsWith('.') ? url.origin.replace(/\.(?=(?::\d+)?$)/, '') : url.origin;
+}
+
 export const DestinationOrigin = z
   .string()
   .max(MAX_DESTINATION_LENGTH)
@@ -20,7 +29,7 @@ export const DestinationOrigin = z
       ctx.addIssue({ code: 'custom', message: 'must be an origin only (scheme, host and port), without path, query or credentials' });
       return z.NEVER;
     }
-    return url.origin;
+    return destinationOf(url);
   });
 
 /**

@@ -8,6 +8,11 @@ describe('originOf', () => {
     expect(originOf('http://[::1]:9/ok')).toBe('http://[::1]:9');
   });
 
+  it('keys a host written with a trailing dot as the same destination', () => {
+    expect(originOf('https://a.example./hook')).toBe('https://a.example');
+    expect(originOf('http://a.example.:8080/hook')).toBe('http://a.example:8080');
+  });
+
   it('throws on text that is not a URL, as URL does', () => {
     expect(() => originOf('not a url')).toThrow();
   });
