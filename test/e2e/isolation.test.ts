@@ -38,6 +38,9 @@ describe('isolation and fairness between destinations', () => {
     const slowSink = stack.sink;
     const fastSink = await stack.addSink();
 
+    // Warmed up first: the first few hundred deliveries of fresh processes run in code not yet
+    // optimised, which would inflate the baseline the comparison below leans on.
+    await latencies(stack, fastSink, '/ok/warm-up', 300);
     const alone = await latencies(stack, fastSink, '/ok/alone', 500);
     await stack.publishAll(Array.from({ length: 500 }, (_, i) => ({ destination: `${slowSink.url}/hang/a`, body: { i } })));
     await waitFor(async () => (await stack.sinkStats(slowSink)).inFlight >= 10, { what: 'the hanging destination to fill up' });
@@ -46,7 +49,9 @@ describe('isolation and fairness between destinations', () => {
     const [p95Alone, p95Beside] = [percentile(alone, 95), percentile(beside, 95)];
     // The hanging destination holds at most its cap of connections, not the dispatcher.
     expect((await stack.sinkStats(slowSink)).maxInFlight).toBeLessThanOrEqual(32);
-    expect(p95Beside).toBeLessThanOrEqual(2 * Math.max(p95Alone, 10));
+    // Beside a destination that holds every request it gets until the 2 s timeout: were its
+    // requests taking the dispatcher's slots, the fast one's would wait for that timeout.
+    expect(p95Beside).toBeLessThanOrEqual(3 * Math.max(p95Alone, 50));
   });
 
   it('serves a small destination long before a large backlog elsewhere drains', async () => {
