@@ -2,12 +2,6 @@ import { z } from 'zod';
 import { MAX_DESTINATION_LENGTH } from './message';
 
 /**
- * A destination origin as the API names one (`https://api.example.com`, URL-encoded in a path),
- * normalised the way the store keys destinations: lower-case host, default port dropped.
- * Anything beyond an origin (a path, a query, credentials) is refused rather than cut off, so
- * a caller who pasted a full URL learns that settings apply to the whole origin.
- */
-/**
  * The destination a URL belongs to: its origin (scheme, host, port), with a host's trailing dot
  * dropped, since `api.example.com.` is the same server as `api.example.com` and the two must
  * share one set of limits. The store keys messages by it and the destinations API reads it.
@@ -16,6 +10,13 @@ export function destinationOf(url: URL): string {
   return url.hostname.endsWith('.') ? url.origin.replace(/\.(?=(?::\d+)?$)/, '') : url.origin;
 }
 
+/**
+ * A destination origin as the API names one (`https://api.example.com`, URL-encoded in a path),
+ * normalised the way the store keys destinations (`destinationOf`): lower-case host, default
+ * port and a trailing dot dropped. Anything beyond an origin (a path, a query, credentials) is
+ * refused rather than cut off, so a caller who pasted a full URL learns that settings apply to
+ * the whole origin.
+ */
 export const DestinationOrigin = z
   .string()
   .max(MAX_DESTINATION_LENGTH)

@@ -3,6 +3,7 @@ import { ApiError } from '@ferry/contracts';
 import express, { type RequestHandler } from 'express';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+
 // The bytes of each UTF-8 JSON body read, for the message bodies cut out of it (body-source.ts).
 const rawBodies = new WeakMap<IncomingMessage, Buffer>();
 
@@ -12,8 +13,8 @@ export function rawBodyOf(req: IncomingMessage): Buffer | undefined {
 }
 
 /**
- * The body-parser, keeping the bytes of the body beside what it parsed. Strict mode is off: any
- * JSON value parses, and the schema names what the top level should be (an object, or an
+ * The body-parser, keeping the bytes of a UTF-8 body beside what it parsed. Strict mode is off:
+ * any JSON value parses, and the schema names what the top level should be (an object, or an
  * array for a batch) instead of calling a bare string invalid JSON.
  */
 function jsonParser(limitBytes: number): ReturnType<typeof express.json> {
