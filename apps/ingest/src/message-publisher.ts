@@ -1,4 +1,4 @@
-import { publishBatchSchema, publishMessageSchema, type PublishLimits } from '@ferry/contracts';
+import { MAX_BATCH_SIZE, publishBatchSchema, publishMessageSchema, type PublishLimits } from '@ferry/contracts';
 import type { Logger } from '@ferry/runtime';
 import type { Enqueued, Store } from '@ferry/store';
 import type { Backpressure } from './backpressure';
@@ -26,13 +26,20 @@ export interface MessagePublisherDeps {
 // request may take. On top of the body, a message carries its destination (≤ 2 KiB), headers
 // (≤ 16 KiB) and the rest.
 const MAX_ESCAPED_GROWTH = 6;
-const MAX_ESCAPING_BYTES = 32 * 1024 * 1024;
 const ENVELOPE_ALLOWANCE = 64 * 1024;
+// A batch of 1000 maximum-size messages would hold a gigabyte in memory for one request; large
+// messages are meant to be published one by one.
+const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
 /** Largest request body `POST /v1/messages` reads. */
 export function messageRequestLimit(config: IngestConfig): number {
-  const escaping = Math.min((MAX_ESCAPED_GROWTH - 1) * config.maxBodyBytes, MAX_ESCAPING_BYTES);
+  const escaping = Math.min((MAX_ESCAPED_GROWTH - 1) * config.maxBodyBytes, MAX_BATCH_BYTES);
   return config.maxBodyBytes + escaping + ENVELOPE_ALLOWANCE;
+}
+
+/** Largest request body `POST /v1/messages/batch` reads. */
+export function batchRequestLimit(config: IngestConfig): number {
+  return Math.min(messageRequestLimit(config) * MAX_BATCH_SIZE, MAX_BATCH_BYTES);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ApiError } from '@ferry/contracts';
 import { StoreError, StoreErrorCode, type Enqueued } from '@ferry/store';
 import { Router, type RequestHandler } from 'express';
-import { messageRequestLimit, type MessagePublisher, type MessagePublisherDeps } from '../../message-publisher';
+import { batchRequestLimit, messageRequestLimit, type MessagePublisher, type MessagePublisherDeps } from '../../message-publisher';
 import { toMessageStatus } from '../../message-view';
 import { jsonBody, rawBodyOf } from '../../middleware/json-body';
 import { toApiError } from '../../middleware/error-handler';
@@ -16,14 +16,11 @@ export interface MessagesRouteDeps extends Pick<MessagePublisherDeps, 'config' |
   isStoreAvailable: () => boolean;
 }
 
-// A batch of 1000 maximum-size messages would hold a gigabyte in memory for one request; large
-// messages are meant to be published one by one.
-const MAX_BATCH_BYTES = 32 * 1024 * 1024;
-
 /** `/v1/messages`: publish, publish a batch, look up, cancel. */
 export function messagesRouter(deps: MessagesRouteDeps): Router {
   const { store, publisher } = deps;
   const messageLimit = messageRequestLimit(deps.config);
+  const batchLimit = batchRequestLimit(deps.config);
   const storeUp = requireStore(deps.isStoreAvailable);
 
   // The common case, POST /v1/messages with a plain JSON body, is answered by the fast path
@@ -72,7 +69,7 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
   router.route('/messages').post(storeUp, jsonBody(messageLimit), publish).all(methodNotAllowed(['POST']));
   router
     .route('/messages/batch')
-    .post(storeUp, jsonBody(Math.min(messageLimit * 1_000, MAX_BATCH_BYTES)), publishBatch)
+    .post(storeUp, jsonBody(batchLimit), publishBatch)
     .all(methodNotAllowed(['POST']));
   router.route('/messages/:id').get(storeUp, get).delete(storeUp, cancel).all(methodNotAllowed(['GET', 'HEAD', 'DELETE']));
   return router;
