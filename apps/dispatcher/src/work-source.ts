@@ -128,14 +128,12 @@ export class WorkSource {
   async waitForWork(): Promise<void> {
     const untilParked = this.nextParkedAt - Date.now();
     const waitMs = Math.max(1, Math.min(this.idleWaitMs(), untilParked));
-    let timer: NodeJS.Timeout | undefined;
     this.waiting = true;
     this.options.acks.flush();
     try {
-      await Promise.race([this.watchForWakeUps(), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      await settledOrAfter(this.watchForWakeUps(), waitMs);
     } finally {
       this.waiting = false;
-      clearTimeout(timer);
     }
   }
 
@@ -175,9 +173,7 @@ export class WorkSource {
     const { store, blocking, log } = this.options;
     await unregisterWaiter(store, this.waiter).catch((err: unknown) => log.warn({ err }, 'could not stop waiting for hand-offs'));
     blocking.disconnect();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.wakeWatch, new Promise((resolve) => (timer = setTimeout(resolve, WAIT_END_GRACE_MS)))]);
-    clearTimeout(timer);
+    if (this.wakeWatch) await settledOrAfter(this.wakeWatch, WAIT_END_GRACE_MS);
     await this.unregistering;
   }
 
@@ -227,5 +223,15 @@ export class WorkSource {
 
   private idleWaitMs(): number {
     return (this.options.idleWaitSeconds ?? 1) * 1000;
+  }
+}
+
+/** Resolves once `promise` has settled or `ms` have passed, whichever comes first. */
+async function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
