@@ -1,5 +1,5 @@
 import { postJson } from '../support/http';
-import { Stack } from '../support/stack';
+import { Stack, stacksStoppedAfterEach } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { terminalEvents } from './terminal-states';
 
@@ -85,15 +85,10 @@ describe('a dispatcher whose shutdown drain runs out of time', () => {
 });
 
 describe('a dispatcher stopped while Redis is down', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await Stack.start();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const startStack = stacksStoppedAfterEach();
 
   it('exits well within its shutdown timeout (10 s here) when it holds nothing', async () => {
+    const stack = await startStack();
     await stack.redis.kill9();
     // Long enough for its wait for work to be queued again for a connection that will not come.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
