@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { ApiError } from '@ferry/contracts';
-import { classifyAddress } from '@ferry/runtime';
+import { classifyAddress, withTimeout } from '@ferry/runtime';
 
 /** Resolves a host name to every address it has (A and AAAA). */
 export type HostLookup = (hostname: string) => Promise<readonly { address: string }[]>;
@@ -90,7 +90,7 @@ export class DestinationCheck {
   private async resolveRefusal(host: string): Promise<string | undefined> {
     let addresses: readonly { address: string }[];
     try {
-      addresses = await withTimeout(this.lookup(host), this.timeoutMs);
+      addresses = await withTimeout(this.lookup(host), this.timeoutMs, () => new LookupTimeout(`no DNS answer within ${this.timeoutMs} ms`));
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (err instanceof LookupTimeout || (typeof code === 'string' && TEMPORARY_DNS_CODES.has(code))) {
@@ -108,18 +108,6 @@ export class DestinationCheck {
 }
 
 class LookupTimeout extends Error {}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LookupTimeout(`no DNS answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** "a private", "an unspecified": the kind of an address as the refusal names it. */
 function withArticle(kind: string): string {

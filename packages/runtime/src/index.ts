@@ -20,6 +20,7 @@ export * from './private-address';
 export { FERRY_VARIABLES } from './ferry-variables';
 export { connectRedis, startProbes } from './service-kit';
 export { takeRandomBytes } from './random-pool';
+export { withTimeout } from './with-timeout';
 export { boundedMemo } from './bounded-memo';
 export { FailureLog } from './failure-log';
 export type { FailureLogOptions } from './failure-log';

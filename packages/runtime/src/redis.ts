@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { FailureLog } from './failure-log';
+import { withTimeout } from './with-timeout';
 import type { Logger } from './logger';
 
 export { Redis };
@@ -118,7 +119,7 @@ export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<voi
       if (remaining <= 0) break;
       try {
         // A blocking client (no retry cap) would wait for ever, so each PING gets the time left.
-        await withTimeout(redis.ping(), remaining);
+        await withTimeout(redis.ping(), remaining, () => new Error(`no answer within ${remaining} ms`));
         return;
       } catch (err) {
         reason = (connectionError ?? (err instanceof Error ? err : undefined))?.message ?? String(err);
@@ -129,18 +130,6 @@ export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<voi
     redis.off('error', onError);
   }
   throw new Error(`Redis at ${describeServer(redis)} is not reachable: ${reason}`);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** `redis://user@host:port/db`, never with the password. */
