@@ -47,7 +47,23 @@ describe('control API', () => {
     expect(await seqs()).toEqual([[3, 'f']]);
   });
 
+  it('answers at most `limit` records: the newest without since, the first after since with it', async () => {
+    for (const id of ['a', 'b', 'c', 'd']) await send('/ok', id);
+    expect(await seqs('?limit=2')).toEqual([
+      [3, 'c'],
+      [4, 'd'],
+    ]);
+    // Paging on from the last seq read; seq 1 has left the ring of 3.
+    expect(await seqs('?since=0&limit=2')).toEqual([
+      [2, 'b'],
+      [3, 'c'],
+    ]);
+    expect(await seqs('?since=3&limit=2')).toEqual([[4, 'd']]);
+    expect(await seqs('?since=4&limit=2')).toEqual([]);
+  });
+
   it('answers bad input with 4xx', async () => {
+    for (const limit of ['0', '10001', 'many', '-1', '1.5']) expect((await fetch(`${base}/_sink/requests?limit=${limit}`)).status).toBe(400);
     expect((await fetch(`${base}/_sink/requests?since=soon`)).status).toBe(400);
     expect((await fetch(`${base}/_sink/stats`, { method: 'POST', body: 'x' })).status).toBe(405);
     expect((await fetch(`${base}/_sink/nothing`)).status).toBe(404);

@@ -43,6 +43,18 @@ describe('RecordStore', () => {
     expect(store.list({ since: 2 }).map((r) => r.seq)).toEqual([3, 4]);
   });
 
+  it('answers at most `limit`: the newest without since, the first after since with it, across the ring’s wrap', () => {
+    const store = new RecordStore(4);
+    for (const id of ['a', 'b', 'a', 'b', 'a', 'b']) store.add(fields(id)); // keeps seqs 3-6
+    const seqs = (filter: Parameters<RecordStore['list']>[0]) => store.list(filter).map((r) => r.seq);
+    expect(seqs({ limit: 3 })).toEqual([4, 5, 6]);
+    expect(seqs({ since: 0, limit: 3 })).toEqual([3, 4, 5]);
+    expect(seqs({ since: 4, limit: 1 })).toEqual([5]);
+    expect(seqs({ since: 6, limit: 1 })).toEqual([]);
+    expect(seqs({ messageId: 'a', limit: 1 })).toEqual([5]);
+    expect(seqs({ messageId: 'b', since: 3, limit: 5 })).toEqual([4, 6]);
+  });
+
   it('lists an arrival as the record the control API serves', () => {
     const store = new RecordStore(1);
     store.add({ ...fields('a'), atNs: 123n, headers: { 'ferry-message-id': 'a', 'ferry-attempt': '2', 'x-many': ['1', '2'] } });

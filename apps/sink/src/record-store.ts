@@ -28,8 +28,10 @@ export interface SinkRecord {
 
 export interface RecordFilter {
   messageId?: string;
-  /** Only records with a larger seq. */
+  /** Only records with a larger seq, oldest first; without it, the newest. */
   since?: number;
+  /** Most records answered (all when unset). */
+  limit?: number;
 }
 
 /**
@@ -72,17 +74,34 @@ export class RecordStore {
     this.size--;
   }
 
-  /** Records in arrival order. */
+  /**
+   * Records in arrival order that match `filter`: with `since`, the first `limit` after it (a
+   * poller pages on by passing the last seq it got); without, the last `limit` kept.
+   */
   list(filter: RecordFilter = {}): SinkRecord[] {
+    const limit = filter.limit ?? Infinity;
     const out: SinkRecord[] = [];
-    for (let i = 0; i < this.size; i++) {
-      const record = this.slots[(this.start + i) % this.capacity];
-      if (record === undefined) continue;
-      if (filter.since !== undefined && record.seq <= filter.since) continue;
-      if (filter.messageId !== undefined && record.messageId !== filter.messageId) continue;
-      out.push(toSinkRecord(record));
+    const matches = (record: Arrival | undefined): record is Arrival =>
+      record !== undefined && (filter.messageId === undefined || record.messageId === filter.messageId);
+    if (filter.since === undefined) {
+      for (let i = this.size - 1; i >= 0 && out.length < limit; i--) {
+        const record = this.at(i);
+        if (matches(record)) out.push(toSinkRecord(record));
+      }
+      return out.reverse();
+    }
+    // Seqs run on without gaps through the ring, so the first after `since` is found by arithmetic.
+    const oldest = this.at(0)?.seq ?? this.lastSeq + 1;
+    for (let i = Math.max(0, filter.since + 1 - oldest); i < this.size && out.length < limit; i++) {
+      const record = this.at(i);
+      if (matches(record)) out.push(toSinkRecord(record));
     }
     return out;
+  }
+
+  /** The i-th record kept, oldest first. */
+  private at(i: number): Arrival | undefined {
+    return this.slots[(this.start + i) % this.capacity];
   }
 
   clear(): void {

@@ -184,5 +184,28 @@ describe('recording', () => {
     });
     await waitFor('the cut request to leave', async () => (await stats()).inFlight === 0);
     expect((await post('/ok')).status).toBe(200);
+    // Only requests read whole are counted and numbered, so the n-th counted is record seq n.
+    expect((await stats()).received).toBe(1);
+    expect((await records()).map((r) => [r.seq, r.path])).toEqual([[1, '/ok']]);
+  });
+
+  it('frames answers that may carry no body without one, so the connection stays in step', async () => {
+    const port = Number(new URL(base).port);
+    const raw = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = net.connect(port, '127.0.0.1', () => {
+        for (const path of ['/status/204', '/status/205', '/status/304']) socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        socket.write('GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      });
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('close', () => resolve(text)).on('error', reject);
+    });
+    const parts = raw.split('\r\n\r\n');
+    // Each answer's headers are followed at once by the next answer's status line.
+    expect(parts.map((part) => part.split('\r\n')[0])).toEqual(['HTTP/1.1 204 No Content', 'HTTP/1.1 205 Reset Content', 'HTTP/1.1 304 Not Modified', 'HTTP/1.1 200 OK', 'ok']);
+    expect(parts[0]).not.toMatch(/content-length/i);
+    expect(parts[1]).toMatch(/\r\ncontent-length: 0(\r\n|$)/i);
+    expect(parts[2]).not.toMatch(/content-length/i);
   });
 });

@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { headerText } from './arrival';
 import { AttemptCounter } from './attempt-counter';
-import { handleControl, isControlPath } from './control-api';
+import { failControl, handleControl, isControlPath } from './control-api';
 import { parseMode, type Mode } from './modes';
 import { readBody, type ReadBody } from './read-body';
 import { RecordStore, type RecordFilter, type SinkRecord } from './record-store';
@@ -16,6 +16,9 @@ export interface SinkOptions {
 }
 
 const MAX_RETRY_AFTER_LENGTH = 256;
+
+/** Statuses whose answers may not carry a body. */
+const BODILESS_STATUS: ReadonlySet<number> = new Set([204, 205, 304]);
 
 /**
  * A receiver that records every request and answers as its path asks (see modes.ts). Plain
@@ -78,7 +81,7 @@ export class Sink {
     if (isControlPath(pathname)) {
       readBody(req, 0)
         .then(() => handleControl(this, req.method ?? 'GET', pathname, query, res))
-        .catch(() => res.destroy());
+        .catch((err: unknown) => failControl(res, err));
       return;
     }
 
@@ -109,6 +112,7 @@ export class Sink {
       messageId,
       status: null,
     });
+    this.counters.recorded();
     const answered = (status: number): void => {
       arrival.status = status;
       this.counters.answered(status);
@@ -116,6 +120,12 @@ export class Sink {
     const send = (status: number, text: string, headers: Record<string, string> = {}): void => {
       if (res.destroyed) return;
       answered(status);
+      if (BODILESS_STATUS.has(status)) {
+        // 204 and 304 carry no body and no length; 205 says it has none (RFC 9110 §15.3.6).
+        res.writeHead(status, status === 205 ? { ...headers, 'content-length': 0 } : headers);
+        res.end();
+        return;
+      }
       // With its length known up front the answer goes out in one plain write, not chunked.
       res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       res.end(text);

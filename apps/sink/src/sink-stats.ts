@@ -1,5 +1,10 @@
 /** Body of `GET /_sink/stats`. */
 export interface SinkStatsView {
+  /**
+   * Requests read whole and recorded since the last clear. Each is numbered as it is recorded, so
+   * without a clear the n-th counted is record seq n; one whose client left mid-body is in
+   * `inFlight` while it lasts but never counted here.
+   */
   received: number;
   inFlight: number;
   maxInFlight: number;
@@ -14,13 +19,16 @@ export class SinkStats {
   private byStatus = new Map<number, number>();
 
   begin(): void {
-    this.received++;
     this.inFlight++;
     if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
   }
 
   end(): void {
     this.inFlight--;
+  }
+
+  recorded(): void {
+    this.received++;
   }
 
   answered(status: number): void {
