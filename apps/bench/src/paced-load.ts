@@ -45,12 +45,14 @@ export async function runPacedLoad(client: HttpClient, options: PacedLoadOptions
     if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
     while (pending.size >= options.maxInFlight && !signal.aborted) await Promise.race(pending);
     if (performance.now() - due > LATE_MS) lateSends++;
-    const request = client.post(options.url, options.body, headers, signal).then(
-      (text) => options.onAnswer(i, text, wallClockUs()),
-      (err: unknown) => {
+    // A failed request, or an answer the caller cannot use, stops the load; neither may reject
+    // unhandled while the loop is between sends.
+    const request = client
+      .post(options.url, options.body, headers, signal)
+      .then((text) => options.onAnswer(i, text, wallClockUs()))
+      .catch((err: unknown) => {
         failed.abort(err);
-      },
-    );
+      });
     const tracked = request.finally(() => pending.delete(tracked));
     pending.add(tracked);
     if (i % 100 === 0) options.onProgress?.(i);

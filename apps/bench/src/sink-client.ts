@@ -27,6 +27,8 @@ export interface ArrivalSpan {
 }
 
 const POLL_MS = 25;
+/** Records asked for per listing: the most the sink answers at once. */
+const PAGE_RECORDS = 10_000;
 
 /**
  * The sink's control API. Its own requests are neither recorded nor counted, so polling it does
@@ -70,7 +72,13 @@ export class SinkClient {
 
   /** Records with a seq above `since`, oldest first (only those still in the sink's ring). */
   async arrivals(since = 0): Promise<SinkArrival[]> {
-    return this.getJson<SinkArrival[]>(`/_sink/requests?since=${since}`);
+    const all: SinkArrival[] = [];
+    for (;;) {
+      const page = await this.page(since, PAGE_RECORDS);
+      all.push(...page);
+      if (page.length < PAGE_RECORDS) return all;
+      since = page[page.length - 1]!.seq;
+    }
   }
 
   /**
@@ -108,9 +116,14 @@ export class SinkClient {
     }
   }
 
+  /** Up to `limit` records with a seq above `since`, oldest first. */
+  private page(since: number, limit: number): Promise<SinkArrival[]> {
+    return this.getJson<SinkArrival[]>(`/_sink/requests?since=${since}&limit=${limit}`);
+  }
+
   private async atUsOf(seq: number): Promise<number> {
-    const record = (await this.arrivals(seq - 1)).find((r) => r.seq === seq);
-    if (record === undefined) throw new Error(`sink record ${seq} is no longer in its ring; raise SINK_MAX_RECORDS for this run`);
+    const [record] = await this.page(seq - 1, 1);
+    if (record?.seq !== seq) throw new Error(`sink record ${seq} is no longer in its ring; raise SINK_MAX_RECORDS for this run`);
     return record.atUs;
   }
 

@@ -22,7 +22,9 @@ export async function startSinkProcess(env: Record<string, string> = {}): Promis
     name: 'sink',
     command: process.execPath,
     args: [SINK_MAIN],
-    env: { ...stringEnv(process.env), ...env, PORT: '0' },
+    // Nothing inherited but PATH, as for Ferry's services: a NODE_OPTIONS or SINK_* variable in
+    // the caller's shell must not change what every scenario's sink costs.
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: '0', SINK_HOST: '127.0.0.1' },
   });
   try {
     const port = await child.waitForLine(listeningPort, START_TIMEOUT_MS, '"sink listening" line (is apps/sink built?)');
@@ -42,10 +44,4 @@ function listeningPort(line: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
-  return out;
 }

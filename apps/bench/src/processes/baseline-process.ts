@@ -1,10 +1,18 @@
 import path from 'node:path';
+import { nodeFlags } from './ferry-service';
 import { ManagedProcess } from './managed-process';
 
 export type BaselineName = 'bullmq-endpoint' | 'bullmq-worker' | 'noop-endpoint' | 'undici-direct';
 
 const baselineMain = (name: BaselineName): string => path.resolve(__dirname, '..', 'baselines', `${name}.js`);
 const READY_TIMEOUT_MS = 20_000;
+
+/**
+ * The HTTP endpoints run with the Node.js flags Ferry's ingest runs with, so that the ingest
+ * ratios compare the code that answers, not V8's settings: a team could set them too.
+ */
+const ENDPOINTS: ReadonlySet<BaselineName> = new Set(['bullmq-endpoint', 'noop-endpoint']);
+const flagsOf = (name: BaselineName): string[] => (ENDPOINTS.has(name) ? nodeFlags('ingest') : []);
 
 export interface BaselineProcess {
   name: BaselineName;
@@ -22,7 +30,7 @@ export async function startBaseline(name: BaselineName, env: Record<string, stri
   const child = ManagedProcess.start({
     name,
     command: process.execPath,
-    args: [baselineMain(name)],
+    args: [...flagsOf(name), baselineMain(name)],
     env: { PATH: process.env.PATH ?? '', ...env },
     stdin: true,
   });

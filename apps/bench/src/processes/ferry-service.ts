@@ -11,7 +11,7 @@ const serviceDir = (name: FerryServiceName): string => path.resolve(__dirname, '
 const serviceMain = (name: FerryServiceName): string => path.join(serviceDir(name), 'dist', 'main.js');
 
 /** The Node.js flags the service is run with, as `npm start` runs it: `nodeFlags` in its package.json. */
-function nodeFlags(name: FerryServiceName): string[] {
+export function nodeFlags(name: FerryServiceName): string[] {
   const manifest = JSON.parse(readFileSync(path.join(serviceDir(name), 'package.json'), 'utf8')) as { nodeFlags?: string[] };
   return manifest.nodeFlags ?? [];
 }

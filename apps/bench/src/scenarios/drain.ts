@@ -6,7 +6,8 @@ import { alternate, medianRun, roundLabel } from '../rounds';
 import { withScope, type Scope } from '../scope';
 import type { ManagedProcess } from '../processes/managed-process';
 import type { RedisServer } from '../processes/redis-server';
-import type { SinkClient } from '../sink-client';
+import type { SinkClient, SinkStats } from '../sink-client';
+import { sleep } from '../wait';
 import { drainFigures, watchArrivals, type DrainFigures } from './arrivals';
 import { describeDrainCeiling } from './drain-ceiling';
 import { fillOptions } from './fill-options';
@@ -95,7 +96,7 @@ export const drain = defineScenario<DrainConfig>({
         row('drain', { metric: 'deliveries/s', ferry: rate, baselineName: 'BullMQ worker', baseline: bullmq.deliveriesPerSecond, targets: [ratioAtLeast(TARGET_VS_BULLMQ)] }),
         row('drain', { metric: 'deliveries/s', ferry: rate, baselineName: 'undici direct', baseline: direct.deliveriesPerSecond, targets: [ratioAtLeast(0.6)] }),
       ],
-      notes: ceiling === undefined ? [] : [ceiling],
+      notes: [...(ceiling === undefined ? [] : [ceiling]), ...repeatsNote(runs, config.messages)],
     };
   },
 });
@@ -114,6 +115,12 @@ interface DrainRun {
 type StartConsumer = () => Promise<{ process: ManagedProcess; go?: () => void }>;
 
 export interface DrainRunFigures extends DrainFigures {
+  /**
+   * The sink's count once the consumer had nothing left to send: every queued message exactly
+   * once is `messages` requests, all answered 200. More means repeats (a duplicate delivery, or a
+   * retry), which the rate counted as deliveries; see `repeatsNote`.
+   */
+  settled: { received: number; answered200: number };
   /**
    * CPU per delivery, µs, from the consumer being ready to the last arrival: its own, Redis's and
    * the sink's. All three share the machine's cores, so when the CPU is the limit the rates of two
@@ -152,5 +159,42 @@ async function measureDrain(ctx: ScenarioContext, run: DrainRun, config: DrainCo
     redis: redisCpuAfter === undefined ? null : (redisCpuAfter - redisCpu) / config.messages,
     sink: sinkCpuAfter === undefined ? null : (sinkCpuAfter - sinkCpu) / config.messages,
   };
-  return { ...(await drainFigures(run.sink, span, run.fillMs)), cpuMicrosPerDelivery };
+  const figures = await drainFigures(run.sink, span, run.fillMs);
+  const settled = await settledStats(run.sink, ctx.signal);
+  return { ...figures, cpuMicrosPerDelivery, settled: { received: settled.received, answered200: settled.byStatus['200'] ?? 0 } };
+}
+
+const SETTLE_POLL_MS = 50;
+const SETTLE_QUIET_POLLS = 4;
+const SETTLE_TIMEOUT_MS = 5_000;
+
+/** The sink's stats once nothing is in flight and its count has not moved for a few polls (or after a few seconds). */
+async function settledStats(sink: SinkClient, signal: AbortSignal): Promise<SinkStats> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  let stats = await sink.stats();
+  for (let quiet = 0; quiet < SETTLE_QUIET_POLLS && Date.now() < deadline; ) {
+    await sleep(SETTLE_POLL_MS, signal);
+    const next = await sink.stats();
+    quiet = next.inFlight === 0 && next.received === stats.received ? quiet + 1 : 0;
+    stats = next;
+  }
+  return stats;
+}
+
+/**
+ * A line for each round in which the sink saw more requests than messages were queued, or
+ * answers other than 200: its rate counted those as deliveries. None in a healthy run.
+ */
+export function repeatsNote(runs: Record<string, DrainRunFigures[]>, messages: number): string[] {
+  const notes: string[] = [];
+  for (const [system, rounds] of Object.entries(runs)) {
+    rounds.forEach(({ settled }, i) => {
+      const repeats = settled.received - messages;
+      const failed = settled.received - settled.answered200;
+      if (repeats > 0 || failed > 0) {
+        notes.push(`drain: ${system} round ${i + 1} sent ${settled.received} requests for ${messages} messages (${failed} not answered 200); its rate counts them all`);
+      }
+    });
+  }
+  return notes;
 }
