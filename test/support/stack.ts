@@ -3,6 +3,9 @@ import { ServiceProcess } from './service-process';
 import { getJson, postJson } from './http';
 import { waitFor } from './wait';
 
+/** Records asked of the sink per listing: the most it answers at once. */
+const SINK_PAGE = 10_000;
+
 /** Settings that make retries and lease recovery quick enough to watch in a test. */
 export const FAST_ENV: Record<string, string> = {
   FERRY_ALLOW_PRIVATE_DESTINATIONS: 'true',
@@ -91,8 +94,16 @@ export class Stack {
     return `${this.sink.url}/${path.replace(/^\//, '')}`;
   }
 
+  /** Every record the sink keeps that matches `query` (`?messageId=…`), oldest first, read a page at a time. */
   async sinkRequests(query = '', sink: ServiceProcess = this.sink): Promise<Array<Record<string, any>>> {
-    return (await getJson(`${sink.url}/_sink/requests${query}`)).body;
+    const filter = query.replace(/^\?/, '');
+    const all: Array<Record<string, any>> = [];
+    for (let since = 0; ; ) {
+      const page: Array<Record<string, any>> = (await getJson(`${sink.url}/_sink/requests?since=${since}&limit=${SINK_PAGE}${filter ? `&${filter}` : ''}`)).body;
+      all.push(...page);
+      if (page.length < SINK_PAGE) return all;
+      since = page[page.length - 1]!.seq;
+    }
   }
 
   async sinkStats(sink: ServiceProcess = this.sink): Promise<Record<string, any>> {
