@@ -51,11 +51,15 @@ export interface WorkSourceOptions {
  * claim (docs/decisions/0006-hand-off-to-a-waiting-dispatcher.md).
  */
 export class WorkSource {
-  /** Per shard: until when it is taken for idle (it had nothing), so busy rounds skip it. */
+  /** Per shard: until when (performance.now()) it is taken for idle (it had nothing), so busy rounds skip it. */
   private readonly idleUntil: number[];
   /** Per shard: the destination a wake-up token named, tried first by the next claim there. */
   private readonly hints = new Map<number, string>();
-  /** Earliest time a parked destination (Retry-After, rate limit) may send again, over all shards. */
+  /**
+   * Earliest time (performance.now()) a parked destination (Retry-After, rate limit) may send
+   * again, over all shards: the claims' waits, counted from their answers on this process's
+   * monotonic clock, as Redis's clock and this one's need not agree.
+   */
   private nextParkedAt = Infinity;
   /** In waitForWork(): nothing to claim, perhaps until pending acks free a destination's slots. */
   private waiting = false;
@@ -86,7 +90,7 @@ export class WorkSource {
    */
   async claim(room: number): Promise<number> {
     const { store, claimBatch, leaseMs, destinationConcurrency, take } = this.options;
-    const now = Date.now();
+    const now = performance.now();
     const allIdle = this.idleUntil.every((until) => until > now);
     // Woken for a shard: that one is where the work is. Otherwise every shard not skipped (all,
     // when every one is).
@@ -111,7 +115,7 @@ export class WorkSource {
           take(batch.deliveries, leasedSince);
           claimed += batch.deliveries.length;
           this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
-          nextParkedAt = Math.min(nextParkedAt, batch.nextParkedAt ?? Infinity);
+          nextParkedAt = Math.min(nextParkedAt, performance.now() + (batch.nextParkedInMs ?? Infinity));
         }),
       );
     });
@@ -126,7 +130,7 @@ export class WorkSource {
    * which would hold a rate-limited destination below its rate.
    */
   async waitForWork(): Promise<void> {
-    const untilParked = this.nextParkedAt - Date.now();
+    const untilParked = this.nextParkedAt - performance.now();
     const waitMs = Math.max(1, Math.min(this.idleWaitMs(), untilParked));
     this.waiting = true;
     this.options.acks.flush();

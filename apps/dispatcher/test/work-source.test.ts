@@ -79,6 +79,36 @@ describe('WorkSource hand-off', () => {
     expect(taken.map((d) => d.id)).toEqual([id]);
   });
 
+  // Parked times are Redis's clock. A dispatcher whose own clock ran ahead used to claim in a
+  // loop until Redis caught up; one behind waited its lag on top.
+  it.each([
+    ['ahead', 3_000],
+    ['behind', -3_000],
+  ])('waits for a parked destination by Redis’s clock, with its own clock %s', async (_, offsetMs) => {
+    await updateDestination(store, 'https://slow.example', { rate: 1, burst: 1 });
+    await store.enqueueMany([message('https://slow.example/1'), message('https://slow.example/2')]);
+    expect(await source.claim(10)).toBe(1);
+    const realNow = Date.now.bind(Date);
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offsetMs);
+    try {
+      const started = performance.now();
+      let rounds = 0;
+      while (taken.length < 2 && performance.now() - started < 8_000) {
+        await source.waitForWork();
+        await source.claim(10);
+        rounds++;
+      }
+      const elapsed = performance.now() - started;
+      expect(taken).toHaveLength(2);
+      // The second may start a second after the first: not before, and not seconds after.
+      expect(elapsed).toBeGreaterThan(500);
+      expect(elapsed).toBeLessThan(2_500);
+      expect(rounds).toBeLessThanOrEqual(6);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('stops being handed deliveries once it stops waiting, and takes those handed over before', async () => {
     const waiting = source.waitForWork();
     await waitFor(registered, { what: 'the registration' });

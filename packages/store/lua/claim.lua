@@ -23,10 +23,11 @@
   ARGV[5] concurrency cap of a destination that has none of its own
   ARGV[5+i] destination origin i
 
-  Returns { leased, candidates, nextParkedAt } where leased is a flat list of
+  Returns { leased, candidates, nextParkedInMs } where leased is a flat list of
   (id, attempt, dest, stored field) per leased delivery (the field whole, record line first:
   cutting the envelope out would cost a kilobyte string), candidates the destinations now at the
-  head of the rotation, and nextParkedAt when the first parked destination may send (-1: none).
+  head of the rotation, and nextParkedInMs how long until the first parked destination may send,
+  by this clock (-1: none parked), so that no caller compares its own clock with Redis's.
   Events: leased (one entry per 16 deliveries of the batch)
 
   The records are not rewritten: the lease is the leases and inflight entries (lease.lua).
@@ -171,4 +172,4 @@ end
 local candidates = redis.call('ZRANGE', destsKey, 0, candidateLimit - 1)
 if #candidates > 0 then wake(wakeKey, candidates[1]) end
 local firstParked = redis.call('ZRANGE', parkedKey, 0, 0, 'WITHSCORES')
-return { leased, candidates, firstParked[2] and tonumber(firstParked[2]) or -1 }
+return { leased, candidates, firstParked[2] and math.max(0, tonumber(firstParked[2]) - now) or -1 }

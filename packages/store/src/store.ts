@@ -37,7 +37,7 @@ function enqueuedState(state: DeliveryState): Enqueued['state'] {
   return state === 'scheduled' || state === 'waiting' || state === 'in_flight' ? state : 'ready';
 }
 
-/** How far this process's clock may be off Redis's before a parked destination is looked at late. */
+/** A parked destination this close to its time is handed to the claim script, which decides by Redis's clock. */
 const PARKED_SLACK_MS = 50;
 
 /**
@@ -160,18 +160,20 @@ export class Store {
     if (candidates.length === 0 && options.hint !== undefined) candidates = [options.hint];
     if (candidates.length === 0) {
       // One round trip tells an idle shard apart, so visiting it costs no script call.
-      const [head, firstParked, handedOver] = await Promise.all([
+      const [head, firstParked, handedOver, [seconds, micros]] = await Promise.all([
         this.redis.zrange(this.keys.dests(shard), 0, this.candidateLimit - 1),
         this.redis.zrange(this.keys.parked(shard), 0, 0, 'WITHSCORES'),
         this.redis.llen(this.keys.handoff(shard)),
+        this.redis.time(),
       ]);
-      const nextParkedAt = firstParked[1] === undefined ? undefined : Number(firstParked[1]);
-      // A parked destination whose time has come (by this clock, give or take) is brought back
-      // by the claim script, which decides by the Redis clock; so is a handed-over delivery no
-      // waiting dispatcher took.
-      const parkedDue = nextParkedAt !== undefined && nextParkedAt <= Date.now() + PARKED_SLACK_MS;
+      // Parked times are Redis's clock: the wait is reckoned against it, never against this one.
+      const redisNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      const nextParkedInMs = firstParked[1] === undefined ? undefined : Math.max(0, Number(firstParked[1]) - redisNow);
+      // A parked destination whose time has come (give or take) is brought back by the claim
+      // script; so is a handed-over delivery no waiting dispatcher took.
+      const parkedDue = nextParkedInMs !== undefined && nextParkedInMs <= PARKED_SLACK_MS;
       if (head.length === 0 && handedOver === 0 && !parkedDue) {
-        return nextParkedAt === undefined ? { deliveries: [] } : { deliveries: [], nextParkedAt };
+        return nextParkedInMs === undefined ? { deliveries: [] } : { deliveries: [], nextParkedInMs };
       }
       candidates = head;
     }
@@ -325,7 +327,7 @@ export class Store {
     options: ClaimOptions,
   ): Promise<ClaimBatch & { next: string[] }> {
     const keys = this.scriptKeys.claim(shard, dests);
-    const [flat, next, nextParkedAt] = await this.redis.ferryClaimBuffer(
+    const [flat, next, nextParkedInMs] = await this.redis.ferryClaimBuffer(
       keys.length,
       ...keys,
       this.options.eventsMaxLen, options.leaseMs, options.limit, this.candidateLimit, options.defaultConcurrency, ...dests,
@@ -337,7 +339,7 @@ export class Store {
       deliveries.push(leasedDelivery(field, lease, envelopeStart(field)));
     }
     const batch: ClaimBatch & { next: string[] } = { deliveries, next: next.map(String) };
-    if (nextParkedAt >= 0) batch.nextParkedAt = nextParkedAt;
+    if (nextParkedInMs >= 0) batch.nextParkedInMs = nextParkedInMs;
     return batch;
   }
 }

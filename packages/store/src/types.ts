@@ -47,8 +47,11 @@ export interface ClaimOptions {
 
 export interface ClaimBatch {
   deliveries: ClaimedDelivery[];
-  /** When the first parked destination of the shard may send again (ms since the epoch). */
-  nextParkedAt?: number;
+  /**
+   * How long until the first parked destination of the shard may send again (ms, by Redis's
+   * clock as of the answer): a wait, so no caller's clock is compared with Redis's.
+   */
+  nextParkedInMs?: number;
 }
 
 /** A delivery leased to a dispatcher, its body as the bytes to send. `attempt` doubles as the lease token. */
