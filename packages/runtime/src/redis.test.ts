@@ -144,13 +144,26 @@ describe('redis', () => {
   });
 
   describe('checkRedis', () => {
-    it('accepts the real server and reports its version and eviction policy', async () => {
+    it('accepts the real server and reports its version, eviction policy and append-only file', async () => {
+      const durable = await RedisServer.start({ appendfsync: 'always' });
+      const { log, lines } = createMemoryLogger();
+      const redis = createRedis(durable.url, { name: 'checker', log });
+      try {
+        const info = await checkRedis(redis, log);
+        expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
+        expect(info).toMatchObject({ maxmemoryPolicy: 'noeviction', appendonly: 'yes' });
+        expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+      } finally {
+        await redis.quit();
+        await durable.destroy();
+      }
+    });
+
+    it('warns when Redis keeps no append-only file', async () => {
       const { log, lines } = createMemoryLogger();
       const redis = client(server.url, { name: 'checker' });
-      const info = await checkRedis(redis, log);
-      expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
-      expect(info.maxmemoryPolicy).toBe('noeviction');
-      expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+      await expect(checkRedis(redis, log)).resolves.toMatchObject({ appendonly: 'no' });
+      expect(lines.filter((line) => line.level === 40).map((line) => line.msg)).toEqual([expect.stringMatching(/no append-only file/)]);
     });
 
     it('warns when the eviction policy could drop queued messages', async () => {
@@ -159,7 +172,7 @@ describe('redis', () => {
       await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
       try {
         await expect(checkRedis(redis, log)).resolves.toMatchObject({ maxmemoryPolicy: 'allkeys-lru' });
-        expect(lines.find((line) => line.level === 40)).toMatchObject({ maxmemoryPolicy: 'allkeys-lru' });
+        expect(lines.find((line) => line.maxmemoryPolicy !== undefined)).toMatchObject({ level: 40, maxmemoryPolicy: 'allkeys-lru' });
       } finally {
         await redis.config('SET', 'maxmemory-policy', 'noeviction');
       }
@@ -170,8 +183,8 @@ describe('redis', () => {
       const { log, lines } = createMemoryLogger();
       const redis = createRedis(locked.url, { name: 'checker', log });
       try {
-        await expect(checkRedis(redis, log)).resolves.toMatchObject({ maxmemoryPolicy: undefined });
-        expect(lines.find((line) => line.level === 20)?.msg).toMatch(/maxmemory-policy/);
+        await expect(checkRedis(redis, log)).resolves.toMatchObject({ maxmemoryPolicy: undefined, appendonly: undefined });
+        expect(lines.filter((line) => line.level === 20).map((line) => line.msg)).toEqual([expect.stringMatching(/maxmemory-policy/), expect.stringMatching(/appendonly/)]);
         expect(lines.filter((line) => line.level >= 40)).toEqual([]);
       } finally {
         // Before the server goes, or the client would start reconnecting to it.

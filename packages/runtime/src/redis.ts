@@ -67,9 +67,14 @@ export interface RedisServerInfo {
   version: string;
   /** Undefined when `CONFIG` is disabled or renamed, as on many managed services. */
   maxmemoryPolicy: string | undefined;
+  /** `yes` or `no`; undefined when `CONFIG` cannot be read. */
+  appendonly: string | undefined;
 }
 
-/** Refuses a Redis that is too old and warns about one that may evict queued messages. */
+/**
+ * Refuses a Redis that is too old, and warns about one that may evict queued messages or keeps
+ * no append-only file (a restart of Redis would lose every accepted message).
+ */
 export async function checkRedis(redis: Redis, log: Logger): Promise<RedisServerInfo> {
   const info = await redis.info('server');
   const version = /^redis_version:(\S+)/m.exec(info)?.[1];
@@ -79,21 +84,26 @@ export async function checkRedis(redis: Redis, log: Logger): Promise<RedisServer
     throw new Error(`Redis ${version} is too old: Ferry needs Redis ${MIN_VERSION.join('.')} or newer`);
   }
 
-  const maxmemoryPolicy = await readMaxmemoryPolicy(redis, log);
+  const maxmemoryPolicy = await readConfig(redis, 'maxmemory-policy', log);
   // Under memory pressure any other policy may delete keys, and a deleted key is a lost message.
   if (maxmemoryPolicy !== undefined && maxmemoryPolicy !== 'noeviction') {
     log.warn({ maxmemoryPolicy }, 'redis maxmemory-policy is not noeviction: queued messages may be evicted');
   }
-  return { version, maxmemoryPolicy };
+  const appendonly = await readConfig(redis, 'appendonly', log);
+  if (appendonly === 'no') {
+    log.warn({ appendonly }, 'redis keeps no append-only file: a restart of Redis loses the messages it holds (docs/operations.md)');
+  }
+  return { version, maxmemoryPolicy, appendonly };
 }
 
-async function readMaxmemoryPolicy(redis: Redis, log: Logger): Promise<string | undefined> {
+/** One `CONFIG GET` value; undefined, with a debug line, where CONFIG is disabled. */
+async function readConfig(redis: Redis, name: string, log: Logger): Promise<string | undefined> {
   try {
-    const reply = await redis.config('GET', 'maxmemory-policy');
-    const policy = Array.isArray(reply) ? reply[1] : undefined;
-    return typeof policy === 'string' ? policy : undefined;
+    const reply = await redis.config('GET', name);
+    const value = Array.isArray(reply) ? reply[1] : undefined;
+    return typeof value === 'string' ? value : undefined;
   } catch (err) {
-    log.debug({ err }, 'cannot read maxmemory-policy (CONFIG disabled?); skipping the eviction check');
+    log.debug({ err }, `cannot read ${name} (CONFIG disabled?); skipping its check`);
     return undefined;
   }
 }
