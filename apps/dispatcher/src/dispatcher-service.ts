@@ -251,7 +251,7 @@ export class DispatcherService {
     const { metrics, outcomes } = this.options;
 
     if (this.requests.givenUp && result.kind !== 'success') {
-      await this.handBack(delivery);
+      await this.handBack(delivery, result);
       return;
     }
     const verdict = judge(result, delivery, outcomes);
@@ -276,16 +276,24 @@ export class DispatcherService {
     }
   }
 
-  private async handBack(delivery: ClaimedDelivery): Promise<void> {
+  /**
+   * Releases a delivery at shutdown: one never sent, or one whose request was given up on
+   * (`result`), which stays on its trail as an attempt.
+   */
+  private async handBack(delivery: ClaimedDelivery, result?: AttemptResult): Promise<void> {
+    const { store, log } = this.options;
+    const attempt = result && { ...result, error: result.error === undefined ? 'handed back at shutdown' : `handed back at shutdown: ${result.error}` };
     try {
-      await this.options.store.release(delivery);
-      this.options.log.info({ messageId: delivery.id, attempt: delivery.attempt }, 'handed back at shutdown');
+      await store.release(delivery, attempt);
+      if (attempt) this.logAttempt(delivery, attempt, 'released', 'handed back at shutdown');
+      else log.info({ messageId: delivery.id, attempt: delivery.attempt }, 'handed back at shutdown');
     } catch (err) {
-      this.options.log.warn({ err, messageId: delivery.id }, 'hand-back failed; the lease will expire');
+      log.warn({ err, messageId: delivery.id }, 'hand-back failed; the lease will expire');
     }
   }
 
-  private logAttempt(delivery: ClaimedDelivery, result: AttemptResult, ended: string): void {
+  /** The attempt's one log line (DESIGN §4): what was sent, what came back, how it ended. */
+  private logAttempt(delivery: ClaimedDelivery, result: AttemptResult, ended: string, msg = 'attempt'): void {
     const level = result.kind === 'success' ? 'info' : 'warn';
     if (!this.options.log.isLevelEnabled(level)) return;
     const line = {
@@ -299,7 +307,7 @@ export class DispatcherService {
       error: result.error,
       response: result.responseExcerpt?.slice(0, 200),
     };
-    this.options.log[level](line, 'attempt');
+    this.options.log[level](line, msg);
   }
 
   private async waitUntilIdle(timeoutMs: number): Promise<boolean> {

@@ -1,14 +1,16 @@
 --[[
   release — hands a leased delivery back without spending a retry, to the front of its
-  destination's ready list (a dispatcher shutting down that could not finish it in time).
+  destination's ready list (a dispatcher shutting down that could not finish it in time). The
+  attempt it made, if any, goes on the status trail.
 
   KEYS[1] deliveries    KEYS[2] leases   KEYS[3] ready:<dest>   KEYS[4] dests
   KEYS[5] parked   KEYS[6] events   KEYS[7] wake           KEYS[8] dest:<dest>
-  KEYS[9] inflight
+  KEYS[9] inflight      KEYS[10] attempts
 
   ARGV[1] events max length
   ARGV[2] delivery id
   ARGV[3] lease token (the attempt number the claim returned)
+  ARGV[4] attempt record (JSON object), or '' when no request was made
 
   Returns 1; -1 unknown delivery; -2 stale lease token.
   Events: released
@@ -20,10 +22,11 @@
 -- @include rotation
 -- @include slot
 -- @include lease
+-- @include trail
 
-local deliveriesKey, leasesKey, readyKey, destsKey, parkedKey, eventsKey, wakeKey, destKey, inflightKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
-local maxLen, id, token = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local deliveriesKey, leasesKey, readyKey, destsKey, parkedKey, eventsKey, wakeKey, destKey, inflightKey, attemptsKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 
 local r = readRecord(deliveriesKey, id)
 if not r then return -1 end
@@ -36,6 +39,7 @@ writeRecord(deliveriesKey, id, r)
 endLeases(leasesKey, inflightKey, { id })
 redis.call('LPUSH', readyKey, id)
 releaseSlot({ dest = destKey, ready = readyKey, dests = destsKey, parked = parkedKey, wake = wakeKey }, r.dest)
+if attemptJson ~= '' then appendAttempt(attemptsKey, id, attemptJson) end
 logEvent(eventsKey, maxLen, 'released', id, r.attempt)
 wake(wakeKey, r.dest)
 return 1

@@ -86,7 +86,7 @@ export class ScriptKeys {
     const s = d.shard;
     return [
       k.deliveries(s), k.leases(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.events(s), k.wake(s), k.dest(s, d.dest),
-      k.inflight(s),
+      k.inflight(s), k.attempts(s),
     ];
   }
 

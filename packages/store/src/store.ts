@@ -262,10 +262,14 @@ export class Store {
     return checkScriptResult(result, lease.id);
   }
 
-  /** Hands a lease back unfinished, without spending a retry. */
-  async release(lease: LeaseRef): Promise<void> {
+  /**
+   * Hands a lease back unfinished, without spending a retry. The attempt made under it, if one
+   * was, goes on the status trail.
+   */
+  async release(lease: LeaseRef, attempt?: AttemptOutcome): Promise<void> {
     const keys = this.scriptKeys.release(lease);
-    const result = await this.redis.ferryRelease(keys.length, ...keys, this.options.eventsMaxLen, lease.id, lease.attempt);
+    const record = attempt === undefined ? '' : encodeAttempt(lease.attempt, attempt);
+    const result = await this.redis.ferryRelease(keys.length, ...keys, this.options.eventsMaxLen, lease.id, lease.attempt, record);
     checkScriptResult(result, lease.id);
   }
 

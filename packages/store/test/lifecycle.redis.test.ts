@@ -128,6 +128,33 @@ describe('delivery lifecycle in the store', () => {
     expect((await store.get(again.id))?.record.state).toBe('delivered');
   });
 
+  it('refuses a deferral or a release from a stale lease token, changing nothing', async () => {
+    const { store } = ctx;
+    await store.enqueue(message());
+    const first = await claimOne(store);
+    await store.release(first);
+    const again = await claimOne(store);
+    await expect(store.defer(first, outcome(429), { waitMs: 1_000, summary: 'HTTP 429' })).rejects.toMatchObject({ code: StoreErrorCode.StaleLease });
+    await expect(store.release(first)).rejects.toMatchObject({ code: StoreErrorCode.StaleLease });
+    expect((await store.get(again.id))?.record).toMatchObject({ state: 'in_flight', attempt: 2 });
+    await store.ack(again, outcome());
+  });
+
+  it('keeps the attempt a release hands back on the trail, without spending a retry', async () => {
+    const { store } = ctx;
+    const { id } = await store.enqueue(message({ maxAttempts: 1 }));
+    const first = await claimOne(store);
+    await store.release(first, { ...outcome(), statusCode: undefined, error: 'handed back at shutdown' });
+    const second = await claimOne(store);
+    await store.ack(second, outcome());
+    const view = await store.get(id);
+    expect(view?.record.state).toBe('delivered');
+    expect(view?.attempts.map((a) => [a.attempt, a.statusCode, a.error])).toEqual([
+      [1, undefined, 'handed back at shutdown'],
+      [2, 200, undefined],
+    ]);
+  });
+
   it('retries with back-off until the attempts are spent, then dead-letters', async () => {
     const { store, redis } = ctx;
     const { id } = await store.enqueue(message({ maxAttempts: 3 }));
