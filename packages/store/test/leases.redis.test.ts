@@ -110,4 +110,32 @@ describe('leases', () => {
     expect(await redis.hexists(store.keys.attempts(0), done.id)).toBe(0);
     expect((await store.get(waiting.id))?.record.state).toBe('scheduled');
   });
+
+  it('forgets a dead letter after the retention period, from the dead-letter set too', async () => {
+    const { store, redis } = ctx;
+    const dead = await store.enqueue(message({ maxAttempts: 1 }));
+    expect(await store.retry(await claimOne(store), outcome(500), failed(0, true))).toBe('failed');
+    expect(await redis.zscore(store.keys.dlq(0), dead.id)).not.toBeNull();
+    expect(await expireFinished(store, 0, 60_000, 100)).toBe(0);
+    await waitFor(async () => (await expireFinished(store, 0, 10, 100)) === 1, { what: 'expiry' });
+    expect(await store.get(dead.id)).toBeUndefined();
+    expect(await redis.zscore(store.keys.dlq(0), dead.id)).toBeNull();
+    expect(await redis.hexists(store.keys.attempts(0), dead.id)).toBe(0);
+  });
+});
+
+describe('the event stream', () => {
+  const ctx = useStore({ eventsMaxLen: 100 });
+
+  it('stays near its length bound however many messages pass', async () => {
+    const { store, redis } = ctx;
+    // 10 000 accepted events, one stream entry per 16 of a batch: 625 entries untrimmed.
+    for (let batch = 0; batch < 20; batch++) {
+      await store.enqueueMany(Array.from({ length: 500 }, () => message()));
+    }
+    // Trimming is approximate (whole stream nodes of up to 100 entries): near 100.
+    const length = await redis.xlen(store.keys.events(0));
+    expect(length).toBeGreaterThanOrEqual(100);
+    expect(length).toBeLessThan(250);
+  });
 });
