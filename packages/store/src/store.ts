@@ -1,44 +1,20 @@
-import type { DeliveryState } from '@ferry/contracts';
 import type { Redis } from 'ioredis';
 import { encodeAttempt, decodeAttempts, type AttemptOutcome } from './attempt-record';
-import { decodeEnvelope, leasedDelivery } from './envelope';
-import { EnqueueArgs } from './enqueue-args';
+import { enqueueMany } from './enqueue-many';
+import { decodeEnvelope } from './envelope';
 import { checkScriptResult, refusalOf, StoreError, StoreErrorCode } from './errors';
-import { newMessageId, shardForDestination, shardOfMessageId } from './ids';
-import { originOf } from './origin';
+import { shardForDestination, shardOfMessageId } from './ids';
 import { decodeHandoff } from './handoff';
 import { KeyGroups } from './key-groups';
 import { Keys } from './keys';
 import { ScriptKeys } from './script-keys';
 import { registerScripts } from './scripts';
-import { envelopeStart, freeAttempts, readDelivery, splitDelivery } from './state-record';
-import type {
-  ClaimBatch,
-  ClaimOptions,
-  ClaimedDelivery,
-  DeliveryView,
-  Enqueued,
-  EnqueueRequest,
-  LeaseRef,
-  StoreOptions,
-} from './types';
+import { ShardClaims } from './shard-claims';
+import { readDelivery, splitDelivery } from './state-record';
+import type { ClaimBatch, ClaimOptions, ClaimedDelivery, DeliveryView, Enqueued, EnqueueRequest, LeaseRef, StoreOptions } from './types';
 
 /** What ended a wait for work: a delivery handed over on arrival, or a shard's wake-up token. */
 export type WorkSignal = { kind: 'handoff'; delivery: ClaimedDelivery } | { kind: 'wake'; shard: number; dest: string };
-
-const ENQUEUED_STATE = { 1: 'ready', 2: 'scheduled', 3: 'waiting', 4: 'in_flight' } as const;
-
-/**
- * A stored delivery's state as an enqueue reports it. One that has already moved on (its reply
- * was lost while it was delivered, say) is reported as ready: accepted, its later state one
- * status read away.
- */
-function enqueuedState(state: DeliveryState): Enqueued['state'] {
-  return state === 'scheduled' || state === 'waiting' || state === 'in_flight' ? state : 'ready';
-}
-
-/** A parked destination this close to its time is handed to the claim script, which decides by Redis's clock. */
-const PARKED_SLACK_MS = 50;
 
 /**
  * The typed face of the Redis log: each method is one script call (or a read), so every
@@ -49,8 +25,7 @@ const PARKED_SLACK_MS = 50;
 export class Store {
   readonly keys: Keys;
   readonly scriptKeys: ScriptKeys;
-  private readonly candidates = new Map<number, string[]>();
-  private readonly candidateLimit: number;
+  private readonly claims: ShardClaims;
   /** The lists waitForWork() blocks on, named once. */
   private waitKeys: { handoff: string[]; wake: string[] } | undefined;
 
@@ -60,7 +35,7 @@ export class Store {
   ) {
     this.keys = new Keys(options.prefix);
     this.scriptKeys = new ScriptKeys(this.keys);
-    this.candidateLimit = options.claimCandidates ?? 16;
+    this.claims = new ShardClaims(this, options.claimCandidates ?? 16);
     registerScripts(redis);
   }
 
@@ -93,97 +68,19 @@ export class Store {
   }
 
   /**
-   * Accepts many deliveries with one script call per shard (a batch of a hundred costs about
-   * what one costs in round trips). Answers, per request in order, what became of it; a
-   * duplicate id or a failed call for one shard does not stop the others.
+   * Accepts many deliveries with one script call per shard. Answers, per request in order, what
+   * became of it (enqueue-many.ts).
    */
-  async enqueueMany(requests: readonly EnqueueRequest[]): Promise<Array<PromiseSettledResult<Enqueued>>> {
-    const byShard = new Map<number, Array<{ i: number; dest: string; id: string }>>();
-    for (const [i, request] of requests.entries()) {
-      const dest = originOf(request.url);
-      const shard = this.shardOfDestination(dest);
-      let items = byShard.get(shard);
-      if (!items) byShard.set(shard, (items = []));
-      items.push({ i, dest, id: request.id ?? newMessageId(shard) });
-    }
-    const results = new Array<PromiseSettledResult<Enqueued>>(requests.length);
-    await Promise.all(
-      [...byShard].map(async ([shard, items]) => {
-        const call = new EnqueueArgs(shard, this.scriptKeys);
-        for (const { i, dest, id } of items) call.add(id, dest, requests[i]!);
-        try {
-          const codes = await this.redis.ferryEnqueue(call.keys.length, ...call.keys, ...call.argv(this.options.eventsMaxLen));
-          items.forEach(({ i, id }, n) => {
-            const code = codes[n];
-            const state = code === undefined ? undefined : ENQUEUED_STATE[code as keyof typeof ENQUEUED_STATE];
-            results[i] = state ? { status: 'fulfilled', value: { id, state } } : { status: 'rejected', reason: refusalOf(code, id) };
-          });
-        } catch (err) {
-          // The reply was lost after the script ran, or a script stopped part-way and kept what it
-          // wrote: whatever is stored was accepted. Ask which, and in what state.
-          const stored = await this.storedStates(shard, items.map(({ id }) => id)).catch(() => new Map<string, Enqueued['state']>());
-          for (const { i, id } of items) {
-            const state = stored.get(id);
-            results[i] = state ? { status: 'fulfilled', value: { id, state } } : { status: 'rejected', reason: err };
-          }
-        }
-      }),
-    );
-    return results;
-  }
-
-  /** The enqueue state of each of `ids` that is stored (one read each of the records, the leases and the due set). */
-  private async storedStates(shard: number, ids: string[]): Promise<Map<string, Enqueued['state']>> {
-    const [raws, leases, dues] = await Promise.all([
-      this.redis.hmget(this.keys.deliveries(shard), ...ids),
-      this.redis.hmget(this.keys.inflight(shard), ...ids),
-      this.redis.zmscore(this.keys.due(shard), ...ids),
-    ]);
-    const states = new Map<string, Enqueued['state']>();
-    ids.forEach((id, n) => {
-      const raw = raws[n];
-      if (raw === null || raw === undefined) return;
-      const { record } = readDelivery(raw, leases[n] ?? null, dues[n] ?? null);
-      states.set(id, enqueuedState(record.state));
-    });
-    return states;
+  enqueueMany(requests: readonly EnqueueRequest[]): Promise<Array<PromiseSettledResult<Enqueued>>> {
+    return enqueueMany(this, requests);
   }
 
   /**
    * Leases up to `limit` ready deliveries of one shard, fairly across its destinations and
-   * within their limits. The claim answers with the destinations now at the head of the
-   * rotation; they are kept as the next call's candidates, so a steady stream needs one round
-   * trip per batch.
+   * within their limits (shard-claims.ts).
    */
-  async claim(shard: number, options: ClaimOptions): Promise<ClaimBatch> {
-    let candidates = this.candidates.get(shard) ?? [];
-    if (candidates.length === 0 && options.hint !== undefined) candidates = [options.hint];
-    if (candidates.length === 0) {
-      // One round trip tells an idle shard apart, so visiting it costs no script call.
-      const [head, firstParked, handedOver, [seconds, micros]] = await Promise.all([
-        this.redis.zrange(this.keys.dests(shard), 0, this.candidateLimit - 1),
-        this.redis.zrange(this.keys.parked(shard), 0, 0, 'WITHSCORES'),
-        this.redis.llen(this.keys.handoff(shard)),
-        this.redis.time(),
-      ]);
-      // Parked times are Redis's clock: the wait is reckoned against it, never against this one.
-      const redisNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-      const nextParkedInMs = firstParked[1] === undefined ? undefined : Math.max(0, Number(firstParked[1]) - redisNow);
-      // A parked destination whose time has come (give or take) is brought back by the claim
-      // script; so is a handed-over delivery no waiting dispatcher took.
-      const parkedDue = nextParkedInMs !== undefined && nextParkedInMs <= PARKED_SLACK_MS;
-      if (head.length === 0 && handedOver === 0 && !parkedDue) {
-        return nextParkedInMs === undefined ? { deliveries: [] } : { deliveries: [], nextParkedInMs };
-      }
-      candidates = head;
-    }
-    for (let round = 0; ; round++) {
-      const { next, ...batch } = await this.claimFrom(shard, candidates, options);
-      this.candidates.set(shard, next);
-      // Nothing leased from stale candidates: try once more with the fresh ones.
-      if (batch.deliveries.length > 0 || next.length === 0 || sameList(next, candidates) || round === 1) return batch;
-      candidates = next;
-    }
+  claim(shard: number, options: ClaimOptions): Promise<ClaimBatch> {
+    return this.claims.claim(shard, options);
   }
 
   async ack(lease: LeaseRef, outcome: AttemptOutcome): Promise<void> {
@@ -324,32 +221,6 @@ export class Store {
     const shard = wake.indexOf(key);
     return shard === -1 ? undefined : { kind: 'wake', shard, dest: value.toString() };
   }
-
-  private async claimFrom(
-    shard: number,
-    dests: string[],
-    options: ClaimOptions,
-  ): Promise<ClaimBatch & { next: string[] }> {
-    const keys = this.scriptKeys.claim(shard, dests);
-    const [flat, next, nextParkedInMs] = await this.redis.ferryClaimBuffer(
-      keys.length,
-      ...keys,
-      this.options.eventsMaxLen, options.leaseMs, options.limit, this.candidateLimit, options.defaultConcurrency, ...dests,
-    );
-    const deliveries: ClaimedDelivery[] = [];
-    for (let i = 0; i + 3 < flat.length; i += 4) {
-      const field = flat[i + 3] as Buffer;
-      const lease = { id: String(flat[i]), shard, attempt: Number(flat[i + 1]), free: freeAttempts(field), dest: String(flat[i + 2]) };
-      deliveries.push(leasedDelivery(field, lease, envelopeStart(field)));
-    }
-    const batch: ClaimBatch & { next: string[] } = { deliveries, next: next.map(String) };
-    if (nextParkedInMs >= 0) batch.nextParkedInMs = nextParkedInMs;
-    return batch;
-  }
-}
-
-function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 /** The store options every service derives from its environment. */
