@@ -23,6 +23,13 @@ function expectRateLimited(answer: Answer): unknown {
   return error.details;
 }
 
+async function rateLimitedCount(ingest: RunningIngest): Promise<number> {
+  const metrics = await (await fetch(`${ingest.base}/metrics`)).text();
+  const count = /^ferry_publish_rejected_total\{code="RATE_LIMITED"[^}]*\} (\d+)$/m.exec(metrics)?.[1];
+  if (count === undefined) throw new Error('no RATE_LIMITED count on /metrics');
+  return Number(count);
+}
+
 describe('FERRY_MAX_BACKLOG', () => {
   const ingest = useIngest({ FERRY_MAX_BACKLOG: '5' });
 
@@ -56,8 +63,13 @@ describe('FERRY_MAX_BACKLOG', () => {
   });
 
   it('counts every refusal under RATE_LIMITED', async () => {
-    const metrics = await (await fetch(`${ingest.base}/metrics`)).text();
-    expect(metrics).toMatch(/^ferry_publish_rejected_total\{code="RATE_LIMITED"[^}]*\} [1-9]/m);
+    // Filled up to the limit, so what follows is refused.
+    while ((await publish(ingest, 0)).status === 202);
+    const before = await rateLimitedCount(ingest);
+    expectRateLimited(await publish(ingest, 8));
+    expectRateLimited(await publish(ingest, 9));
+    expectRateLimited(await publishBatch(ingest, 2));
+    expect(await rateLimitedCount(ingest)).toBe(before + 3);
   });
 });
 

@@ -198,8 +198,24 @@ describe('routing', () => {
     expect(answer.status).toBe(400);
     expectError(answer, 400, 'VALIDATION_FAILED');
   });
+});
 
-  it('never produced a 5xx or logged an error', () => {
-    expect(ingest.lines.filter((line) => line.level >= 50)).toEqual([]);
+describe('refusals', () => {
+  it('refuses bad requests without a 5xx or a failure in the log', async () => {
+    const from = ingest.lines.length;
+    const answers = [
+      await publish({ body: 'x' }),
+      await publish('{"destination": '),
+      await publish(JSON.stringify({ destination: DEST }), { 'content-type': 'text/plain' }),
+      await publish({ destination: DEST, body: 'x'.repeat(MAX_BODY + 1) }),
+      await call(ingest.base, 'POST', '/v1/messages/batch', [{ destination: 'nope' }]),
+      await call(ingest.base, 'GET', '/v1/nope'),
+      await call(ingest.base, 'DELETE', '/v1/messages/batch'),
+      await call(ingest.base, 'GET', '/v1/messages/%E0%A4%A'),
+    ];
+    expect(answers.filter((answer) => answer.status >= 500)).toEqual([]);
+    const logged = ingest.lines.slice(from);
+    expect(logged.filter((line) => line.msg === 'request refused')).toHaveLength(answers.length);
+    expect(logged.filter((line) => Number(line.status) >= 500 || line.msg === 'request failed' || line.level >= 50)).toEqual([]);
   });
 });
