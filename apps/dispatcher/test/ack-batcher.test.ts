@@ -47,15 +47,17 @@ describe('AckBatcher', () => {
     expect((await store.get(a!.id))?.record.state).toBe('delivered');
   });
 
-  it('asks for its delay when an ack finds no write scheduled', async () => {
-    const [a, b] = await leased(2);
-    const asked: number[] = [];
+  it('asks for its delay when an ack finds no write scheduled, and not when one is', async () => {
+    const [a, b, c, d] = await leased(4);
+    let asked = 0;
     const acks = new AckBatcher(store, () => {
-      asked.push(Date.now());
-      return 1;
+      asked++;
+      return 20;
     });
     await acks.ack(a!, outcome);
     await acks.ack(b!, outcome);
-    expect(asked).toHaveLength(2);
+    expect(asked).toBe(2);
+    await Promise.all([acks.ack(c!, outcome), acks.ack(d!, outcome)]);
+    expect(asked).toBe(3);
   });
 });

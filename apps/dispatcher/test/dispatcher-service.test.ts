@@ -42,14 +42,16 @@ describe('DispatcherService with every slot busy', () => {
   let store: Store;
   let receiver: SlowReceiver;
   let dispatcher: DispatcherService | undefined;
+  let agent: ReturnType<typeof createDeliveryAgent> | undefined;
   let reaper: NodeJS.Timeout | undefined;
 
   function startDispatcher(options: Pick<DispatcherOptions, 'concurrency' | 'claimBatch' | 'leaseMs' | 'deliveryTimeoutMs'>): void {
     const policy = addressPolicy(true);
+    agent = createDeliveryAgent({ connectionsPerOrigin: options.concurrency, policy });
     dispatcher = new DispatcherService({
       store,
       blocking: new Redis(ctx.server.url),
-      agent: createDeliveryAgent({ connectionsPerOrigin: options.concurrency, policy }),
+      agent,
       policy,
       outcomes: { backoff: { baseMs: 1_000, factor: 2, maxMs: 10_000 }, nonRetryableStatuses: new Set(), maxRetryAfterMs: 60_000 },
       metrics: createDispatcherMetrics(createMetricsRegistry({ service: 'test', collectDefault: false })),
@@ -71,6 +73,8 @@ describe('DispatcherService with every slot busy', () => {
     clearInterval(reaper);
     await dispatcher?.stop();
     dispatcher = undefined;
+    await agent?.close();
+    agent = undefined;
     await receiver?.stop();
   });
 
