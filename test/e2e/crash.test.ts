@@ -21,7 +21,10 @@ describe('crashes', () => {
 
     await stack.addDispatcher();
     const views = await stack.waitForStates(ids, ['delivered'], 60_000);
-    expect(views.every((view) => view.state === 'delivered')).toBe(true);
+    // The receiver may have had a message twice; its trail records one success, the last attempt.
+    for (const view of views) {
+      expect(view.attempts.filter((a: { statusCode?: number }) => a.statusCode === 200)).toEqual([view.attempts.at(-1)]);
+    }
 
     const received = new Set((await stack.sinkRequests()).map((r) => r.messageId));
     for (const id of ids) expect(received.has(id)).toBe(true);
