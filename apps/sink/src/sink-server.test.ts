@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import { waitFor } from '../test/support/wait-for';
+import { waitFor } from '../../../test/support/wait';
 import type { SinkRecord } from './record-store';
 import { createSink, type Sink } from './sink-server';
 import type { SinkStatsView } from './sink-stats';
@@ -89,13 +89,13 @@ describe('modes', () => {
 
   it('never answers /hang/, counts it in flight, and lets go when the client gives up', async () => {
     const hanging = post('/hang/x', { 'ferry-message-id': 'h1' }).catch(() => 'gave up');
-    await waitFor('the hang request to be in flight', async () => (await stats()).inFlight === 1);
+    await waitFor(async () => (await stats()).inFlight === 1, { what: 'the hang request to be in flight' });
     expect((await records('?messageId=h1'))[0]?.status).toBeNull();
     sink.clear();
     expect((await stats()).maxInFlight).toBe(1);
     const aborted = await fetch(`${base}/hang/y`, { signal: AbortSignal.timeout(100) }).catch((err: Error) => err.name);
     expect(aborted).toBe('TimeoutError');
-    await waitFor('the aborted request to leave', async () => (await stats()).inFlight === 1);
+    await waitFor(async () => (await stats()).inFlight === 1, { what: 'the aborted request to leave' });
     await sink.close();
     expect(await hanging).toBe('gave up');
   });
@@ -109,7 +109,7 @@ describe('modes', () => {
     expect((await records('?messageId=d1'))[0]?.status).toBe(200);
     expect((await stats()).inFlight).toBe(1);
     await reader.cancel();
-    await waitFor('the dripping request to leave', async () => (await stats()).inFlight === 0);
+    await waitFor(async () => (await stats()).inFlight === 0, { what: 'the dripping request to leave' });
   });
 
   it('tracks the in-flight high-water mark', async () => {
@@ -182,7 +182,7 @@ describe('recording', () => {
       });
       socket.on('close', () => resolve()).on('error', () => resolve());
     });
-    await waitFor('the cut request to leave', async () => (await stats()).inFlight === 0);
+    await waitFor(async () => (await stats()).inFlight === 0, { what: 'the cut request to leave' });
     expect((await post('/ok')).status).toBe(200);
     // Only requests read whole are counted and numbered, so the n-th counted is record seq n.
     expect((await stats()).received).toBe(1);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { waitFor } from '../../../test/support/wait';
 
 // Starts the built entry point, as the bench and the end-to-end tests do.
 const MAIN = path.resolve(__dirname, '../dist/main.js');
@@ -44,10 +45,10 @@ describe('sink process', () => {
     expect((await fetch(`${base}/ok/x`, { method: 'POST', body: '{}' })).status).toBe(200);
     const hanging = fetch(`${base}/hang`).catch(() => 'cut');
     // Stopped only once the hanging request is in: the stop must cut it, not merely outrun it.
-    for (let waited = 0; ((await (await fetch(`${base}/_sink/stats`)).json()) as { inFlight: number }).inFlight < 1; waited += 20) {
-      if (waited > 5_000) throw new Error('the hanging request never reached the sink');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(async () => ((await (await fetch(`${base}/_sink/stats`)).json()) as { inFlight: number }).inFlight >= 1, {
+      timeoutMs: 5_000,
+      what: 'the hanging request to reach the sink',
+    });
     const exit = exited(child);
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
