@@ -79,8 +79,10 @@ for x, id in ipairs(ids) do
 end
 
 if #acked > 0 then
-  redis.call('HSET', deliveriesKey, unpack(records))
+  -- The leases end first: at Redis's memory limit a script is refused at its first write only
+  -- if that write may grow memory, and an ack must go through there, since it frees memory.
   endLeases(leasesKey, inflightKey, acked)
+  redis.call('HSET', deliveriesKey, unpack(records))
   redis.call('ZADD', KEYS[4], unpack(batch.done))
   appendAttempts(attemptsKey, acked, attemptJsons)
   logEvents(eventsKey, maxLen, 'delivered', acked, attempts)

@@ -39,6 +39,8 @@ if not holdsLease(inflightKey, id, token) then return -2 end
 r.attempt = token
 if r.free >= maxFree then return 0 end
 
+-- The lease ends first, so that the script is not refused at Redis's memory limit (ack.lua).
+endLeases(leasesKey, inflightKey, { id })
 local now = nowMs()
 local untilMs = now + waitMs
 local current = tonumber(redis.call('HGET', destKey, 'until'))
@@ -50,7 +52,6 @@ park(destsKey, parkedKey, r.dest, untilMs)
 
 r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
 writeRecord(deliveriesKey, id, r)
-endLeases(leasesKey, inflightKey, { id })
 redis.call('LPUSH', readyKey, id)
 -- The destination was parked just above, so freeing the slot cannot put it back in the rotation
 -- (and needs no wake-up key).

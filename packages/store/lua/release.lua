@@ -33,10 +33,11 @@ if not r then return -1 end
 if not holdsLease(inflightKey, id, token) then return -2 end
 r.attempt = token
 
+-- The lease ends first, so that the script is not refused at Redis's memory limit (ack.lua).
+endLeases(leasesKey, inflightKey, { id })
 local now = nowMs()
 r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
 writeRecord(deliveriesKey, id, r)
-endLeases(leasesKey, inflightKey, { id })
 redis.call('LPUSH', readyKey, id)
 releaseSlot({ dest = destKey, ready = readyKey, dests = destsKey, parked = parkedKey, wake = wakeKey }, r.dest)
 if attemptJson ~= '' then appendAttempt(attemptsKey, id, attemptJson) end

@@ -1,0 +1,28 @@
+import { claim, failed, message, outcome, useStore } from './fixtures';
+
+/**
+ * At Redis's memory limit (noeviction) new messages are refused, but what frees memory must go
+ * on: an outcome refused there would leave its delivery to be sent again at every lease expiry.
+ */
+describe('at the memory limit', () => {
+  const ctx = useStore();
+
+  it('refuses new messages but records every outcome of what is in flight', async () => {
+    const { store, redis } = ctx;
+    const ids = (await store.enqueueMany(Array.from({ length: 4 }, () => message()))).map((r) => (r.status === 'fulfilled' ? r.value.id : ''));
+    const [toAck, toRetry, toDefer, toRelease] = await claim(store, 4);
+    await redis.config('SET', 'maxmemory', '1');
+    try {
+      await expect(store.enqueue(message())).rejects.toThrow(/OOM/);
+      await store.ack(toAck!, outcome());
+      expect(await store.retry(toRetry!, outcome(500), failed(60_000))).toBe('retrying');
+      expect(await store.defer(toDefer!, outcome(429), { waitMs: 60_000, summary: 'HTTP 429' })).toBe(true);
+      await store.release(toRelease!, { ...outcome(), error: 'handed back at shutdown' });
+    } finally {
+      await redis.config('SET', 'maxmemory', '0');
+    }
+    const states = await Promise.all(ids.map(async (id) => (await store.get(id))?.record.state));
+    expect(states).toEqual(['delivered', 'retrying', 'ready', 'ready']);
+    expect(await redis.zcard(store.keys.leases(0))).toBe(0);
+  });
+});
