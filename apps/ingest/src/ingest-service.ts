@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ApiError, type ErrorEnvelope } from '@ferry/contracts';
-import { checkRedis, createMetricsRegistry, newRequestId, waitForRedis, type Logger, type Redis, type Registry } from '@ferry/runtime';
+import { answersPing, checkRedis, createMetricsRegistry, newRequestId, waitForRedis, type Logger, type Redis, type Registry } from '@ferry/runtime';
 import { Store } from '@ferry/store';
 import { createRequestListener } from './app';
 import { Backpressure } from './backpressure';
@@ -28,7 +28,6 @@ export interface IngestServiceOptions {
   drainTimeoutMs?: number;
 }
 
-const READY_PING_TIMEOUT_MS = 1_000;
 // Longer than the idle timeout of common load balancers (60 s): the balancer must be the side
 // that closes an idle connection, or a request sent as the server closes it gets a reset.
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -133,17 +132,7 @@ export class IngestService {
   }
 
   private async isReady(): Promise<boolean> {
-    const { redis } = this.options;
-    if (this.stopping || redis.status !== 'ready') return false;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), READY_PING_TIMEOUT_MS);
-    });
-    try {
-      return (await Promise.race([redis.ping(), timeout])) === 'PONG';
-    } finally {
-      clearTimeout(timer);
-    }
+    return !this.stopping && (await answersPing(this.options.redis));
   }
 }
 

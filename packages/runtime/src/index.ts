@@ -6,7 +6,7 @@ export { createLogger } from './logger';
 export type { Logger, LoggerOptions } from './logger';
 export { Counter, Gauge, Histogram, Registry, createMetricsRegistry } from './metrics';
 export type { MetricsRegistryOptions } from './metrics';
-export { Redis, checkRedis, createRedis, inOneWrite, waitForRedis } from './redis';
+export { Redis, answersPing, checkRedis, createRedis, inOneWrite, waitForRedis } from './redis';
 export type { RedisClientOptions, RedisServerInfo } from './redis';
 export { ShutdownCoordinator, installSignalHandlers } from './shutdown';
 export type { ShutdownCoordinatorOptions, ShutdownHandler, ShutdownResult } from './shutdown';

@@ -56,8 +56,8 @@ describe('ops server', () => {
     expect(await res.text()).toContain('ferry_scheduler_ticks_total{service="scheduler"} 2');
   });
 
-  it('answers unknown paths and methods with a 404 error envelope and a request id', async () => {
-    for (const [method, path] of [['GET', '/nope'], ['POST', '/livez']] as const) {
+  it('answers unknown paths with a 404 error envelope and a request id', async () => {
+    for (const [method, path] of [['GET', '/nope'], ['POST', '/nope']] as const) {
       const res = await fetch(`${base}${path}`, { method });
       expect(res.status).toBe(404);
       const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
@@ -65,6 +65,14 @@ describe('ops server', () => {
         error: { code: 'NOT_FOUND', message: `No route for ${method} ${path}`, requestId: expect.stringMatching(/^req_[0-9a-f]{16}$/) },
       });
       expect(res.headers.get('x-request-id')).toBe(body.error.requestId);
+    }
+  });
+
+  it('answers another method on a probe path with 405 and the methods it takes, as the ingest does', async () => {
+    for (const path of ['/livez', '/readyz', '/metrics']) {
+      const res = await fetch(`${base}${path}`, { method: 'POST' });
+      expect([res.status, res.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('METHOD_NOT_ALLOWED');
     }
   });
 

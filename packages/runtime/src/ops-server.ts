@@ -42,6 +42,9 @@ export function createOpsHandler({ registry, isReady }: OpsHandlerOptions): OpsH
   };
 }
 
+/** The paths createOpsHandler serves, with GET and HEAD only. */
+const OPS_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz', '/metrics']);
+
 async function readiness(isReady: OpsHandlerOptions['isReady']): Promise<boolean> {
   try {
     return (await isReady()) === true;
@@ -94,7 +97,13 @@ export interface OpsServer {
 /** A bare HTTP server for services without an API of their own (scheduler, dispatcher). */
 export async function startOpsServer({ port, host, handler, log }: OpsServerOptions): Promise<OpsServer> {
   const server = createServer((req, res) => {
-    if (!handler(req, res)) sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${pathOf(req)}`);
+    if (handler(req, res)) return;
+    if (OPS_PATHS.has(pathOf(req))) {
+      res.setHeader('allow', 'GET, HEAD');
+      sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${pathOf(req)}; use GET`);
+      return;
+    }
+    sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${pathOf(req)}`);
   });
   server.listen(port, host);
   await once(server, 'listening');

@@ -3,7 +3,7 @@ import { RedisServer } from '../../../test/support/redis-server';
 import { waitFor } from '../../../test/support/wait';
 import { createMemoryLogger } from './memory-logger';
 import type { Logger } from './logger';
-import { checkRedis, createRedis, inOneWrite, reconnectDelayMs, waitForRedis, type Redis } from './redis';
+import { answersPing, checkRedis, createRedis, inOneWrite, reconnectDelayMs, waitForRedis, type Redis } from './redis';
 
 describe('redis', () => {
   let server: RedisServer;
@@ -140,6 +140,20 @@ describe('redis', () => {
         await redis.quit();
         await late.destroy();
       }
+    });
+  });
+
+  describe('answersPing', () => {
+    it('is true while Redis answers, and false within its timeout while Redis is stalled', async () => {
+      const redis = client(server.url, { name: 'prober' });
+      const pauser = client(server.url, { name: 'pauser' });
+      await waitFor(() => redis.status === 'ready');
+      expect(await answersPing(redis, 500)).toBe(true);
+      await pauser.call('CLIENT', 'PAUSE', '700', 'ALL');
+      const started = performance.now();
+      expect(await answersPing(redis, 200)).toBe(false);
+      expect(performance.now() - started).toBeLessThan(600);
+      await pauser.call('CLIENT', 'UNPAUSE');
     });
   });
 

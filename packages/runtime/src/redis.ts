@@ -108,6 +108,19 @@ async function readConfig(redis: Redis, name: string, log: Logger): Promise<stri
   }
 }
 
+/**
+ * Whether Redis answers PING within `timeoutMs` (1 s unless given): what `/readyz` reports. A
+ * probe must get its 503 in time, not a timeout of its own, while Redis is down or stalled.
+ */
+export async function answersPing(redis: Redis, timeoutMs = 1_000): Promise<boolean> {
+  if (redis.status !== 'ready') return false;
+  try {
+    return (await withTimeout(redis.ping(), timeoutMs, () => new Error(`no PONG within ${timeoutMs} ms`))) === 'PONG';
+  } catch {
+    return false;
+  }
+}
+
 const PING_INTERVAL_MS = 100;
 
 /**

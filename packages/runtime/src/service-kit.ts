@@ -1,5 +1,5 @@
 import { createOpsHandler, startOpsServer, type OpsServer } from './ops-server';
-import { checkRedis, createRedis, waitForRedis, type Redis } from './redis';
+import { answersPing, checkRedis, createRedis, waitForRedis, type Redis } from './redis';
 import type { Logger } from './logger';
 import type { Registry } from './metrics';
 import type { ShutdownCoordinator } from './shutdown';
@@ -44,7 +44,7 @@ export async function startProbes({
   shutdown: ShutdownCoordinator;
   log: Logger;
 }): Promise<OpsServer> {
-  const isReady = async () => !shutdown.isShuttingDown && (await redis.ping()) === 'PONG';
+  const isReady = async () => !shutdown.isShuttingDown && (await answersPing(redis));
   const ops = await startOpsServer({ port, host, log, handler: createOpsHandler({ registry, isReady }) });
   shutdown.register('ops server', () => ops.close());
   return ops;
