@@ -68,6 +68,10 @@ describe('Redis failing under a running stack', () => {
 
     const dispatcher = s.dispatchers[0]!;
     await waitFor(() => dispatcher.logsWith('outcome not recorded: the delivery is no longer stored').length === 1, { what: 'the warning' });
+    // The line says what was sent and what came back, as an attempt's line does.
+    expect(dispatcher.logsWith('outcome not recorded: the delivery is no longer stored')).toEqual([
+      expect.objectContaining({ messageId: lost, attempt: 1, status: 200, outcome: 'success', destination: expect.stringContaining('/slow/1000/lost') }),
+    ]);
     expect(dispatcher.logsWith('could not record the outcome; the lease will expire')).toEqual([]);
     const [next] = await s.publishAll([{ destination: s.sinkUrl('/ok/next'), body: {} }]);
     await s.waitForStates([next!], ['delivered']);

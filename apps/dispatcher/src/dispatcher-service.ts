@@ -260,19 +260,22 @@ export class DispatcherService {
       this.logAttempt(delivery, result, ended);
       metrics.outcomesOf(ended).inc();
     } catch (err) {
+      // The attempt still gets its line, with what was sent and what came back: these are the
+      // attempts that lead to a second delivery.
+      const { log } = this.options;
       if (err instanceof StoreError && err.code === StoreErrorCode.StaleLease) {
         metrics.staleOutcomes.inc();
-        this.options.log.warn({ messageId: delivery.id, attempt: delivery.attempt }, 'outcome refused: lease was lost');
+        log.warn(attemptLine(delivery, result, 'lease_lost'), 'outcome refused: lease was lost');
         return;
       }
       if (err instanceof StoreError && err.code === StoreErrorCode.NotFound) {
         // Gone from Redis while it was sent (a Redis that came back without its data): nothing
         // is left to record it on, and no lease will bring it back.
-        this.options.log.warn({ messageId: delivery.id, attempt: delivery.attempt }, 'outcome not recorded: the delivery is no longer stored');
+        log.warn(attemptLine(delivery, result, 'gone'), 'outcome not recorded: the delivery is no longer stored');
         return;
       }
       // The lease will expire and the delivery be sent again: at-least-once, never lost.
-      this.options.log.error({ err, messageId: delivery.id }, 'could not record the outcome; the lease will expire');
+      log.error({ ...attemptLine(delivery, result, 'unrecorded'), err }, 'could not record the outcome; the lease will expire');
     }
   }
 
@@ -292,22 +295,10 @@ export class DispatcherService {
     }
   }
 
-  /** The attempt's one log line (DESIGN §4): what was sent, what came back, how it ended. */
+  /** The attempt's one log line (DESIGN §4), at info for a success and warn otherwise. */
   private logAttempt(delivery: ClaimedDelivery, result: AttemptResult, ended: string, msg = 'attempt'): void {
     const level = result.kind === 'success' ? 'info' : 'warn';
-    if (!this.options.log.isLevelEnabled(level)) return;
-    const line = {
-      messageId: delivery.id,
-      destination: loggableUrl(delivery.url),
-      attempt: delivery.attempt,
-      status: result.statusCode ?? null,
-      durationMs: result.durationMs,
-      outcome: result.kind,
-      state: ended,
-      error: result.error,
-      response: result.responseExcerpt?.slice(0, 200),
-    };
-    this.options.log[level](line, msg);
+    if (this.options.log.isLevelEnabled(level)) this.options.log[level](attemptLine(delivery, result, ended), msg);
   }
 
   private async waitUntilIdle(timeoutMs: number): Promise<boolean> {
@@ -319,3 +310,17 @@ export class DispatcherService {
   }
 }
 
+/** What an attempt's log line says: what was sent, what came back, how it ended. */
+function attemptLine(delivery: ClaimedDelivery, result: AttemptResult, ended: string): Record<string, unknown> {
+  return {
+    messageId: delivery.id,
+    destination: loggableUrl(delivery.url),
+    attempt: delivery.attempt,
+    status: result.statusCode ?? null,
+    durationMs: result.durationMs,
+    outcome: result.kind,
+    state: ended,
+    error: result.error,
+    response: result.responseExcerpt?.slice(0, 200),
+  };
+}
