@@ -30,7 +30,8 @@ export function guardedLookup(policy: AddressPolicy, resolveAll: ResolveAll): Lo
   return (hostname, options, callback) => {
     const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family ?? 0);
     // The callback runs outside the promise chain: a throw in it must not become a rejection.
-    resolveAll(hostname, family).then(
+    // Node's sockets ask with hints (ADDRCONFIG: no IPv6 answers on a host without IPv6).
+    resolveAll(hostname, family, options.hints).then(
       (addresses) => process.nextTick(answer, addresses),
       (err: NodeJS.ErrnoException) => process.nextTick(() => callback(err, '', 0)),
     );

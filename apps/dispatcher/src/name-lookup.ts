@@ -1,12 +1,12 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 
-/** Every address of `hostname` in `family` (4, 6, or 0 for both). */
-export type ResolveAll = (hostname: string, family: number) => Promise<LookupAddress[]>;
+/** Every address of `hostname` in `family` (4, 6, or 0 for both), with getaddrinfo's `hints`. */
+export type ResolveAll = (hostname: string, family: number, hints?: number) => Promise<LookupAddress[]>;
 
 /** The system resolver (getaddrinfo: /etc/hosts, search domains), as Node's sockets use it. */
-export const systemResolve: ResolveAll = (hostname, family) =>
+export const systemResolve: ResolveAll = (hostname, family, hints) =>
   new Promise((resolve, reject) => {
-    dnsLookup(hostname, { all: true, family }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
+    dnsLookup(hostname, { all: true, family, ...(hints === undefined ? {} : { hints }) }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
   });
 
 /**
@@ -18,11 +18,11 @@ export const systemResolve: ResolveAll = (hostname, family) =>
  */
 export function coalesced(resolveAll: ResolveAll): ResolveAll {
   const pending = new Map<string, Promise<LookupAddress[]>>();
-  return (hostname, family) => {
-    const key = `${family}/${hostname}`;
+  return (hostname, family, hints) => {
+    const key = `${family}/${hints ?? ''}/${hostname}`;
     let lookup = pending.get(key);
     if (lookup === undefined) {
-      lookup = resolveAll(hostname, family).finally(() => pending.delete(key));
+      lookup = resolveAll(hostname, family, hints).finally(() => pending.delete(key));
       pending.set(key, lookup);
     }
     return lookup;
