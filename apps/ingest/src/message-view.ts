@@ -11,6 +11,7 @@ export function toMessageStatus(view: DeliveryView): MessageStatus {
     createdAt: new Date(view.record.createdAt).toISOString(),
     updatedAt: new Date(view.record.updatedAt).toISOString(),
     maxAttempts: view.record.maxAttempts,
+    freeAttempts: view.record.free,
     attempts: view.attempts,
   };
   if (view.nextAttemptAt !== undefined) status.nextAttemptAt = new Date(view.nextAttemptAt).toISOString();

@@ -245,6 +245,24 @@ async function waitForLease(id: string, shard: number): Promise<ClaimedDelivery>
   throw new Error(`${id} was never claimed`);
 }
 
+describe('GET /v1/messages/:id', () => {
+  it('shows when a message waiting out its destination’s Retry-After is tried next, and the attempts that spent no retry', async () => {
+    const id = await publish({ destination: 'https://busy.example.test/in', retries: 0 });
+    const { store } = ingest;
+    const leased = (await store.claim(store.shardOf(id)!, { limit: 10, leaseMs: 30_000, defaultConcurrency: 10, hint: 'https://busy.example.test' })).deliveries;
+    expect(leased.map((d) => d.id)).toEqual([id]);
+    const before = Date.now();
+    expect(await store.defer(leased[0]!, { startedAt: before, durationMs: 5, statusCode: 429 }, { waitMs: 60_000, summary: 'HTTP 429' })).toBe(true);
+
+    const shown = await status(id);
+    expect(shown).toMatchObject({ state: 'ready', maxAttempts: 1, freeAttempts: 1, attempts: [expect.objectContaining({ attempt: 1, statusCode: 429 })] });
+    // Redis's clock set the wait's end; a few ms either way.
+    const next = Date.parse(shown.nextAttemptAt!);
+    expect(next).toBeGreaterThan(before + 59_000);
+    expect(next).toBeLessThan(Date.now() + 61_000);
+  });
+});
+
 describe('lookups and the rest', () => {
   it('answers 404 MESSAGE_NOT_FOUND for unknown and malformed ids', async () => {
     for (const id of ['msg_0_zzzzzzzzzzzzzzzzzzzz', 'nope', 'msg_zz_0000000000000', encodeURIComponent('../../etc')]) {

@@ -41,6 +41,8 @@ export const MessageStatus = z.strictObject({
   updatedAt: z.string(),
   nextAttemptAt: z.string().optional(),
   maxAttempts: z.number().int().positive(),
+  /** Attempts that spent no retry: Retry-After waits, leases lost to a crash, hand-backs at shutdown. */
+  freeAttempts: z.number().int().nonnegative(),
   orderingKey: z.string().optional(),
   attempts: z.array(Attempt),
 });

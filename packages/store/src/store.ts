@@ -194,6 +194,11 @@ export class Store {
     const { record, envelope } = readDelivery(raw, lease, due);
     const view: DeliveryView = { id, record, envelope: decodeEnvelope(envelope), attempts: decodeAttempts(trail) };
     if (due !== null) view.nextAttemptAt = Number(due);
+    if (record.state === 'ready') {
+      // Ready, but its destination asked to wait (Retry-After): that is when it is tried next.
+      const until = Number((await this.redis.hget(k.dest(s, record.dest), 'until')) ?? 0);
+      if (until > Date.now()) view.nextAttemptAt = until;
+    }
     return view;
   }
 

@@ -83,7 +83,10 @@ export interface DeliveryView {
   record: StateRecord;
   envelope: Envelope;
   attempts: Attempt[];
-  /** Due time when scheduled or retrying, ms since the epoch. */
+  /**
+   * When it is tried next, ms since the epoch: its due time when scheduled or retrying, or the
+   * end of its destination's Retry-After wait when ready behind one.
+   */
   nextAttemptAt?: number;
 }
 
