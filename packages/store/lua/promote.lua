@@ -57,6 +57,11 @@ for _, id in ipairs(ids) do
   end
 end
 
+-- Off the due set first: at Redis's memory limit a script is refused at its first write only
+-- if that write may grow memory (ack.lua), and promotions must go on there, or delayed and
+-- retrying messages would wait for memory that only their delivery frees.
+if #leaving > 0 then redis.call('ZREM', dueKey, unpack(leaving)) end
+
 -- One push per destination, and it joins the rotation and wakes a dispatcher once, as the
 -- first of its deliveries would have made it do (see route.lua).
 local promoted = 0
@@ -68,7 +73,6 @@ for j, list in pairs(readyOf) do
   redis.call('ZADD', indexKey, now, dest)
   promoted = promoted + #list
 end
-if #leaving > 0 then redis.call('ZREM', dueKey, unpack(leaving)) end
 -- One entry per EVENT_BATCH deliveries: an XADD per delivery was 13 % of the instructions Redis
 -- spent promoting a delivery (by callgrind).
 logEvents(eventsKey, maxLen, 'ready', promotedIds)

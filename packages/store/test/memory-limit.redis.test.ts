@@ -1,3 +1,4 @@
+import { promoteDue } from '../src';
 import { claim, failed, message, outcome, useStore } from './fixtures';
 
 /**
@@ -24,5 +25,18 @@ describe('at the memory limit', () => {
     const states = await Promise.all(ids.map(async (id) => (await store.get(id))?.record.state));
     expect(states).toEqual(['delivered', 'retrying', 'ready', 'ready']);
     expect(await redis.zcard(store.keys.leases(0))).toBe(0);
+  });
+
+  it('promotes what falls due, so that delayed and retrying messages can be delivered and free memory', async () => {
+    const { store, redis } = ctx;
+    const { id } = await store.enqueue(message({ delayMs: 1 }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await redis.config('SET', 'maxmemory', '1');
+    try {
+      expect((await promoteDue(store, 0, 10)).promoted).toBe(1);
+    } finally {
+      await redis.config('SET', 'maxmemory', '0');
+    }
+    expect((await store.get(id))?.record.state).toBe('ready');
   });
 });
