@@ -291,7 +291,8 @@ export class DispatcherService {
       if (attempt) this.logAttempt(delivery, attempt, 'released', 'handed back at shutdown');
       else log.info({ messageId: delivery.id, attempt: delivery.attempt }, 'handed back at shutdown');
     } catch (err) {
-      log.warn({ err, messageId: delivery.id }, 'hand-back failed; the lease will expire');
+      const line = attempt ? attemptLine(delivery, attempt, 'unrecorded') : { messageId: delivery.id, attempt: delivery.attempt };
+      log.warn({ ...line, err }, 'hand-back failed; the lease will expire');
     }
   }
 
