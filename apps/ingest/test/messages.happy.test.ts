@@ -260,6 +260,11 @@ describe('GET /v1/messages/:id', () => {
     const next = Date.parse(shown.nextAttemptAt!);
     expect(next).toBeGreaterThan(before + 59_000);
     expect(next).toBeLessThan(Date.now() + 61_000);
+
+    // Paused by an operator, it waits for the resume, which has no time.
+    const paused = await call(ingest.base, 'PUT', `/v1/destinations/${encodeURIComponent('https://busy.example.test')}`, { paused: true });
+    expect(paused.status).toBe(200);
+    expect((await status(id)).nextAttemptAt).toBeUndefined();
   });
 });
 

@@ -41,7 +41,7 @@ export const MessageStatus = z.strictObject({
   updatedAt: z.string(),
   nextAttemptAt: z.string().optional(),
   maxAttempts: z.number().int().positive(),
-  /** Attempts that spent no retry: Retry-After waits, leases lost to a crash, hand-backs at shutdown. */
+  /** Claims that spent no retry, with or without a request: Retry-After waits, leases lost to a crash, hand-backs at shutdown. */
   freeAttempts: z.number().int().nonnegative(),
   orderingKey: z.string().optional(),
   attempts: z.array(Attempt),

@@ -195,9 +195,10 @@ export class Store {
     const view: DeliveryView = { id, record, envelope: decodeEnvelope(envelope), attempts: decodeAttempts(trail) };
     if (due !== null) view.nextAttemptAt = Number(due);
     if (record.state === 'ready') {
-      // Ready, but its destination asked to wait (Retry-After): that is when it is tried next.
-      const until = Number((await this.redis.hget(k.dest(s, record.dest), 'until')) ?? 0);
-      if (until > Date.now()) view.nextAttemptAt = until;
+      // Ready, but its destination asked to wait (Retry-After): it is not tried before then. A
+      // paused destination has no such time.
+      const [until, paused] = await this.redis.hmget(k.dest(s, record.dest), 'until', 'paused');
+      if (paused !== '1' && Number(until ?? 0) > Date.now()) view.nextAttemptAt = Number(until);
     }
     return view;
   }

@@ -84,8 +84,8 @@ export interface DeliveryView {
   envelope: Envelope;
   attempts: Attempt[];
   /**
-   * When it is tried next, ms since the epoch: its due time when scheduled or retrying, or the
-   * end of its destination's Retry-After wait when ready behind one.
+   * When it is tried next at the earliest, ms since the epoch: its due time when scheduled or
+   * retrying, or the end of its destination's Retry-After wait when ready behind one.
    */
   nextAttemptAt?: number;
 }
