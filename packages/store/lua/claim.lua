@@ -54,46 +54,10 @@ local now = nowMs()
 local expiry = now + leaseMs
 local leased = {}
 
--- Handed over, but the dispatcher stopped waiting before it took them: still leased (and
--- counted against their destinations), they go out first under a fresh lease expiry. One whose
--- lease was lost meanwhile (taken back, or leased again under a newer attempt) is dropped.
-local leftovers = redis.call('LPOP', handoffKey, limit)
-if leftovers then
-  local ids, attempts, dests = {}, {}, {}
-  for _, entry in ipairs(leftovers) do
-    local id, attempt, dest = parseHandoff(entry)
-    if id then
-      ids[#ids + 1] = id
-      attempts[#ids] = attempt
-      dests[#ids] = dest
-    end
-  end
-  if #ids > 0 then
-    local raws = redis.call('HMGET', deliveriesKey, unpack(ids))
-    local held = redis.call('HMGET', inflightKey, unpack(ids))
-    local expiries = {}
-    -- The entry names the destination, so the stored field goes back whole, unparsed.
-    for x, id in ipairs(ids) do
-      if raws[x] and leaseHeld(held[x], attempts[x]) then
-        expiries[#expiries + 1] = expiry
-        expiries[#expiries + 1] = id
-        leased[#leased + 1] = id
-        leased[#leased + 1] = attempts[x]
-        leased[#leased + 1] = dests[x]
-        leased[#leased + 1] = raws[x]
-        limit = limit - 1
-      end
-    end
-    if #expiries > 0 then redis.call('ZADD', leasesKey, unpack(expiries)) end
-  end
-end
-
-for _, dest in ipairs(redis.call('ZRANGEBYSCORE', parkedKey, '-inf', now, 'LIMIT', 0, 100)) do
-  redis.call('ZREM', parkedKey, dest)
-  if not redis.call('ZSCORE', destsKey, dest) then
-    redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
-  end
-end
+-- Handed over, but the dispatcher stopped waiting before it took them: those go first.
+limit = limit - takeLeftovers({ handoff = handoffKey, deliveries = deliveriesKey, inflight = inflightKey, leases = leasesKey },
+  limit, expiry, leased)
+rejoinParked(destsKey, parkedKey, now)
 
 local function readyKey(i) return KEYS[8 + 2 * i] end
 local function destKey(i) return KEYS[9 + 2 * i] end

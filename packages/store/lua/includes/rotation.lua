@@ -9,6 +9,16 @@ local function backOfRotation(destsKey)
   return 1
 end
 
+-- Puts back in the rotation the parked destinations whose time has come (a hundred at most).
+local function rejoinParked(destsKey, parkedKey, now)
+  for _, dest in ipairs(redis.call('ZRANGEBYSCORE', parkedKey, '-inf', now, 'LIMIT', 0, 100)) do
+    redis.call('ZREM', parkedKey, dest)
+    if not redis.call('ZSCORE', destsKey, dest) then
+      redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
+    end
+  end
+end
+
 -- Answers true when the destination was not in the rotation and now is.
 local function joinRotation(destsKey, parkedKey, destKey, dest)
   if redis.call('ZSCORE', destsKey, dest) then return false end
