@@ -30,9 +30,12 @@ export class SchedulerService {
   private wakeSleepers = new Set<() => void>();
   /** Per shard, so that a due batch usually moves in one script call (see promoteDue). */
   private readonly recentDestinations: RecentDestinations[];
+  /** Per shard, how many idle destinations the next prune skips (see expire). */
+  private readonly pruneFrom: number[];
 
   constructor(private readonly options: SchedulerOptions) {
     this.recentDestinations = Array.from({ length: options.store.options.shards }, () => new RecentDestinations());
+    this.pruneFrom = new Array<number>(options.store.options.shards).fill(0);
   }
 
   start(): void {
@@ -59,42 +62,52 @@ export class SchedulerService {
   async promote(): Promise<number> {
     const { store, metrics, tickMs } = this.options;
     let sleep = tickMs;
-    const results = await Promise.all(
+    const results = await Promise.allSettled(
       this.recentDestinations.map((recent, shard) => promoteDue(store, shard, PROMOTE_BATCH, recent)),
     );
     for (const result of results) {
-      metrics.promoted.inc(result.promoted);
-      if (result.nextDueAt !== undefined) sleep = Math.min(sleep, Math.max(0, result.nextDueAt - result.now));
+      if (result.status === 'rejected') continue;
+      metrics.promoted.inc(result.value.promoted);
+      if (result.value.nextDueAt !== undefined) sleep = Math.min(sleep, Math.max(0, result.value.nextDueAt - result.value.now));
     }
+    // What the other shards promoted is counted; the failure pauses the loop and is logged.
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     return sleep;
   }
 
   async reap(): Promise<number> {
     const { store, metrics, log } = this.options;
-    for (let shard = 0; shard < store.options.shards; shard++) {
-      for (;;) {
-        const { requeued, deadLettered } = await reapExpired(store, shard, REAP_BATCH);
-        if (requeued + deadLettered === 0) break;
+    await eachShard(store.options.shards, async (shard) => {
+      let more = true;
+      while (more && this.running) {
+        const reaped = await reapExpired(store, shard, REAP_BATCH);
+        more = reaped.more;
+        const { requeued, deadLettered } = reaped;
+        if (requeued + deadLettered === 0) continue;
         metrics.leasesExpired.inc({ outcome: 'requeued' }, requeued);
         metrics.leasesExpired.inc({ outcome: 'dead_lettered' }, deadLettered);
         log.warn({ shard, requeued, deadLettered }, 'expired leases taken back');
-        if (requeued + deadLettered < REAP_BATCH) break;
       }
-    }
+    });
     return this.options.reapIntervalMs;
   }
 
   /** Forgets finished deliveries, and destinations idle for as long, after the retention period. */
   async expire(): Promise<number> {
     const { store, metrics, retentionMs } = this.options;
-    for (let shard = 0; shard < store.options.shards; shard++) {
+    await eachShard(store.options.shards, async (shard) => {
       let forgotten: number;
       do {
         forgotten = await expireFinished(store, shard, retentionMs, EXPIRE_BATCH);
         metrics.expired.inc(forgotten);
       } while (forgotten === EXPIRE_BATCH && this.running);
-      metrics.destinationsForgotten.inc(await pruneDestinations(store, shard, retentionMs, PRUNE_BATCH));
-    }
+      const pruned = await pruneDestinations(store, shard, retentionMs, PRUNE_BATCH, this.pruneFrom[shard]);
+      metrics.destinationsForgotten.inc(pruned.forgotten);
+      // Destinations kept for their settings or work stay at the head of the idle ones: the next
+      // look starts past them, and from the start again once it has reached the end.
+      this.pruneFrom[shard] = pruned.listed < PRUNE_BATCH ? 0 : (this.pruneFrom[shard] ?? 0) + pruned.kept;
+    });
     return EXPIRE_INTERVAL_MS;
   }
 
@@ -129,4 +142,20 @@ export class SchedulerService {
       this.wakeSleepers.add(done);
     });
   }
+}
+
+/**
+ * Runs `step` on every shard in turn; a shard that fails does not hold back the ones after it.
+ * The first failure is thrown once all have run, for the loop to log and pause.
+ */
+async function eachShard(shards: number, step: (shard: number) => Promise<void>): Promise<void> {
+  let firstFailure: { err: unknown } | undefined;
+  for (let shard = 0; shard < shards; shard++) {
+    try {
+      await step(shard);
+    } catch (err) {
+      firstFailure ??= { err };
+    }
+  }
+  if (firstFailure) throw firstFailure.err;
 }

@@ -1,5 +1,5 @@
 import { createMemoryLogger, createMetricsRegistry } from '@ferry/runtime';
-import { eventTimes, Store } from '@ferry/store';
+import { eventTimes, Store, updateDestination } from '@ferry/store';
 import { useRedis } from '../../../test/support/use-redis';
 import { waitFor } from '../../../test/support/wait';
 import { createSchedulerMetrics } from '../src/metrics';
@@ -84,5 +84,26 @@ describe('SchedulerService', () => {
       { what: 'expiry' },
     );
     expect(Date.now() - cancelled).toBeGreaterThanOrEqual(retentionMs);
+  });
+
+  it('forgets an idle destination behind more idle ones kept for their settings than one look takes', async () => {
+    const shard = store.shardOfDestination('https://idle.example');
+    const configured: string[] = [];
+    for (let i = 0; configured.length < 120; i++) {
+      const origin = `https://kept${i}.example`;
+      if (store.shardOfDestination(origin) === shard) configured.push(origin);
+    }
+    for (const origin of configured) await updateDestination(store, origin, { class: 'partners' });
+    // Idle after all of them: the oldest idle entries are the 120 kept ones.
+    await store.enqueue({ ...message, url: 'https://idle.example/x' });
+    const [sent] = (await store.claim(shard, { limit: 1, leaseMs: 30_000, defaultConcurrency: 10, hint: 'https://idle.example' })).deliveries;
+    await store.ack(sent!, { startedAt: Date.now(), durationMs: 1, statusCode: 200 });
+    await new Promise((resolve) => setTimeout(resolve, retentionMs + 50));
+    const indexed = async () => ctx.redis.zscore(store.keys.destinations(shard), 'https://idle.example');
+    expect(await indexed()).not.toBeNull();
+    await scheduler.expire();
+    await scheduler.expire();
+    expect(await indexed()).toBeNull();
+    expect(await ctx.redis.zcard(store.keys.destinations(shard))).toBe(configured.length);
   });
 });

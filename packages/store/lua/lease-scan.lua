@@ -6,7 +6,9 @@
 
   ARGV[1] most ids to list
 
-  Returns { id1, dest1, tenant1, orderingKey1, id2, ... } ('' for what a missing record lacks)
+  Returns { more, id1, dest1, tenant1, orderingKey1, id2, ... } ('' for what a missing record
+  lacks), `more` 1 when expired leases may be left: the limit was reached, or the records read
+  passed READ_BUDGET_BYTES (record.lua).
   Events: none
 ]]
 -- @include now
@@ -15,10 +17,18 @@
 local leasesKey, deliveriesKey = KEYS[1], KEYS[2]
 local limit = tonumber(ARGV[1])
 
-local out = {}
+local out = { 0 }
 local ids = redis.call('ZRANGEBYSCORE', leasesKey, '-inf', nowMs(), 'LIMIT', 0, limit)
+if #ids == limit then out[1] = 1 end
+local read = 0
 for _, id in ipairs(ids) do
-  local r = readRecord(deliveriesKey, id)
+  if read > READ_BUDGET_BYTES then
+    out[1] = 1
+    break
+  end
+  local raw = redis.call('HGET', deliveriesKey, id)
+  read = read + (raw and #raw or 0)
+  local r = parseRecord(raw)
   out[#out + 1] = id
   out[#out + 1] = r and r.dest or ''
   out[#out + 1] = r and r.tenant or ''

@@ -15,7 +15,7 @@
 
   ARGV[1] events max length
   ARGV[2] most due deliveries to look at (at most a few thousand: they are unpacked into one
-    call)
+    call); fewer once their records pass READ_BUDGET_BYTES (record.lua)
   ARGV[2+j] destination j (j = 1..m)
 
   Returns { now, nextDueAt, promoted, dest, ... }: Redis's time, the due time of the earliest
@@ -40,8 +40,13 @@ for j = 1, #ARGV - 2 do groupOf[ARGV[2 + j]] = j end
 local now = nowMs()
 local ids = redis.call('ZRANGEBYSCORE', dueKey, '-inf', now, 'LIMIT', 0, limit)
 local leaving, readyOf, unknown, seen, promotedIds = {}, {}, {}, {}, {}
+local read = 0
 for _, id in ipairs(ids) do
-  local r = readRecord(deliveriesKey, id)
+  -- Past the budget the rest stays due: the answer's nextDueAt (at most now) says so.
+  if read > READ_BUDGET_BYTES then break end
+  local raw = redis.call('HGET', deliveriesKey, id)
+  read = read + (raw and #raw or 0)
+  local r = parseRecord(raw)
   local waiting = r and r.dest ~= '' and (r.state == 'scheduled' or r.state == 'retrying')
   local j = waiting and groupOf[r.dest]
   if not waiting then

@@ -47,24 +47,29 @@ export async function promoteDue(
   return result;
 }
 
+/**
+ * Takes back up to `limit` expired leases of one shard (fewer when their records are large);
+ * `more` says that expired leases may be left for another call.
+ */
 export async function reapExpired(
   store: Store,
   shard: number,
   limit: number,
-): Promise<{ requeued: number; deadLettered: number }> {
+): Promise<{ requeued: number; deadLettered: number; more: boolean }> {
   const scanKeys = store.scriptKeys.leaseScan(shard);
-  const scan = await store.redis.ferryLeaseScan(scanKeys.length, ...scanKeys, limit);
-  if (scan.length === 0) return { requeued: 0, deadLettered: 0 };
+  const [more, ...scan] = await store.redis.ferryLeaseScan(scanKeys.length, ...scanKeys, limit);
+  const left = Number(more) === 1;
+  if (scan.length === 0) return { requeued: 0, deadLettered: 0, more: left };
 
   const groups = new KeyGroups(store.scriptKeys.reapBatch(shard));
   const args: Array<string | number> = [store.options.eventsMaxLen, store.options.maxFreeAttempts];
   for (let i = 0; i + 3 < scan.length; i += 4) {
-    const [id, dest, tenant, orderingKey] = [scan[i]!, scan[i + 1]!, scan[i + 2]!, scan[i + 3]!];
+    const [id, dest, tenant, orderingKey] = [String(scan[i]), String(scan[i + 1]), String(scan[i + 2]), String(scan[i + 3])];
     const j = dest === '' ? 0 : groups.delivery({ shard, dest, tenant, orderingKey }, store.scriptKeys);
     args.push(id, j);
   }
   const [requeued, deadLettered] = await store.redis.ferryReap(groups.keys.length, ...groups.keys, ...args);
-  return { requeued, deadLettered };
+  return { requeued, deadLettered, more: left };
 }
 
 /** Forgets up to `limit` finished deliveries older than the retention; answers how many. */
@@ -74,32 +79,45 @@ export async function expireFinished(store: Store, shard: number, retentionMs: n
 }
 
 /**
- * Forgets up to `limit` destinations idle for longer than `idleMs` that carry no settings or
- * work. The candidates are picked by this process's clock; the script decides by Redis's.
+ * Looks at up to `limit` destinations idle for longer than `idleMs`, oldest first after the
+ * first `from` of them, and forgets those that carry no settings or work. Answers how many it
+ * listed, forgot and kept: a caller that keeps its own `from` moving past the kept ones (they
+ * stay idle at the head) reaches the rest. The candidates are picked by this process's clock;
+ * the script decides by Redis's.
  */
-export async function pruneDestinations(store: Store, shard: number, idleMs: number, limit: number): Promise<number> {
-  const idle = await store.redis.zrangebyscore(store.keys.destinations(shard), '-inf', Date.now() - idleMs, 'LIMIT', 0, limit);
-  if (idle.length === 0) return 0;
+export async function pruneDestinations(
+  store: Store,
+  shard: number,
+  idleMs: number,
+  limit: number,
+  from = 0,
+): Promise<{ listed: number; forgotten: number; kept: number }> {
+  const idle = await store.redis.zrangebyscore(store.keys.destinations(shard), '-inf', Date.now() - idleMs, 'LIMIT', from, limit);
+  if (idle.length === 0) return { listed: 0, forgotten: 0, kept: 0 };
   const keys = store.scriptKeys.destinationPrune(shard, idle);
-  return store.redis.ferryDestPrune(keys.length, ...keys, idleMs, ...idle);
+  const forgotten = await store.redis.ferryDestPrune(keys.length, ...keys, idleMs, ...idle);
+  return { listed: idle.length, forgotten, kept: idle.length - forgotten };
 }
 
 /**
- * Queue depth of one shard. Ready work is summed over the destinations in the rotation and
- * the parked ones (at most `maxDests` of each, so a scrape stays cheap); cancelled entries still
- * in a ready list are counted until a claim drops them. Paused destinations' work is not counted.
+ * Queue depth of one shard. Ready work is summed over the destinations in the rotation, the
+ * parked ones and the most recently active ones (at most `maxDests` of each, so a scrape stays
+ * cheap): a destination at its concurrency cap is in neither of the first two, and paused ones
+ * are counted too. Cancelled entries still in a ready list are counted until a claim drops them.
  */
 export async function shardDepth(store: Store, shard: number, maxDests = 1000): Promise<ShardDepth> {
   const k = store.keys;
   const redis = store.redis;
-  const [rotation, parked, scheduled, inFlight, dead] = await Promise.all([
+  const [rotation, parked, active, scheduled, inFlight, dead] = await Promise.all([
     redis.zrange(k.dests(shard), 0, maxDests - 1),
     redis.zrange(k.parked(shard), 0, maxDests - 1),
+    redis.zrevrange(k.destinations(shard), 0, maxDests - 1),
     redis.zcard(k.due(shard)),
     redis.zcard(k.leases(shard)),
     redis.zcard(k.dlq(shard)),
   ]);
-  const lengths = await Promise.all([...rotation, ...parked].map((dest) => redis.llen(k.ready(shard, dest))));
+  const dests = new Set([...rotation, ...parked, ...active]);
+  const lengths = await Promise.all([...dests].map((dest) => redis.llen(k.ready(shard, dest))));
   const ready = lengths.reduce((sum, n) => sum + n, 0);
   return { ready, scheduled, inFlight, dead };
 }

@@ -43,7 +43,7 @@ declare module 'ioredis' {
     ferryDefer(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryCancel(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryPromote(numKeys: number, ...args: Arg[]): Result<Array<string | number>, Context>;
-    ferryLeaseScan(numKeys: number, ...args: Arg[]): Result<string[], Context>;
+    ferryLeaseScan(numKeys: number, ...args: Arg[]): Result<Array<string | number>, Context>;
     ferryReap(numKeys: number, ...args: Arg[]): Result<[number, number], Context>;
     ferryExpire(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryDestSettings(numKeys: number, ...args: Arg[]): Result<string[], Context>;

@@ -74,7 +74,7 @@ describe('store on Redis Cluster', () => {
       );
       await waitFor(async () => (await expireFinished(store, shard, 0, 100)) >= 1, { what: 'expiry' });
       await updateDestination(store, origin, { rate: null, burst: null, concurrency: null });
-      expect(await pruneDestinations(store, shard, 0, 10)).toBe(1);
+      expect((await pruneDestinations(store, shard, 0, 10)).forgotten).toBe(1);
     }
   });
 });

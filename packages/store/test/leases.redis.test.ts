@@ -65,7 +65,7 @@ describe('leases', () => {
     await redis.hdel(store.keys.inflight(0), id);
     await redis.zadd(store.keys.leases(0), leasedAt + 1_000, id);
 
-    expect(await reapExpired(store, 0, 100)).toEqual({ requeued: 1, deadLettered: 0 });
+    expect(await reapExpired(store, 0, 100)).toEqual({ requeued: 1, deadLettered: 0, more: false });
     const view = await store.get(id);
     expect(view?.record).toMatchObject({ state: 'ready', attempt: 1, free: 1 });
     expect(view?.attempts).toEqual([expect.objectContaining({ attempt: 1, durationMs: expect.any(Number) })]);
@@ -80,7 +80,7 @@ describe('leases', () => {
     const expiry = await store.extend(delivery, 60_000);
     expect(expiry).toBeGreaterThan(Date.now() + 50_000);
     await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(await reapExpired(store, 0, 100)).toEqual({ requeued: 0, deadLettered: 0 });
+    expect(await reapExpired(store, 0, 100)).toEqual({ requeued: 0, deadLettered: 0, more: false });
     expect(await redis.zscore(store.keys.leases(0), delivery.id)).toBe(String(expiry));
     await expect(store.extend({ ...delivery, attempt: 9 }, 1000)).rejects.toMatchObject({ code: -2 });
     await expect(store.extend({ ...delivery, id: `${delivery.id}x` }, 1000)).rejects.toMatchObject({ code: -1 });

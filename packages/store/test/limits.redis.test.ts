@@ -1,4 +1,4 @@
-import { getDestination, listDestinations, promoteDue, pruneDestinations, updateDestination } from '../src';
+import { getDestination, listDestinations, promoteDue, pruneDestinations, shardDepth, updateDestination } from '../src';
 import { waitFor } from '../../../test/support/wait';
 import { failed, message, outcome, useStore } from './fixtures';
 
@@ -27,6 +27,16 @@ describe('destination limits', () => {
     const next = (await claimFrom(20)).deliveries;
     expect(next.map((d) => d.dest)).toEqual([A]);
     expect((await getDestination(store, A))?.inFlight).toBe(2);
+  });
+
+  it('counts the ready work of a destination at its cap in the queue depth', async () => {
+    const { store } = ctx;
+    await updateDestination(store, A, { concurrency: 1 });
+    await publish(A, 5);
+    expect((await claimFrom(10)).deliveries).toHaveLength(1);
+    // At its cap, A has left the rotation without being parked.
+    expect(await store.redis.zscore(store.keys.dests(0), A)).toBeNull();
+    expect(await shardDepth(store, 0)).toMatchObject({ ready: 4, inFlight: 1 });
   });
 
   it('applies the default cap to a destination without one', async () => {
@@ -149,7 +159,7 @@ describe('destination limits', () => {
     expect(list.find((d) => d.destination === B)).toMatchObject({ settings: { concurrency: 4, class: 'partners' } });
 
     for (const d of (await claimFrom(10)).deliveries) await store.ack(d, outcome());
-    expect(await pruneDestinations(store, 0, 0, 10)).toBe(1);
+    expect((await pruneDestinations(store, 0, 0, 10)).forgotten).toBe(1);
     expect((await listDestinations(store, 10)).map((d) => d.destination)).toEqual([B]);
   });
 
@@ -157,7 +167,7 @@ describe('destination limits', () => {
     const { store } = ctx;
     await store.enqueue(message({ url: `${A}/x`, delayMs: 150 }));
     // Idle for longer than the retention by then, with nothing ready or in flight: forgotten.
-    expect(await pruneDestinations(store, 0, 0, 10)).toBe(1);
+    expect((await pruneDestinations(store, 0, 0, 10)).forgotten).toBe(1);
     await waitFor(async () => (await promoteDue(store, 0, 10)).promoted === 1, { what: 'promotion' });
     expect((await listDestinations(store, 10)).map((d) => d.destination)).toEqual([A]);
   });
@@ -170,7 +180,7 @@ describe('destination limits', () => {
     const now = Date.now();
     const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 86_400_000);
     try {
-      expect(await pruneDestinations(store, 0, 3_600_000, 10)).toBe(0);
+      expect((await pruneDestinations(store, 0, 3_600_000, 10)).forgotten).toBe(0);
     } finally {
       clock.mockRestore();
     }
