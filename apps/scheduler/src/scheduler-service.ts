@@ -32,10 +32,18 @@ export class SchedulerService {
   private readonly recentDestinations: RecentDestinations[];
   /** Per shard, how many idle destinations the next prune skips (see expire). */
   private readonly pruneFrom: number[];
+  /** Promotion failing on some shards only: logged here, since the loop goes on without a pause. */
+  private readonly partialPromotion: FailureLog;
 
   constructor(private readonly options: SchedulerOptions) {
     this.recentDestinations = Array.from({ length: options.store.options.shards }, () => new RecentDestinations());
     this.pruneFrom = new Array<number>(options.store.options.shards).fill(0);
+    this.partialPromotion = new FailureLog({
+      log: options.log,
+      fields: { loop: 'promote' },
+      failed: 'promotion failed on some shards; retrying',
+      recovered: 'promotion works again on every shard',
+    });
   }
 
   start(): void {
@@ -65,22 +73,27 @@ export class SchedulerService {
     const results = await Promise.allSettled(
       this.recentDestinations.map((recent, shard) => promoteDue(store, shard, PROMOTE_BATCH, recent)),
     );
-    for (const result of results) {
-      if (result.status === 'rejected') continue;
+    const failures: ShardFailure[] = [];
+    results.forEach((result, shard) => {
+      if (result.status === 'rejected') return void failures.push({ shard, err: result.reason });
       metrics.promoted.inc(result.value.promoted);
       if (result.value.nextDueAt !== undefined) sleep = Math.min(sleep, Math.max(0, result.value.nextDueAt - result.value.now));
+    });
+    if (failures.length === results.length) throw new ShardsFailed(failures);
+    // The shards that work go on at their pace; the failing ones are logged and retried shortly.
+    if (failures.length > 0) {
+      this.partialPromotion.failed(new ShardsFailed(failures));
+      return Math.min(sleep, ERROR_PAUSE_MS);
     }
-    // What the other shards promoted is counted; the failure pauses the loop and is logged.
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    this.partialPromotion.succeeded();
     return sleep;
   }
 
   async reap(): Promise<number> {
     const { store, metrics, log } = this.options;
     await eachShard(store.options.shards, async (shard) => {
-      let more = true;
-      while (more && this.running) {
+      let more: boolean;
+      do {
         const reaped = await reapExpired(store, shard, REAP_BATCH);
         more = reaped.more;
         const { requeued, deadLettered } = reaped;
@@ -88,7 +101,7 @@ export class SchedulerService {
         metrics.leasesExpired.inc({ outcome: 'requeued' }, requeued);
         metrics.leasesExpired.inc({ outcome: 'dead_lettered' }, deadLettered);
         log.warn({ shard, requeued, deadLettered }, 'expired leases taken back');
-      }
+      } while (more && this.running);
     });
     return this.options.reapIntervalMs;
   }
@@ -144,18 +157,33 @@ export class SchedulerService {
   }
 }
 
+interface ShardFailure {
+  shard: number;
+  err: unknown;
+}
+
+/** Steps that failed on some shards: the message names each shard and why. */
+class ShardsFailed extends Error {
+  constructor(readonly failures: readonly ShardFailure[]) {
+    super(failures.map(({ shard, err }) => `shard ${shard}: ${err instanceof Error ? err.message : String(err)}`).join('; '), {
+      cause: failures[0]?.err,
+    });
+    this.name = 'ShardsFailed';
+  }
+}
+
 /**
  * Runs `step` on every shard in turn; a shard that fails does not hold back the ones after it.
- * The first failure is thrown once all have run, for the loop to log and pause.
+ * The failures are thrown together once all have run, for the loop to log and pause.
  */
 async function eachShard(shards: number, step: (shard: number) => Promise<void>): Promise<void> {
-  let firstFailure: { err: unknown } | undefined;
+  const failures: ShardFailure[] = [];
   for (let shard = 0; shard < shards; shard++) {
     try {
       await step(shard);
     } catch (err) {
-      firstFailure ??= { err };
+      failures.push({ shard, err });
     }
   }
-  if (firstFailure) throw firstFailure.err;
+  if (failures.length > 0) throw new ShardsFailed(failures);
 }

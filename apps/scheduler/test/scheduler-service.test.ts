@@ -19,8 +19,7 @@ describe('SchedulerService', () => {
   });
   afterEach(() => scheduler.stop());
 
-  function newScheduler(tickMs: number): SchedulerService {
-    const { log } = createMemoryLogger();
+  function newScheduler(tickMs: number, log = createMemoryLogger().log): SchedulerService {
     const registry = createMetricsRegistry({ service: 'scheduler', collectDefault: false });
     return new SchedulerService({
       store,
@@ -61,6 +60,36 @@ describe('SchedulerService', () => {
     const lateness = ids.map((id) => times.get(id)! - dueAt);
     expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...lateness)).toBeLessThan(3_000);
+  });
+
+  it('keeps promoting on time on the shards that work while another fails', async () => {
+    await scheduler.stop();
+    const { log, lines } = createMemoryLogger();
+    const url = ['https://a.example/x', 'https://b.example/x', 'https://c.example/x', 'https://d.example/x'].find(
+      (candidate) => store.shardOfDestination(new URL(candidate).origin) !== 0,
+    )!;
+    const redis = store.redis as unknown as { ferryPromote: (...args: Array<string | number>) => Promise<unknown> };
+    const promote = redis.ferryPromote.bind(redis);
+    const broken = jest
+      .spyOn(redis, 'ferryPromote')
+      .mockImplementation((...args) => (args.includes(store.keys.due(0)) ? Promise.reject(new Error('shard 0 is down')) : promote(...args)));
+    scheduler = newScheduler(20, log);
+    scheduler.start();
+    try {
+      // Due over a second: a pause of a second after each failure would make most of them late.
+      const delays = [300, 500, 700, 900, 1_100];
+      const before = Date.now();
+      const ids = await Promise.all(delays.map(async (delayMs) => (await store.enqueue({ ...message, url, delayMs })).id));
+      for (const id of ids) {
+        await waitFor(async () => (await store.get(id))?.record.state === 'ready', { what: 'promotion', timeoutMs: 5_000 });
+      }
+      const readyAt = await eventTimes(store, 'ready');
+      const lateness = ids.map((id, i) => readyAt.get(id)! - (before + delays[i]!));
+      expect(lateness.filter((ms) => ms > 250)).toEqual([]);
+      expect(lines.find((line) => line.msg === 'promotion failed on some shards; retrying')).toMatchObject({ err: expect.objectContaining({ message: expect.stringContaining('shard 0: shard 0 is down') }) });
+    } finally {
+      broken.mockRestore();
+    }
   });
 
   it('takes back the lease of a delivery whose dispatcher went away', async () => {
