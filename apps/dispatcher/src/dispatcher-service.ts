@@ -2,7 +2,8 @@ import { FailureLog, type Logger, type Redis } from '@ferry/runtime';
 import { StoreError, StoreErrorCode, type ClaimedDelivery, type Store } from '@ferry/store';
 import type { Dispatcher as HttpDispatcher } from 'undici';
 import { ACK_DELAY_MS, AckBatcher } from './ack-batcher';
-import { deliver, loggableUrl, type AttemptResult } from './deliver';
+import { attemptLine, logAttempt } from './attempt-log';
+import { deliver, type AttemptResult } from './deliver';
 import type { AddressPolicy } from './http-agent';
 import { observeAttempt, type DispatcherMetrics } from './metrics';
 import { judge, type OutcomePolicy } from './outcome';
@@ -257,7 +258,7 @@ export class DispatcherService {
     const verdict = judge(result, delivery, outcomes);
     try {
       const ended = await recordOutcome(this.options.store, this.acks, delivery, result, verdict, writeUntil);
-      this.logAttempt(delivery, result, ended);
+      logAttempt(this.options.log, delivery, result, ended);
       metrics.outcomesOf(ended).inc();
     } catch (err) {
       // The attempt still gets its line, with what was sent and what came back: these are the
@@ -288,18 +289,12 @@ export class DispatcherService {
     const attempt = result && { ...result, error: result.error === undefined ? 'handed back at shutdown' : `handed back at shutdown: ${result.error}` };
     try {
       await store.release(delivery, attempt);
-      if (attempt) this.logAttempt(delivery, attempt, 'released', 'handed back at shutdown');
+      if (attempt) logAttempt(log, delivery, attempt, 'released', 'handed back at shutdown');
       else log.info({ messageId: delivery.id, attempt: delivery.attempt }, 'handed back at shutdown');
     } catch (err) {
       const line = attempt ? attemptLine(delivery, attempt, 'unrecorded') : { messageId: delivery.id, attempt: delivery.attempt };
       log.warn({ ...line, err }, 'hand-back failed; the lease will expire');
     }
-  }
-
-  /** The attempt's one log line (DESIGN §4), at info for a success and warn otherwise. */
-  private logAttempt(delivery: ClaimedDelivery, result: AttemptResult, ended: string, msg = 'attempt'): void {
-    const level = result.kind === 'success' ? 'info' : 'warn';
-    if (this.options.log.isLevelEnabled(level)) this.options.log[level](attemptLine(delivery, result, ended), msg);
   }
 
   private async waitUntilIdle(timeoutMs: number): Promise<boolean> {
@@ -309,19 +304,4 @@ export class DispatcherService {
     }
     return this.recording === 0;
   }
-}
-
-/** What an attempt's log line says: what was sent, what came back, how it ended. */
-function attemptLine(delivery: ClaimedDelivery, result: AttemptResult, ended: string): Record<string, unknown> {
-  return {
-    messageId: delivery.id,
-    destination: loggableUrl(delivery.url),
-    attempt: delivery.attempt,
-    status: result.statusCode ?? null,
-    durationMs: result.durationMs,
-    outcome: result.kind,
-    state: ended,
-    error: result.error,
-    response: result.responseExcerpt?.slice(0, 200),
-  };
 }
