@@ -1,5 +1,5 @@
 import { FailureLog, type Logger } from '@ferry/runtime';
-import { expireFinished, promoteDue, pruneDestinations, reapExpired, RecentDestinations, type Store } from '@ferry/store';
+import { expireFinished, promoteDue, pruneDestinations, reapExpired, RecentDestinations, type PromoteResult, type Store } from '@ferry/store';
 import type { SchedulerMetrics } from './metrics';
 
 export interface SchedulerOptions {
@@ -30,6 +30,8 @@ export class SchedulerService {
   private wakeSleepers = new Set<() => void>();
   /** Per shard, so that a due batch usually moves in one script call (see promoteDue). */
   private readonly recentDestinations: RecentDestinations[];
+  /** Per shard, what its last promotion answered, and when (performance.now()): see mayBeDue. */
+  private readonly lastPromotion: Array<(PromoteResult & { at: number }) | undefined>;
   /** Per shard, how many idle destinations the next prune skips (see expire). */
   private readonly pruneFrom: number[];
   /** Promotion failing on some shards only: logged here, since the loop goes on without a pause. */
@@ -38,6 +40,7 @@ export class SchedulerService {
   constructor(private readonly options: SchedulerOptions) {
     this.recentDestinations = Array.from({ length: options.store.options.shards }, () => new RecentDestinations());
     this.pruneFrom = new Array<number>(options.store.options.shards).fill(0);
+    this.lastPromotion = new Array<(PromoteResult & { at: number }) | undefined>(options.store.options.shards).fill(undefined);
     this.partialPromotion = new FailureLog({
       log: options.log,
       fields: { loop: 'promote' },
@@ -71,11 +74,15 @@ export class SchedulerService {
     const { store, metrics, tickMs } = this.options;
     let sleep = tickMs;
     const results = await Promise.allSettled(
-      this.recentDestinations.map((recent, shard) => promoteDue(store, shard, PROMOTE_BATCH, recent)),
+      this.recentDestinations.map((recent, shard) => promoteDue(store, shard, PROMOTE_BATCH, recent, this.mayBeDue(shard))),
     );
     const failures: ShardFailure[] = [];
     results.forEach((result, shard) => {
-      if (result.status === 'rejected') return void failures.push({ shard, err: result.reason });
+      if (result.status === 'rejected') {
+        this.lastPromotion[shard] = undefined;
+        return void failures.push({ shard, err: result.reason });
+      }
+      this.lastPromotion[shard] = { ...result.value, at: performance.now() };
       metrics.promoted.inc(result.value.promoted);
       if (result.value.nextDueAt !== undefined) sleep = Math.min(sleep, Math.max(0, result.value.nextDueAt - result.value.now));
     });
@@ -87,6 +94,18 @@ export class SchedulerService {
     }
     this.partialPromotion.succeeded();
     return sleep;
+  }
+
+  /**
+   * Whether a shard's next promotion is likely to find work due: its last look found the next
+   * due time within a tick of now (Redis's time then, plus what has passed here since), or
+   * there was no last look. Otherwise the look goes without the destinations' keys.
+   */
+  private mayBeDue(shard: number): boolean {
+    const last = this.lastPromotion[shard];
+    if (last === undefined) return true;
+    if (last.nextDueAt === undefined) return false;
+    return last.nextDueAt <= last.now + (performance.now() - last.at) + this.options.tickMs;
   }
 
   async reap(): Promise<number> {

@@ -92,6 +92,33 @@ describe('SchedulerService', () => {
     }
   });
 
+  it("looks for due work without the destinations' keys while nothing is due soon, and still promotes on time", async () => {
+    const urls = ['https://a.example/x', 'https://b.example/x', 'https://c.example/x', 'https://d.example/x'];
+    const first = await Promise.all(urls.map((url) => store.enqueue({ ...message, url, delayMs: 50 })));
+    for (const { id } of first) await waitFor(async () => (await store.get(id))?.record.state === 'ready', { what: 'promotion' });
+
+    const redis = store.redis as unknown as { ferryPromote: (numKeys: number, ...args: Array<string | number>) => Promise<unknown> };
+    const promote = redis.ferryPromote.bind(redis);
+    const keyCounts: number[] = [];
+    const watched = jest.spyOn(redis, 'ferryPromote').mockImplementation((numKeys, ...args) => {
+      keyCounts.push(numKeys);
+      return promote(numKeys, ...args);
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Idle ticks: each look names only the shard's own seven keys, not two per destination.
+      expect(keyCounts.length).toBeGreaterThan(5);
+      expect(new Set(keyCounts)).toEqual(new Set([7]));
+
+      const before = Date.now();
+      const { id } = await store.enqueue({ ...message, url: urls[1]!, delayMs: 100 });
+      await waitFor(async () => (await store.get(id))?.record.state === 'ready', { what: 'the next promotion' });
+      expect(Date.now() - before).toBeLessThan(600);
+    } finally {
+      watched.mockRestore();
+    }
+  });
+
   it('takes back the lease of a delivery whose dispatcher went away', async () => {
     const { id } = await store.enqueue(message);
     await store.claim(store.shardOfDestination('https://a.example'), { limit: 1, leaseMs: 50, defaultConcurrency: 10 });

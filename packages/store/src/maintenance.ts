@@ -23,16 +23,20 @@ export interface PromoteResult {
  * destinations in `recent` and answers the destinations it had no keys for; those are
  * remembered and the script called once more, so a destination seen before costs one round
  * trip and a new one two. Anything still due afterwards shows in `nextDueAt` (at most `now`).
+ * With `expectDue` false the first call goes without the keys, which cost more than the look
+ * itself (two a destination): for a look that most likely finds nothing due, at the price of a
+ * second call when it does.
  */
 export async function promoteDue(
   store: Store,
   shard: number,
   limit: number,
   recent: RecentDestinations = new RecentDestinations(),
+  expectDue = true,
 ): Promise<PromoteResult> {
   const result: PromoteResult = { promoted: 0, now: 0 };
   for (let call = 0; call < 2; call++) {
-    const dests = recent.list();
+    const dests = call === 0 && !expectDue ? [] : recent.list();
     const keys = store.scriptKeys.promote(shard, dests);
     const [now, nextDue, promoted, ...unknown] = await store.redis.ferryPromote(
       keys.length, ...keys, store.options.eventsMaxLen, limit, ...dests,
