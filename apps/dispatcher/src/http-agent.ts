@@ -16,12 +16,12 @@ export class DestinationNotAllowedError extends Error {
  * go through `policy`, so the private-address check is made on the address actually connected
  * to — a name that resolved to a public address at publish time and to 10.0.0.5 now is refused.
  */
-export function createDeliveryAgent(options: { connectionsPerOrigin: number; policy: AddressPolicy; resolveAll?: ResolveAll }): Agent {
+export function createDeliveryAgent(options: { connectionsPerOrigin: number; policy: AddressPolicy }): Agent {
   return new Agent({
     connections: options.connectionsPerOrigin,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
-    connect: { lookup: guardedLookup(options.policy, coalesced(options.resolveAll ?? systemResolve)) },
+    connect: { lookup: guardedLookup(options.policy, coalesced(systemResolve)) },
   });
 }
 

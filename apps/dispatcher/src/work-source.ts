@@ -101,7 +101,6 @@ export class WorkSource {
     const limit = Math.min(claimBatch, room);
     let claimed = 0;
     let nextParkedAt = Infinity;
-    const leasedSince = performance.now();
     // Sent just before the claims on the same connection, the acks reach Redis first and free
     // the slots the claims may need, without a wait of their own. Acks, claims and idle-shard
     // look-ups leave in one write: each write of its own delayed the claim behind it.
@@ -112,7 +111,8 @@ export class WorkSource {
           const hint = this.hints.get(shard);
           this.hints.delete(shard);
           const batch = await store.claim(shard, { limit, leaseMs, defaultConcurrency: destinationConcurrency, hint });
-          take(batch.deliveries, leasedSince);
+          // `now` was read before the claims were sent: at or before their leases began.
+          take(batch.deliveries, now);
           claimed += batch.deliveries.length;
           this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
           nextParkedAt = Math.min(nextParkedAt, performance.now() + (batch.nextParkedInMs ?? Infinity));
