@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { createOpsHandler, type Logger, type OpsHandler, type Registry } from '@ferry/runtime';
+import { createOpsHandler, OPS_PATHS, type Logger, type OpsHandler, type Registry } from '@ferry/runtime';
 import type { Store } from '@ferry/store';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Backpressure } from './backpressure';
@@ -32,8 +32,6 @@ export interface AppDeps {
   isReady: () => Promise<boolean>;
 }
 
-const OPS_PATHS = ['/livez', '/readyz', '/metrics'];
-
 /** What the HTTP server calls for each request: the publish fast path, and the express app for the rest. */
 export function createRequestListener(deps: AppDeps): RequestListener {
   return withPublishFastPath(createApp(deps), deps);
@@ -62,7 +60,7 @@ function opsRoutes(handle: OpsHandler): RequestHandler {
   const wrongMethod = methodNotAllowed(['GET', 'HEAD']);
   return (req, res, next) => {
     if (handle(req, res)) return;
-    if (!OPS_PATHS.includes(req.path)) {
+    if (!OPS_PATHS.has(req.path)) {
       next();
       return;
     }

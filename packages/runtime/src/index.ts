@@ -10,7 +10,7 @@ export { Redis, answersPing, checkRedis, createRedis, inOneWrite, waitForRedis }
 export type { RedisClientOptions, RedisServerInfo } from './redis';
 export { ShutdownCoordinator, installSignalHandlers } from './shutdown';
 export type { ShutdownCoordinatorOptions, ShutdownHandler, ShutdownResult } from './shutdown';
-export { createOpsHandler, newRequestId, startOpsServer } from './ops-server';
+export { OPS_PATHS, createOpsHandler, newRequestId, startOpsServer } from './ops-server';
 export type { OpsHandler, OpsHandlerOptions, OpsServer, OpsServerOptions } from './ops-server';
 export { runService } from './service';
 export type { ServiceContext, ServiceDefinition } from './service';

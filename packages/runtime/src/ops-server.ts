@@ -42,8 +42,8 @@ export function createOpsHandler({ registry, isReady }: OpsHandlerOptions): OpsH
   };
 }
 
-/** The paths createOpsHandler serves, with GET and HEAD only. */
-const OPS_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz', '/metrics']);
+/** The paths createOpsHandler serves, with GET and HEAD only: other methods there get a 405. */
+export const OPS_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz', '/metrics']);
 
 async function readiness(isReady: OpsHandlerOptions['isReady']): Promise<boolean> {
   try {
