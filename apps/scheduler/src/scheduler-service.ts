@@ -28,19 +28,13 @@ export class SchedulerService {
   private running = false;
   private loops: Promise<void>[] = [];
   private wakeSleepers = new Set<() => void>();
-  /** Per shard, so that a due batch usually moves in one script call (see promoteDue). */
-  private readonly recentDestinations: RecentDestinations[];
-  /** Per shard, what its last promotion answered, and when (performance.now()): see mayBeDue. */
-  private readonly lastPromotion: Array<(PromoteResult & { at: number }) | undefined>;
-  /** Per shard, how many idle destinations the next prune skips (see expire). */
-  private readonly pruneFrom: number[];
+  /** What the loops keep of each shard between their steps. */
+  private readonly shards: ShardState[];
   /** Promotion failing on some shards only: logged here, since the loop goes on without a pause. */
   private readonly partialPromotion: FailureLog;
 
   constructor(private readonly options: SchedulerOptions) {
-    this.recentDestinations = Array.from({ length: options.store.options.shards }, () => new RecentDestinations());
-    this.pruneFrom = new Array<number>(options.store.options.shards).fill(0);
-    this.lastPromotion = new Array<(PromoteResult & { at: number }) | undefined>(options.store.options.shards).fill(undefined);
+    this.shards = Array.from({ length: options.store.options.shards }, () => ({ recent: new RecentDestinations(), pruneFrom: 0 }));
     this.partialPromotion = new FailureLog({
       log: options.log,
       fields: { loop: 'promote' },
@@ -74,15 +68,16 @@ export class SchedulerService {
     const { store, metrics, tickMs } = this.options;
     let sleep = tickMs;
     const results = await Promise.allSettled(
-      this.recentDestinations.map((recent, shard) => promoteDue(store, shard, PROMOTE_BATCH, recent, this.mayBeDue(shard))),
+      this.shards.map((state, shard) => promoteDue(store, shard, PROMOTE_BATCH, state.recent, mayBeDue(state, this.options.tickMs))),
     );
     const failures: ShardFailure[] = [];
     results.forEach((result, shard) => {
+      const state = this.shards[shard]!;
       if (result.status === 'rejected') {
-        this.lastPromotion[shard] = undefined;
+        state.lastPromotion = undefined;
         return void failures.push({ shard, err: result.reason });
       }
-      this.lastPromotion[shard] = { ...result.value, at: performance.now() };
+      state.lastPromotion = { ...result.value, at: performance.now() };
       metrics.promoted.inc(result.value.promoted);
       if (result.value.nextDueAt !== undefined) sleep = Math.min(sleep, Math.max(0, result.value.nextDueAt - result.value.now));
     });
@@ -94,18 +89,6 @@ export class SchedulerService {
     }
     this.partialPromotion.succeeded();
     return sleep;
-  }
-
-  /**
-   * Whether a shard's next promotion is likely to find work due: its last look found the next
-   * due time within a tick of now (Redis's time then, plus what has passed here since), or
-   * there was no last look. Otherwise the look goes without the destinations' keys.
-   */
-  private mayBeDue(shard: number): boolean {
-    const last = this.lastPromotion[shard];
-    if (last === undefined) return true;
-    if (last.nextDueAt === undefined) return false;
-    return last.nextDueAt <= last.now + (performance.now() - last.at) + this.options.tickMs;
   }
 
   async reap(): Promise<number> {
@@ -134,11 +117,12 @@ export class SchedulerService {
         forgotten = await expireFinished(store, shard, retentionMs, EXPIRE_BATCH);
         metrics.expired.inc(forgotten);
       } while (forgotten === EXPIRE_BATCH && this.running);
-      const pruned = await pruneDestinations(store, shard, retentionMs, PRUNE_BATCH, this.pruneFrom[shard]);
+      const state = this.shards[shard]!;
+      const pruned = await pruneDestinations(store, shard, retentionMs, PRUNE_BATCH, state.pruneFrom);
       metrics.destinationsForgotten.inc(pruned.forgotten);
       // Destinations kept for their settings or work stay at the head of the idle ones: the next
       // look starts past them, and from the start again once it has reached the end.
-      this.pruneFrom[shard] = pruned.listed < PRUNE_BATCH ? 0 : (this.pruneFrom[shard] ?? 0) + pruned.kept;
+      state.pruneFrom = pruned.listed < PRUNE_BATCH ? 0 : state.pruneFrom + pruned.kept;
     });
     return EXPIRE_INTERVAL_MS;
   }
@@ -174,6 +158,27 @@ export class SchedulerService {
       this.wakeSleepers.add(done);
     });
   }
+}
+
+/** What the loops keep of one shard between their steps. */
+interface ShardState {
+  /** Its destinations lately due, so that a due batch usually moves in one script call (see promoteDue). */
+  recent: RecentDestinations;
+  /** What its last promotion answered, and when (performance.now()): see mayBeDue. */
+  lastPromotion?: PromoteResult & { at: number };
+  /** How many idle destinations its next prune skips (see expire). */
+  pruneFrom: number;
+}
+
+/**
+ * Whether a shard's next promotion is likely to find work due: its last look found the next
+ * due time within a tick of now (Redis's time then, plus what has passed here since), or
+ * there was no last look. Otherwise the look goes without the destinations' keys.
+ */
+function mayBeDue({ lastPromotion: last }: ShardState, tickMs: number): boolean {
+  if (last === undefined) return true;
+  if (last.nextDueAt === undefined) return false;
+  return last.nextDueAt <= last.now + (performance.now() - last.at) + tickMs;
 }
 
 interface ShardFailure {
