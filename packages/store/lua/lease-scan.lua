@@ -20,15 +20,13 @@ local limit = tonumber(ARGV[1])
 local out = { 0 }
 local ids = redis.call('ZRANGEBYSCORE', leasesKey, '-inf', nowMs(), 'LIMIT', 0, limit)
 if #ids == limit then out[1] = 1 end
-local read = 0
+local reader = budgetedReader(deliveriesKey)
 for _, id in ipairs(ids) do
-  if read > READ_BUDGET_BYTES then
+  if reader.spent() then
     out[1] = 1
     break
   end
-  local raw = redis.call('HGET', deliveriesKey, id)
-  read = read + (raw and #raw or 0)
-  local r = parseRecord(raw)
+  local r = reader.record(id)
   out[#out + 1] = id
   out[#out + 1] = r and r.dest or ''
   out[#out + 1] = r and r.tenant or ''

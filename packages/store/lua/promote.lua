@@ -40,13 +40,11 @@ for j = 1, #ARGV - 2 do groupOf[ARGV[2 + j]] = j end
 local now = nowMs()
 local ids = redis.call('ZRANGEBYSCORE', dueKey, '-inf', now, 'LIMIT', 0, limit)
 local leaving, readyOf, unknown, seen, promotedIds = {}, {}, {}, {}, {}
-local read = 0
+local reader = budgetedReader(deliveriesKey)
 for _, id in ipairs(ids) do
   -- Past the budget the rest stays due: the answer's nextDueAt (at most now) says so.
-  if read > READ_BUDGET_BYTES then break end
-  local raw = redis.call('HGET', deliveriesKey, id)
-  read = read + (raw and #raw or 0)
-  local r = parseRecord(raw)
+  if reader.spent() then break end
+  local r = reader.record(id)
   local waiting = r and r.dest ~= '' and (r.state == 'scheduled' or r.state == 'retrying')
   local j = waiting and groupOf[r.dest]
   if not waiting then

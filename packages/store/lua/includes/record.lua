@@ -65,6 +65,20 @@ end
 -- 1.3 µs a kilobyte), so a batch of 500 deliveries of 1 MiB would hold Redis for half a second.
 local READ_BUDGET_BYTES = 4194304
 
+-- Reads records as readRecord does, counting the bytes read: `spent()` says when the call has
+-- read past READ_BUDGET_BYTES and should leave the rest to its next call.
+local function budgetedReader(deliveriesKey)
+  local read = 0
+  return {
+    record = function(id)
+      local raw = redis.call('HGET', deliveriesKey, id)
+      if raw then read = read + #raw end
+      return parseRecord(raw)
+    end,
+    spent = function() return read > READ_BUDGET_BYTES end,
+  }
+end
+
 local function readRecord(deliveriesKey, id)
   return parseRecord(redis.call('HGET', deliveriesKey, id))
 end
