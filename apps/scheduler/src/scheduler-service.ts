@@ -1,5 +1,14 @@
 import { FailureLog, type Logger } from '@ferry/runtime';
-import { expireFinished, promoteDue, pruneDestinations, reapExpired, RecentDestinations, type PromoteResult, type Store } from '@ferry/store';
+import {
+  expireFinished,
+  promoteDue,
+  pruneDestinations,
+  reapExpired,
+  RecentDestinations,
+  recountReady,
+  type PromoteResult,
+  type Store,
+} from '@ferry/store';
 import type { SchedulerMetrics } from './metrics';
 
 export interface SchedulerOptions {
@@ -34,7 +43,11 @@ export class SchedulerService {
   private readonly partialPromotion: FailureLog;
 
   constructor(private readonly options: SchedulerOptions) {
-    this.shards = Array.from({ length: options.store.options.shards }, () => ({ recent: new RecentDestinations(), pruneFrom: 0 }));
+    this.shards = Array.from({ length: options.store.options.shards }, () => ({
+      recent: new RecentDestinations(),
+      pruneFrom: 0,
+      readyCounted: false,
+    }));
     this.partialPromotion = new FailureLog({
       log: options.log,
       fields: { loop: 'promote' },
@@ -108,16 +121,24 @@ export class SchedulerService {
     return this.options.reapIntervalMs;
   }
 
-  /** Forgets finished deliveries, and destinations idle for as long, after the retention period. */
+  /**
+   * Forgets finished deliveries, and destinations idle for as long, after the retention period.
+   * Its first pass over a shard makes the shard's ready count exact, if no scheduler has yet.
+   */
   async expire(): Promise<number> {
-    const { store, metrics, retentionMs } = this.options;
+    const { store, metrics, retentionMs, log } = this.options;
     await eachShard(store.options.shards, async (shard) => {
+      const state = this.shards[shard]!;
+      if (!state.readyCounted) {
+        const made = await recountReady(store, shard);
+        state.readyCounted = true;
+        if (made !== undefined) log.info({ shard, ready: made }, 'ready count made from the ready lists');
+      }
       let forgotten: number;
       do {
         forgotten = await expireFinished(store, shard, retentionMs, EXPIRE_BATCH);
         metrics.expired.inc(forgotten);
       } while (forgotten === EXPIRE_BATCH && this.running);
-      const state = this.shards[shard]!;
       const pruned = await pruneDestinations(store, shard, retentionMs, PRUNE_BATCH, state.pruneFrom);
       metrics.destinationsForgotten.inc(pruned.forgotten);
       // Destinations kept for their settings or work stay at the head of the idle ones: the next
@@ -168,6 +189,8 @@ interface ShardState {
   lastPromotion?: PromoteResult & { at: number };
   /** How many idle destinations its next prune skips (see expire). */
   pruneFrom: number;
+  /** Whether its ready count is known to be exact (see recountReady). */
+  readyCounted: boolean;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createMemoryLogger, createMetricsRegistry } from '@ferry/runtime';
-import { eventTimes, Store, updateDestination } from '@ferry/store';
+import { eventTimes, shardDepth, Store, updateDestination } from '@ferry/store';
 import { useRedis } from '../../../test/support/use-redis';
 import { waitFor } from '../../../test/support/wait';
 import { createSchedulerMetrics } from '../src/metrics';
@@ -106,9 +106,9 @@ describe('SchedulerService', () => {
     });
     try {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      // Idle ticks: each look names only the shard's own seven keys, not two per destination.
+      // Idle ticks: each look names only the shard's own keys, not two more per destination.
       expect(keyCounts.length).toBeGreaterThan(5);
-      expect(new Set(keyCounts)).toEqual(new Set([7]));
+      expect(new Set(keyCounts)).toEqual(new Set([store.scriptKeys.promote(0, []).length]));
 
       const before = Date.now();
       const { id } = await store.enqueue({ ...message, url: urls[1]!, delayMs: 100 });
@@ -161,5 +161,25 @@ describe('SchedulerService', () => {
     await scheduler.expire();
     expect(await indexed()).toBeNull();
     expect(await ctx.redis.zcard(store.keys.destinations(shard))).toBe(configured.length);
+  });
+
+  it('makes every shard\'s ready count exact when it starts on a keyspace from before the count', async () => {
+    await scheduler.stop();
+    const urls = ['https://a.example/x', 'https://b.example/x', 'https://c.example/x', 'https://d.example/x'];
+    await store.enqueueMany(urls.flatMap((url) => [{ ...message, url }, { ...message, url }]));
+    // As an older version left the keyspace: ready lists, and no count on any shard.
+    for (let shard = 0; shard < store.options.shards; shard++) await ctx.redis.del(store.keys.readyCount(shard));
+    const depth = async () => {
+      const shards = await Promise.all([0, 1, 2].map((shard) => shardDepth(store, shard)));
+      return shards.reduce((sum, d) => sum + d.ready, 0);
+    };
+    expect(await depth()).toBe(0);
+
+    const { log, lines } = createMemoryLogger();
+    scheduler = newScheduler(20, log);
+    scheduler.start();
+    await waitFor(async () => (await depth()) === urls.length * 2, { what: 'the ready count of every shard' });
+    const made = lines.filter((line) => line.msg === 'ready count made from the ready lists');
+    expect(made.reduce((sum, line) => sum + Number(line['ready']), 0)).toBe(urls.length * 2);
   });
 });

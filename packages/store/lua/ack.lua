@@ -6,8 +6,8 @@
 
   KEYS[1] deliveries   KEYS[2] leases   KEYS[3] attempts   KEYS[4] done
   KEYS[5] events       KEYS[6] dests    KEYS[7] parked     KEYS[8] wake
-  KEYS[9] due          KEYS[10] backlog  KEYS[11] inflight
-  KEYS[9+3j] ready:<dest j>   KEYS[10+3j] dest:<dest j>   KEYS[11+3j] order:<dest j>:<tenant>:<key>
+  KEYS[9] due          KEYS[10] backlog  KEYS[11] inflight   KEYS[12] ready count
+  KEYS[10+3j] ready:<dest j>   KEYS[11+3j] dest:<dest j>   KEYS[12+3j] order:<dest j>:<tenant>:<key>
     (j = 1..m, one triple per destination and ordering key; the order key is never written for
     a delivery without an ordering key)
 
@@ -61,8 +61,8 @@ for x, id in ipairs(ids) do
     local k = groups[j]
     if not k then
       k = { deliveries = deliveriesKey, done = KEYS[4], dests = KEYS[6], parked = KEYS[7], wake = KEYS[8],
-            due = KEYS[9], backlog = KEYS[10], ready = KEYS[9 + 3 * j], dest = KEYS[10 + 3 * j],
-            order = KEYS[11 + 3 * j], name = r.dest }
+            due = KEYS[9], backlog = KEYS[10], readyCount = KEYS[12], ready = KEYS[10 + 3 * j],
+            dest = KEYS[11 + 3 * j], order = KEYS[12 + 3 * j], name = r.dest }
       groups[j] = k
     end
     r.state, r.attempt, r.updatedAt = 'delivered', token, now

@@ -6,8 +6,8 @@
 
   KEYS[1] deliveries    KEYS[2] due      KEYS[3] done     KEYS[4] events
   KEYS[5] backlog  KEYS[6] ready:<dest>   KEYS[7] dests   KEYS[8] parked
-  KEYS[9] dest:<dest>   KEYS[10] wake    KEYS[11] inflight
-  KEYS[12] order:<dest>:<tenant>:<key>   (only with an ordering key)
+  KEYS[9] dest:<dest>   KEYS[10] wake    KEYS[11] inflight   KEYS[12] ready count
+  KEYS[13] order:<dest>:<tenant>:<key>   (only with an ordering key)
 
   ARGV[1] events max length
   ARGV[2] delivery id
@@ -24,7 +24,8 @@
 -- @include finish
 
 local k = { deliveries = KEYS[1], due = KEYS[2], done = KEYS[3], backlog = KEYS[5], ready = KEYS[6],
-            dests = KEYS[7], parked = KEYS[8], dest = KEYS[9], wake = KEYS[10], order = KEYS[12] }
+            dests = KEYS[7], parked = KEYS[8], dest = KEYS[9], wake = KEYS[10], readyCount = KEYS[12],
+            order = KEYS[13] }
 local eventsKey, inflightKey = KEYS[4], KEYS[11]
 local maxLen, id = ARGV[1], ARGV[2]
 

@@ -13,8 +13,8 @@
 
   KEYS[1] deliveries   KEYS[2] leases   KEYS[3] dests   KEYS[4] parked
   KEYS[5] events       KEYS[6] wake     KEYS[7] handoff KEYS[8] inflight
-  KEYS[9] due
-  KEYS[8+2i] ready:<dest i>       KEYS[9+2i] dest:<dest i>        (i = 1..n)
+  KEYS[9] due          KEYS[10] ready count
+  KEYS[9+2i] ready:<dest i>       KEYS[10+2i] dest:<dest i>       (i = 1..n)
 
   ARGV[1] events max length
   ARGV[2] lease duration in ms
@@ -43,9 +43,11 @@
 -- @include limits
 -- @include handoff
 -- @include lease
+-- @include ready
 
 local deliveriesKey, leasesKey, destsKey, parkedKey, eventsKey, wakeKey, handoffKey, inflightKey, dueKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local readyCountKey = KEYS[10]
 local maxLen, leaseMs, limit, candidateLimit, defaultCap =
   ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local n = #ARGV - 5
@@ -59,8 +61,8 @@ limit = limit - takeLeftovers({ handoff = handoffKey, deliveries = deliveriesKey
   limit, expiry, leased)
 rejoinParked(destsKey, parkedKey, now)
 
-local function readyKey(i) return KEYS[8 + 2 * i] end
-local function destKey(i) return KEYS[9 + 2 * i] end
+local function readyKey(i) return KEYS[9 + 2 * i] end
+local function destKey(i) return KEYS[10 + 2 * i] end
 
 -- Share out the batch. A destination is looked at when the rounds first reach it: one its
 -- limits hold back leaves the rotation or is parked there (admit), one with nothing ready
@@ -90,12 +92,13 @@ end
 -- waited, or back in the due set) or is leased already is dropped, and one more is taken in its
 -- place. Only the record line is read (readyAttempt): the field goes back whole.
 local leasedIds, leasedAttempts = {}, {}
-local served = {}
+local served, popped = {}, 0
 for i = 1, n do
   local wanted = share[i] or 0
   while wanted > 0 do
     local ids = redis.call('LPOP', readyKey(i), wanted)
     if not ids then break end
+    popped = popped + #ids
     local raws = redis.call('HMGET', deliveriesKey, unpack(ids))
     local held = redis.call('HMGET', inflightKey, unpack(ids))
     for x, id in ipairs(ids) do
@@ -119,6 +122,7 @@ if #leasedIds > 0 then
   startLeases(leasesKey, inflightKey, leasedIds, leasedAttempts, now, expiry)
   logEvents(eventsKey, maxLen, 'leased', leasedIds, leasedAttempts)
 end
+countReady(readyCountKey, -popped)
 for i, l in pairs(limits) do saveLimits(l, destKey(i)) end
 
 -- A served destination with work left goes to the back of the rotation, unless its limits

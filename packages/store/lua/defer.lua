@@ -6,7 +6,7 @@
 
   KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] events
   KEYS[5] dest:<dest>   KEYS[6] ready:<dest>   KEYS[7] dests   KEYS[8] parked
-  KEYS[9] inflight
+  KEYS[9] inflight      KEYS[10] ready count
 
   ARGV[1] events max length
   ARGV[2] delivery id
@@ -27,9 +27,11 @@
 -- @include wake
 -- @include slot
 -- @include lease
+-- @include ready
 
 local deliveriesKey, leasesKey, attemptsKey, eventsKey, destKey, readyKey, destsKey, parkedKey, inflightKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local readyCountKey = KEYS[10]
 local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local waitMs, maxFree, lastError = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 
@@ -53,6 +55,7 @@ park(destsKey, parkedKey, r.dest, untilMs)
 r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
 writeRecord(deliveriesKey, id, r)
 redis.call('LPUSH', readyKey, id)
+countReady(readyCountKey, 1)
 -- The destination was parked just above, so freeing the slot cannot put it back in the rotation
 -- (and needs no wake-up key).
 releaseSlot({ dest = destKey, ready = readyKey, dests = destsKey, parked = parkedKey }, r.dest)

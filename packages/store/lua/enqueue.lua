@@ -11,7 +11,8 @@
   KEYS[1] deliveries   KEYS[2] due      KEYS[3] dests    KEYS[4] parked
   KEYS[5] events       KEYS[6] wake     KEYS[7] backlog  KEYS[8] destinations
   KEYS[9] waiting      KEYS[10] handoff KEYS[11] leases  KEYS[12] inflight
-  KEYS[10+3j] ready:<dest j>   KEYS[11+3j] dest:<dest j>   KEYS[12+3j] order:<dest j>:<tenant>:<key>
+  KEYS[13] ready count
+  KEYS[11+3j] ready:<dest j>   KEYS[12+3j] dest:<dest j>   KEYS[13+3j] order:<dest j>:<tenant>:<key>
     (j = 1..m, one triple per destination, tenant and ordering key; the order key is only
     written for deliveries with an ordering key)
 
@@ -39,10 +40,11 @@
 -- @include limits
 -- @include handoff
 -- @include lease
+-- @include ready
 
 local deliveriesKey, dueKey, destsKey, parkedKey, eventsKey, wakeKey, backlogKey, indexKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local waitingKey, handoffKey, leasesKey, inflightKey = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local waitingKey, handoffKey, leasesKey, inflightKey, readyCountKey = KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
 local maxLen = ARGV[1]
 
 local groups = {}
@@ -99,21 +101,21 @@ for x, id in ipairs(ids) do
     backlog[tenant] = (backlog[tenant] or 0) + 1
     accepted[#accepted + 1] = id
     -- Behind an unfinished delivery with the same ordering key: it waits its turn (finish.lua).
-    if orderingKey ~= '' and redis.call('RPUSH', KEYS[12 + 3 * j], id) > 1 then
+    if orderingKey ~= '' and redis.call('RPUSH', KEYS[13 + 3 * j], id) > 1 then
       results[x] = 3
     elseif dueAt > 0 then
       r.state = 'scheduled'
       dueArgs[#dueArgs + 1] = dueAt
       dueArgs[#dueArgs + 1] = id
       results[x] = 2
-    elseif handOver(id, r, KEYS[10 + 3 * j], KEYS[11 + 3 * j]) then
+    elseif handOver(id, r, KEYS[11 + 3 * j], KEYS[12 + 3 * j]) then
       results[x] = 4
     else
       r.state = 'ready'
-      local readyKey = KEYS[10 + 3 * j]
+      local readyKey = KEYS[11 + 3 * j]
       if not readyIds[readyKey] then
         readyIds[readyKey] = {}
-        readyLists[#readyLists + 1] = { ready = readyKey, dest = KEYS[11 + 3 * j], name = dest }
+        readyLists[#readyLists + 1] = { ready = readyKey, dest = KEYS[12 + 3 * j], name = dest }
       end
       local list = readyIds[readyKey]
       list[#list + 1] = id
@@ -126,11 +128,14 @@ end
 
 if #records > 0 then redis.call('HSET', deliveriesKey, unpack(records)) end
 if #dueArgs > 0 then redis.call('ZADD', dueKey, unpack(dueArgs)) end
+local readied = 0
 for _, l in ipairs(readyLists) do
   redis.call('RPUSH', l.ready, unpack(readyIds[l.ready]))
+  readied = readied + #readyIds[l.ready]
   joinRotation(destsKey, parkedKey, l.dest, l.name)
   wake(wakeKey, l.name)
 end
+countReady(readyCountKey, readied)
 for tenant, count in pairs(backlog) do redis.call('HINCRBY', backlogKey, tenant, count) end
 logEvents(eventsKey, maxLen, 'accepted', accepted)
 if handedOver then

@@ -10,8 +10,8 @@
   a long delay or back-off is not forgotten as idle, nor missing from its listing.
 
   KEYS[1] deliveries   KEYS[2] due    KEYS[3] dests   KEYS[4] parked
-  KEYS[5] events  KEYS[6] wake   KEYS[7] destinations
-  KEYS[6+2j] ready:<dest j>      KEYS[7+2j] dest:<dest j>      (j = 1..m)
+  KEYS[5] events  KEYS[6] wake   KEYS[7] destinations   KEYS[8] ready count
+  KEYS[7+2j] ready:<dest j>      KEYS[8+2j] dest:<dest j>      (j = 1..m)
 
   ARGV[1] events max length
   ARGV[2] most due deliveries to look at (at most a few thousand: they are unpacked into one
@@ -30,9 +30,10 @@
 -- @include event
 -- @include wake
 -- @include rotation
+-- @include ready
 
-local deliveriesKey, dueKey, destsKey, parkedKey, eventsKey, wakeKey, indexKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local deliveriesKey, dueKey, destsKey, parkedKey, eventsKey, wakeKey, indexKey, readyCountKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local maxLen, limit = ARGV[1], tonumber(ARGV[2])
 local groupOf = {}
 for j = 1, #ARGV - 2 do groupOf[ARGV[2 + j]] = j end
@@ -70,12 +71,13 @@ if #leaving > 0 then redis.call('ZREM', dueKey, unpack(leaving)) end
 local promoted = 0
 for j, list in pairs(readyOf) do
   local dest = ARGV[2 + j]
-  redis.call('RPUSH', KEYS[6 + 2 * j], unpack(list))
-  joinRotation(destsKey, parkedKey, KEYS[7 + 2 * j], dest)
+  redis.call('RPUSH', KEYS[7 + 2 * j], unpack(list))
+  joinRotation(destsKey, parkedKey, KEYS[8 + 2 * j], dest)
   wake(wakeKey, dest)
   redis.call('ZADD', indexKey, now, dest)
   promoted = promoted + #list
 end
+countReady(readyCountKey, promoted)
 -- One entry per EVENT_BATCH deliveries: an XADD per delivery was 13 % of the instructions Redis
 -- spent promoting a delivery (by callgrind).
 logEvents(eventsKey, maxLen, 'ready', promotedIds)

@@ -9,7 +9,8 @@
   KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] dests
   KEYS[5] parked   KEYS[6] dlq      KEYS[7] done       KEYS[8] events
   KEYS[9] wake     KEYS[10] due     KEYS[11] backlog   KEYS[12] inflight
-  KEYS[10+3j] ready:<dest j>   KEYS[11+3j] dest:<dest j>   KEYS[12+3j] order:<dest j>:<tenant>:<key>
+  KEYS[13] ready count
+  KEYS[11+3j] ready:<dest j>   KEYS[12+3j] dest:<dest j>   KEYS[13+3j] order:<dest j>:<tenant>:<key>
     (j = 1..m, one triple per destination and ordering key)
 
   ARGV[1] events max length
@@ -29,6 +30,7 @@
 -- @include route
 -- @include finish
 -- @include lease
+-- @include ready
 
 local deliveriesKey, leasesKey, attemptsKey, eventsKey, inflightKey = KEYS[1], KEYS[2], KEYS[3], KEYS[8], KEYS[12]
 local maxLen, maxFree = ARGV[1], tonumber(ARGV[2])
@@ -50,8 +52,8 @@ for i = 3, #ARGV, 2 do
     if j > 0 and r and attempt then
       r.attempt = attempt
       local k = { deliveries = deliveriesKey, dests = KEYS[4], parked = KEYS[5], done = KEYS[7], wake = KEYS[9],
-                  due = KEYS[10], backlog = KEYS[11],
-                  ready = KEYS[10 + 3 * j], dest = KEYS[11 + 3 * j], order = KEYS[12 + 3 * j] }
+                  due = KEYS[10], backlog = KEYS[11], readyCount = KEYS[13],
+                  ready = KEYS[11 + 3 * j], dest = KEYS[12 + 3 * j], order = KEYS[13 + 3 * j] }
       appendAttempt(attemptsKey, id, cjson.encode({ n = r.attempt, at = now,
         d = now - leasedAt, e = 'lease expired before an outcome was recorded' }))
       r.updatedAt = now
@@ -77,5 +79,6 @@ for i = 3, #ARGV, 2 do
   end
 end
 
+countReady(KEYS[13], requeued)
 if requeuedDest then wake(KEYS[9], requeuedDest) end
 return { requeued, dead }

@@ -7,8 +7,8 @@
   KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] done
   KEYS[5] events   KEYS[6] dest:<dest>   KEYS[7] ready:<dest>   KEYS[8] dests
   KEYS[9] parked   KEYS[10] wake    KEYS[11] due       KEYS[12] backlog
-  KEYS[13] dlq      KEYS[14] inflight
-  KEYS[15] order:<dest>:<tenant>:<key>   (only with an ordering key)
+  KEYS[13] dlq      KEYS[14] inflight   KEYS[15] ready count
+  KEYS[16] order:<dest>:<tenant>:<key>   (only with an ordering key)
 
   ARGV[1] events max length
   ARGV[2] delivery id
@@ -33,7 +33,8 @@
 -- @include lease
 
 local k = { deliveries = KEYS[1], done = KEYS[4], dest = KEYS[6], ready = KEYS[7], dests = KEYS[8],
-            parked = KEYS[9], wake = KEYS[10], due = KEYS[11], backlog = KEYS[12], order = KEYS[15] }
+            parked = KEYS[9], wake = KEYS[10], due = KEYS[11], backlog = KEYS[12], readyCount = KEYS[15],
+            order = KEYS[16] }
 local leasesKey, attemptsKey, eventsKey, dlqKey, inflightKey = KEYS[2], KEYS[3], KEYS[5], KEYS[13], KEYS[14]
 local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local backoff, final, lastError = tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7]

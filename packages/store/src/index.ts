@@ -1,6 +1,6 @@
 export { Store, openStore, type StoreEnv, type WorkSignal } from './store';
 export { HANDOFF_TTL_MS, registerWaiter, takeHandedOver, unregisterWaiter, type Waiter } from './handoff';
-export { promoteDue, reapExpired, expireFinished, pruneDestinations, shardDepth, type PromoteResult } from './maintenance';
+export { promoteDue, reapExpired, expireFinished, pruneDestinations, recountReady, shardDepth, type PromoteResult } from './maintenance';
 export { RecentDestinations } from './recent-destinations';
 export {
   getDestination,

@@ -11,7 +11,14 @@ describe('Keys', () => {
     expect(keys.parked(3)).toBe('ferry:{3}:parked');
     expect(keys.backlog(3)).toBe('ferry:{3}:backlog');
     expect(keys.dedup(3, 'default', 'k')).toBe('ferry:{3}:dedup:default:k');
+    expect(keys.readyCount(3)).toBe('ferry:{3}:ready-count');
     expect(keys.shardCount()).toBe('ferry:shards');
+  });
+
+  it('builds a SCAN pattern for a shard\'s ready lists, with the prefix matched literally', () => {
+    expect(keys.readyListPattern(3)).toBe('ferry:{3}:ready:*');
+    // Glob characters in the prefix are matched literally.
+    expect(new Keys('a*[b]?').readyListPattern(0)).toBe('a\\*\\[b\\]\\?:{0}:ready:*');
   });
 
   it('tags every per-shard key with the shard, so a script stays in one cluster slot', () => {
@@ -19,7 +26,7 @@ describe('Keys', () => {
       keys.deliveries(7), keys.attempts(7), keys.due(7), keys.ready(7, 'http://x'), keys.dests(7),
       keys.dest(7, 'http://x'), keys.leases(7), keys.dlq(7), keys.done(7), keys.events(7), keys.wake(7),
       keys.order(7, 'http://x', 't', 'k'), keys.dedup(7, 't', 'k'), keys.parked(7), keys.destinations(7), keys.backlog(7),
-      keys.waiting(7), keys.handoff(7), keys.inflight(7),
+      keys.waiting(7), keys.handoff(7), keys.inflight(7), keys.readyCount(7),
     ];
     for (const key of perShard) {
       expect(/^[^{]*\{([^}]*)\}/.exec(key)?.[1]).toBe('7');

@@ -14,6 +14,8 @@
  *   <p>:{s}:due                  zset    scheduled and retry-waiting ids, score = due time (ms); a record
  *                                        still scheduled or retrying whose id has left it is ready (promote.lua)
  *   <p>:{s}:ready:<dest>         list    ids ready to send to one destination origin, oldest first
+ *   <p>:{s}:ready-count          hash    n: entries in all the shard's ready lists together (lua/includes/ready.lua);
+ *                                        since: when lua/ready-recount.lua made it exact (decision 0010)
  *   <p>:{s}:dests                zset    the rotation: destinations that may be served now
  *   <p>:{s}:parked               zset    destinations waiting out a Retry-After or rate, score = until (ms)
  *   <p>:{s}:dest:<dest>          hash    per destination: inflight, settings, until, tat, last error
@@ -55,6 +57,13 @@ export class Keys {
   }
   ready(shard: number, dest: string): string {
     return `${this.tag(shard)}:ready:${dest}`;
+  }
+  readyCount(shard: number): string {
+    return `${this.tag(shard)}:ready-count`;
+  }
+  /** A SCAN MATCH pattern for every ready list of a shard, and nothing else. */
+  readyListPattern(shard: number): string {
+    return `${escapeGlob(this.ready(shard, ''))}*`;
   }
   dests(shard: number): string {
     return `${this.tag(shard)}:dests`;
@@ -104,4 +113,9 @@ export class Keys {
   shardCount(): string {
     return `${this.prefix}:shards`;
   }
+}
+
+/** `text` with Redis's glob characters escaped, so that a SCAN MATCH pattern matches it literally. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }

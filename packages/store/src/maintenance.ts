@@ -104,24 +104,31 @@ export async function pruneDestinations(
 }
 
 /**
- * Queue depth of one shard. Ready work is summed over the destinations in the rotation, the
- * parked ones and the most recently active ones (at most `maxDests` of each, so a scrape stays
- * cheap): a destination at its concurrency cap is in neither of the first two, and paused ones
- * are counted too. Cancelled entries still in a ready list are counted until a claim drops them.
+ * Makes a shard's ready count exact once, by counting its ready lists (lua/ready-recount.lua):
+ * a keyspace from before the count has ready work no script counted. Answers the count made,
+ * or undefined when the shard had one already. It scans the keyspace: the scheduler calls it
+ * once per shard, not on a hot path.
  */
-export async function shardDepth(store: Store, shard: number, maxDests = 1000): Promise<ShardDepth> {
+export async function recountReady(store: Store, shard: number): Promise<number | undefined> {
+  const keys = store.scriptKeys.readyRecount(shard);
+  const made = await store.redis.ferryReadyRecount(keys.length, ...keys, store.keys.readyListPattern(shard));
+  return made < 0 ? undefined : made;
+}
+
+/**
+ * Queue depth of one shard, exact however many destinations it has: ready work is the shard's
+ * ready count (all its ready lists together: lua/includes/ready.lua), which includes paused
+ * destinations and ones at their concurrency cap. Cancelled entries still in a ready list are
+ * counted until a claim drops them.
+ */
+export async function shardDepth(store: Store, shard: number): Promise<ShardDepth> {
   const k = store.keys;
   const redis = store.redis;
-  const [rotation, parked, active, scheduled, inFlight, dead] = await Promise.all([
-    redis.zrange(k.dests(shard), 0, maxDests - 1),
-    redis.zrange(k.parked(shard), 0, maxDests - 1),
-    redis.zrevrange(k.destinations(shard), 0, maxDests - 1),
+  const [readyCount, scheduled, inFlight, dead] = await Promise.all([
+    redis.hget(k.readyCount(shard), 'n'),
     redis.zcard(k.due(shard)),
     redis.zcard(k.leases(shard)),
     redis.zcard(k.dlq(shard)),
   ]);
-  const dests = new Set([...rotation, ...parked, ...active]);
-  const lengths = await Promise.all([...dests].map((dest) => redis.llen(k.ready(shard, dest))));
-  const ready = lengths.reduce((sum, n) => sum + n, 0);
-  return { ready, scheduled, inFlight, dead };
+  return { ready: Math.max(0, Number(readyCount ?? 0)), scheduled, inFlight, dead };
 }

@@ -22,6 +22,7 @@ export class ScriptKeys {
     return [
       k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard),
       k.backlog(shard), k.destinations(shard), k.waiting(shard), k.handoff(shard), k.leases(shard), k.inflight(shard),
+      k.readyCount(shard),
     ];
   }
 
@@ -34,7 +35,7 @@ export class ScriptKeys {
     const k = this.keys;
     const list = [
       k.deliveries(shard), k.leases(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard), k.handoff(shard),
-      k.inflight(shard), k.due(shard),
+      k.inflight(shard), k.due(shard), k.readyCount(shard),
     ];
     for (const dest of dests) list.push(k.ready(shard, dest), k.dest(shard, dest));
     return list;
@@ -45,7 +46,7 @@ export class ScriptKeys {
     const k = this.keys;
     return [
       k.deliveries(shard), k.leases(shard), k.attempts(shard), k.done(shard), k.events(shard), k.dests(shard),
-      k.parked(shard), k.wake(shard), k.due(shard), k.backlog(shard), k.inflight(shard),
+      k.parked(shard), k.wake(shard), k.due(shard), k.backlog(shard), k.inflight(shard), k.readyCount(shard),
     ];
   }
 
@@ -55,6 +56,7 @@ export class ScriptKeys {
     return [
       k.deliveries(shard), k.leases(shard), k.attempts(shard), k.dests(shard), k.parked(shard), k.dlq(shard),
       k.done(shard), k.events(shard), k.wake(shard), k.due(shard), k.backlog(shard), k.inflight(shard),
+      k.readyCount(shard),
     ];
   }
 
@@ -68,7 +70,7 @@ export class ScriptKeys {
     const s = d.shard;
     return this.withOrder(d, [
       k.deliveries(s), k.leases(s), k.attempts(s), k.done(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest),
-      k.dests(s), k.parked(s), k.wake(s), k.due(s), k.backlog(s), k.dlq(s), k.inflight(s),
+      k.dests(s), k.parked(s), k.wake(s), k.due(s), k.backlog(s), k.dlq(s), k.inflight(s), k.readyCount(s),
     ]);
   }
 
@@ -77,7 +79,7 @@ export class ScriptKeys {
     const s = d.shard;
     return [
       k.deliveries(s), k.leases(s), k.attempts(s), k.events(s), k.dest(s, d.dest), k.ready(s, d.dest), k.dests(s), k.parked(s),
-      k.inflight(s),
+      k.inflight(s), k.readyCount(s),
     ];
   }
 
@@ -86,7 +88,7 @@ export class ScriptKeys {
     const s = d.shard;
     return [
       k.deliveries(s), k.leases(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.events(s), k.wake(s), k.dest(s, d.dest),
-      k.inflight(s), k.attempts(s),
+      k.inflight(s), k.attempts(s), k.readyCount(s),
     ];
   }
 
@@ -95,7 +97,7 @@ export class ScriptKeys {
     const s = d.shard;
     return this.withOrder(d, [
       k.deliveries(s), k.due(s), k.done(s), k.events(s), k.backlog(s), k.ready(s, d.dest), k.dests(s), k.parked(s),
-      k.dest(s, d.dest), k.wake(s), k.inflight(s),
+      k.dest(s, d.dest), k.wake(s), k.inflight(s), k.readyCount(s),
     ]);
   }
 
@@ -103,6 +105,7 @@ export class ScriptKeys {
     const k = this.keys;
     const list = [
       k.deliveries(shard), k.due(shard), k.dests(shard), k.parked(shard), k.events(shard), k.wake(shard), k.destinations(shard),
+      k.readyCount(shard),
     ];
     for (const dest of dests) list.push(k.ready(shard, dest), k.dest(shard, dest));
     return list;
@@ -122,6 +125,10 @@ export class ScriptKeys {
     const list = [k.destinations(shard)];
     for (const dest of dests) list.push(k.dest(shard, dest), k.ready(shard, dest));
     return list;
+  }
+
+  readyRecount(shard: number): string[] {
+    return [this.keys.readyCount(shard)];
   }
 
   destinationSettings(shard: number, dest: string): string[] {

@@ -26,6 +26,7 @@ export const SCRIPT_NAMES = [
   'expire',
   'dest-settings',
   'dest-prune',
+  'ready-recount',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -48,6 +49,7 @@ declare module 'ioredis' {
     ferryExpire(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryDestSettings(numKeys: number, ...args: Arg[]): Result<string[], Context>;
     ferryDestPrune(numKeys: number, ...args: Arg[]): Result<number, Context>;
+    ferryReadyRecount(numKeys: number, ...args: Arg[]): Result<number, Context>;
   }
 }
 

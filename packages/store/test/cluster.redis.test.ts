@@ -1,7 +1,17 @@
 import Redis from 'ioredis';
 import { RedisServer } from '../../../test/support/redis-server';
 import { waitFor } from '../../../test/support/wait';
-import { expireFinished, promoteDue, pruneDestinations, reapExpired, registerWaiter, Store, updateDestination } from '../src';
+import {
+  expireFinished,
+  promoteDue,
+  pruneDestinations,
+  reapExpired,
+  recountReady,
+  registerWaiter,
+  shardDepth,
+  Store,
+  updateDestination,
+} from '../src';
 import { commandName, loadScript, SCRIPT_NAMES } from '../src/scripts';
 import { failed, message, outcome } from './fixtures';
 
@@ -54,6 +64,10 @@ describe('store on Redis Cluster', () => {
       expect(first?.id).toBe(kept.id);
       await store.extend(first!, 30_000);
       await store.release(first!, { ...outcome(), error: 'handed back at shutdown' });
+      // The ready count made by scanning the shard's ready lists, as for a keyspace that predates it.
+      await redis.del(store.keys.readyCount(shard));
+      expect(await recountReady(store, shard)).toBe(1);
+      expect((await shardDepth(store, shard)).ready).toBe(1);
       const [again] = (await store.claim(shard, { ...options, limit: 1 })).deliveries;
       await store.retry(again!, outcome(500), failed());
       await waitFor(async () => (await promoteDue(store, shard, 10)).promoted >= 1, { what: 'promotion' });

@@ -1,6 +1,7 @@
 -- Sends a delivery on its way once nothing holds it back any more: into the due set when its
 -- time has not come, else onto its destination's ready list (joining the rotation, waking a
--- dispatcher). `k` holds the keys: state, due, ready, dests, parked, dest, wake.
+-- dispatcher). `k` holds the keys: state, due, ready, readyCount, dests, parked, dest, wake.
+-- @include ready
 local function route(k, id, r, now)
   r.updatedAt = now
   if r.dueAt > now then
@@ -12,6 +13,7 @@ local function route(k, id, r, now)
   r.state = 'ready'
   writeRecord(k.deliveries, id, r)
   redis.call('RPUSH', k.ready, id)
+  countReady(k.readyCount, 1)
   joinRotation(k.dests, k.parked, k.dest, r.dest)
   wake(k.wake, r.dest)
   return 'ready'
