@@ -31,9 +31,10 @@
   Events: leased (one entry per 16 deliveries of the batch)
 
   The records are not rewritten: the lease is the leases and inflight entries (lease.lua).
-  The batch is shared out first (numbers only: one delivery per destination per round, within
-  what each may start now), then each destination's share is taken with one call per kind of
-  write, not one per delivery: Redis's cost per call dominates the work per delivery.
+  The batch is shared out first (shareOut in limits.lua: numbers only, one delivery per
+  destination per round, within what each may start now), then each share is taken with one
+  call per kind of write, not one per delivery: Redis's cost per call dominates the work per
+  delivery.
 ]]
 -- @include now
 -- @include record
@@ -63,29 +64,10 @@ rejoinParked(destsKey, parkedKey, now)
 
 local function readyKey(i) return KEYS[9 + 2 * i] end
 local function destKey(i) return KEYS[10 + 2 * i] end
+local function destName(i) return ARGV[5 + i] end
 
--- Share out the batch. A destination is looked at when the rounds first reach it: one its
--- limits hold back leaves the rotation or is parked there (admit), one with nothing ready
--- gets nothing. `room[i]` is how many it may start now; `share[i]` how many it gets.
-local limits, room, share = {}, {}, {}
-local left, progress = limit, true
-while left > 0 and progress do
-  progress = false
-  for i = 1, n do
-    if left == 0 then break end
-    if room[i] == nil then
-      limits[i] = readLimits(destKey(i), defaultCap)
-      room[i] = 0
-      if admit(limits[i], destsKey, parkedKey, ARGV[5 + i], now) then
-        room[i] = math.min(startsAllowed(limits[i], now), redis.call('LLEN', readyKey(i)))
-      end
-      share[i] = 0
-    end
-    if share[i] < room[i] then
-      share[i], left, progress = share[i] + 1, left - 1, true
-    end
-  end
-end
+local limits, share = shareOut({ n = n, ready = readyKey, dest = destKey, name = destName },
+  { dests = destsKey, parked = parkedKey }, limit, defaultCap, now)
 
 -- Take each share: ids off the head of the ready list, their fields in one read, the leases
 -- and event in one write each. An entry whose delivery is no longer ready (cancelled while it
@@ -110,7 +92,7 @@ for i = 1, n do
         leasedAttempts[#leasedAttempts + 1] = decimal(attempt)
         leased[#leased + 1] = id
         leased[#leased + 1] = attempt
-        leased[#leased + 1] = ARGV[5 + i]
+        leased[#leased + 1] = destName(i)
         leased[#leased + 1] = raws[x]
         wanted = wanted - 1
         served[i] = true
@@ -129,8 +111,8 @@ for i, l in pairs(limits) do saveLimits(l, destKey(i)) end
 -- now hold it back (admit moves it); one without ready work leaves. One the batch did not
 -- reach keeps its place.
 for i = 1, n do
-  local dest = ARGV[5 + i]
-  if room[i] ~= nil and redis.call('LLEN', readyKey(i)) == 0 then
+  local dest = destName(i)
+  if limits[i] ~= nil and redis.call('LLEN', readyKey(i)) == 0 then
     redis.call('ZREM', destsKey, dest)
   elseif served[i] and admit(limits[i], destsKey, parkedKey, dest, now) then
     redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)

@@ -6,7 +6,7 @@
 
   While a dispatcher waits for work, the first delivery due now whose destination has nothing
   queued before it and may start one more is not queued but leased to that dispatcher and
-  handed over through the handoff list (handoff.lua): it starts without a claim.
+  handed over through the handoff list (arrival.lua): it starts without a claim.
 
   KEYS[1] deliveries   KEYS[2] due      KEYS[3] dests    KEYS[4] parked
   KEYS[5] events       KEYS[6] wake     KEYS[7] backlog  KEYS[8] destinations
@@ -38,8 +38,7 @@
 -- @include wake
 -- @include rotation
 -- @include limits
--- @include handoff
--- @include lease
+-- @include arrival
 -- @include ready
 
 local deliveriesKey, dueKey, destsKey, parkedKey, eventsKey, wakeKey, backlogKey, indexKey =
@@ -64,21 +63,8 @@ local results, seen, accepted, records, dueArgs = {}, {}, {}, {}, {}
 -- Ready ids by destination (one ready list may serve several key groups), in arrival order.
 local readyLists, readyIds, destOf, backlog = {}, {}, {}, {}
 
--- At most one delivery per call is handed over: the waiting dispatcher, once asked for
--- (false: none waits), and what it was given.
-local waiter, handedOver
-local function handOver(id, r, readyKey, destKey)
-  if handedOver or readyIds[readyKey] then return false end
-  if waiter == nil then waiter = findWaiter(waitingKey) or false end
-  if not waiter or redis.call('LLEN', readyKey) > 0 then return false end
-  local l = readLimits(destKey, waiter.cap)
-  if not admit(l, destsKey, parkedKey, r.dest, now) then return false end
-  take(l, now)
-  saveLimits(l, destKey)
-  r.state = 'ready'
-  handedOver = { id = id, r = r }
-  return true
-end
+local arrival = arrivalHandOver({ waiting = waitingKey, handoff = handoffKey, dests = destsKey, parked = parkedKey,
+  leases = leasesKey, inflight = inflightKey, events = eventsKey }, now)
 
 for x, id in ipairs(ids) do
   local i = first + 3 * (x - 1)
@@ -108,7 +94,7 @@ for x, id in ipairs(ids) do
       dueArgs[#dueArgs + 1] = dueAt
       dueArgs[#dueArgs + 1] = id
       results[x] = 2
-    elseif handOver(id, r, KEYS[11 + 3 * j], KEYS[12 + 3 * j]) then
+    elseif arrival.take(id, r, KEYS[11 + 3 * j], KEYS[12 + 3 * j], readyIds[KEYS[11 + 3 * j]] ~= nil) then
       results[x] = 4
     else
       r.state = 'ready'
@@ -138,9 +124,5 @@ end
 countReady(readyCountKey, readied)
 for tenant, count in pairs(backlog) do redis.call('HINCRBY', backlogKey, tenant, count) end
 logEvents(eventsKey, maxLen, 'accepted', accepted)
-if handedOver then
-  startLeases(leasesKey, inflightKey, { handedOver.id }, { '1' }, now, now + waiter.leaseMs)
-  logEvent(eventsKey, maxLen, 'leased', handedOver.id, 1)
-  handOff(waitingKey, handoffKey, waiter, handedOver.id, 1, handedOver.r)
-end
+arrival.handOver(maxLen)
 return results

@@ -56,3 +56,32 @@ local function saveLimits(l, destKey)
   redis.call('HINCRBY', destKey, 'inflight', l.taken)
   if l.interval then redis.call('HSET', destKey, 'tat', l.tat) end
 end
+
+-- Shares out a claim's batch of `left` deliveries among candidate destinations, one per
+-- destination per round, so that a long backlog cannot crowd out the others. A destination is
+-- looked at when the rounds first reach it: one its limits hold back leaves the rotation or is
+-- parked there (admit), one with nothing ready gets nothing. `c` names the candidates: c.n of
+-- them, and for candidate i its keys c.ready(i) and c.dest(i) and its origin c.name(i); `k`
+-- holds the rotation's keys (dests, parked). Answers, by candidate, the limits of those looked
+-- at and how many each gets: numbers only, nothing is taken here.
+local function shareOut(c, k, left, defaultCap, now)
+  local limits, room, share = {}, {}, {}
+  local progress = true
+  while left > 0 and progress do
+    progress = false
+    for i = 1, c.n do
+      if left == 0 then break end
+      if room[i] == nil then
+        limits[i] = readLimits(c.dest(i), defaultCap)
+        room[i], share[i] = 0, 0
+        if admit(limits[i], k.dests, k.parked, c.name(i), now) then
+          room[i] = math.min(startsAllowed(limits[i], now), redis.call('LLEN', c.ready(i)))
+        end
+      end
+      if share[i] < room[i] then
+        share[i], left, progress = share[i] + 1, left - 1, true
+      end
+    end
+  end
+  return limits, share
+end
