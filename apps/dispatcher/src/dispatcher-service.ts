@@ -1,8 +1,8 @@
 import { FailureLog, type Logger, type Redis } from '@ferry/runtime';
-import { StoreError, StoreErrorCode, type ClaimedDelivery, type Store } from '@ferry/store';
+import type { ClaimedDelivery, Store } from '@ferry/store';
 import type { Dispatcher as HttpDispatcher } from 'undici';
 import { ACK_DELAY_MS, AckBatcher } from './ack-batcher';
-import { attemptLine, logAttempt } from './attempt-log';
+import { attemptLine, logAttempt, logUnrecorded } from './attempt-log';
 import { deliver, type AttemptResult } from './deliver';
 import type { AddressPolicy } from './http-agent';
 import { observeAttempt, type DispatcherMetrics } from './metrics';
@@ -261,22 +261,7 @@ export class DispatcherService {
       logAttempt(this.options.log, delivery, result, ended);
       metrics.outcomesOf(ended).inc();
     } catch (err) {
-      // The attempt still gets its line, with what was sent and what came back: these are the
-      // attempts that lead to a second delivery.
-      const { log } = this.options;
-      if (err instanceof StoreError && err.code === StoreErrorCode.StaleLease) {
-        metrics.staleOutcomes.inc();
-        log.warn(attemptLine(delivery, result, 'lease_lost'), 'outcome refused: lease was lost');
-        return;
-      }
-      if (err instanceof StoreError && err.code === StoreErrorCode.NotFound) {
-        // Gone from Redis while it was sent (a Redis that came back without its data): nothing
-        // is left to record it on, and no lease will bring it back.
-        log.warn(attemptLine(delivery, result, 'gone'), 'outcome not recorded: the delivery is no longer stored');
-        return;
-      }
-      // The lease will expire and the delivery be sent again: at-least-once, never lost.
-      log.error({ ...attemptLine(delivery, result, 'unrecorded'), err }, 'could not record the outcome; the lease will expire');
+      if (logUnrecorded(this.options.log, delivery, result, err) === 'lease_lost') metrics.staleOutcomes.inc();
     }
   }
 
