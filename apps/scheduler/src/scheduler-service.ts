@@ -41,6 +41,8 @@ export class SchedulerService {
   private readonly shards: ShardState[];
   /** Promotion failing on some shards only: logged here, since the loop goes on without a pause. */
   private readonly partialPromotion: FailureLog;
+  /** Making a ready count failing: logged here, since expiry goes on without it. */
+  private readonly readyCounting: FailureLog;
 
   constructor(private readonly options: SchedulerOptions) {
     this.shards = Array.from({ length: options.store.options.shards }, () => ({
@@ -53,6 +55,12 @@ export class SchedulerService {
       fields: { loop: 'promote' },
       failed: 'promotion failed on some shards; retrying',
       recovered: 'promotion works again on every shard',
+    });
+    this.readyCounting = new FailureLog({
+      log: options.log,
+      fields: { loop: 'expire' },
+      failed: 'making the ready count failed; retrying',
+      recovered: 'making the ready count works again',
     });
   }
 
@@ -123,17 +131,15 @@ export class SchedulerService {
 
   /**
    * Forgets finished deliveries, and destinations idle for as long, after the retention period.
-   * Its first pass over a shard makes the shard's ready count exact, if no scheduler has yet.
+   * Until it has succeeded once, each pass over a shard first makes the shard's ready count
+   * exact if no scheduler has yet; expiry does not wait for it, since at Redis's memory limit
+   * the count cannot be written while expiry is what frees memory.
    */
   async expire(): Promise<number> {
-    const { store, metrics, retentionMs, log } = this.options;
+    const { store, metrics, retentionMs } = this.options;
     await eachShard(store.options.shards, async (shard) => {
       const state = this.shards[shard]!;
-      if (!state.readyCounted) {
-        const made = await recountReady(store, shard);
-        state.readyCounted = true;
-        if (made !== undefined) log.info({ shard, ready: made }, 'ready count made from the ready lists');
-      }
+      if (!state.readyCounted) await this.countReady(shard, state);
       let forgotten: number;
       do {
         forgotten = await expireFinished(store, shard, retentionMs, EXPIRE_BATCH);
@@ -146,6 +152,18 @@ export class SchedulerService {
       state.pruneFrom = pruned.listed < PRUNE_BATCH ? 0 : state.pruneFrom + pruned.kept;
     });
     return EXPIRE_INTERVAL_MS;
+  }
+
+  /** Makes a shard's ready count exact, once (see recountReady); a failure is logged and retried on the next pass. */
+  private async countReady(shard: number, state: ShardState): Promise<void> {
+    try {
+      const made = await recountReady(this.options.store, shard);
+      state.readyCounted = true;
+      this.readyCounting.succeeded();
+      if (made !== undefined) this.options.log.info({ shard, ready: made }, 'ready count made from the ready lists');
+    } catch (err) {
+      this.readyCounting.failed(new ShardsFailed([{ shard, err }]));
+    }
   }
 
   private async every(name: string, step: () => Promise<number>): Promise<void> {

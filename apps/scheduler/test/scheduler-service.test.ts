@@ -182,4 +182,27 @@ describe('SchedulerService', () => {
     const made = lines.filter((line) => line.msg === 'ready count made from the ready lists');
     expect(made.reduce((sum, line) => sum + Number(line['ready']), 0)).toBe(urls.length * 2);
   });
+
+  it("expires finished deliveries while a ready count cannot be made (at Redis's memory limit), and makes it later", async () => {
+    await scheduler.stop();
+    const { id } = await store.enqueue(message);
+    await store.cancel(id);
+    for (let shard = 0; shard < store.options.shards; shard++) await ctx.redis.del(store.keys.readyCount(shard));
+    await new Promise((resolve) => setTimeout(resolve, retentionMs + 50));
+
+    const { log, lines } = createMemoryLogger();
+    scheduler = newScheduler(20, log);
+    await ctx.redis.config('SET', 'maxmemory', '1');
+    try {
+      await scheduler.expire();
+    } finally {
+      await ctx.redis.config('SET', 'maxmemory', '0');
+    }
+    expect(await store.get(id)).toBeUndefined();
+    expect(lines.filter((line) => line.msg === 'making the ready count failed; retrying')).toHaveLength(1);
+    expect(lines.filter((line) => line.msg === 'ready count made from the ready lists')).toEqual([]);
+
+    await scheduler.expire();
+    expect(lines.filter((line) => line.msg === 'ready count made from the ready lists')).toHaveLength(store.options.shards);
+  });
 });

@@ -119,7 +119,8 @@ export async function recountReady(store: Store, shard: number): Promise<number 
  * Queue depth of one shard, exact however many destinations it has: ready work is the shard's
  * ready count (all its ready lists together: lua/includes/ready.lua), which includes paused
  * destinations and ones at their concurrency cap. Cancelled entries still in a ready list are
- * counted until a claim drops them.
+ * counted until a claim drops them. A count below zero is answered as it is: services of an
+ * older version popped work after the count was made (docs/operations.md, Upgrading).
  */
 export async function shardDepth(store: Store, shard: number): Promise<ShardDepth> {
   const k = store.keys;
@@ -130,5 +131,5 @@ export async function shardDepth(store: Store, shard: number): Promise<ShardDept
     redis.zcard(k.leases(shard)),
     redis.zcard(k.dlq(shard)),
   ]);
-  return { ready: Math.max(0, Number(readyCount ?? 0)), scheduled, inFlight, dead };
+  return { ready: Number(readyCount ?? 0), scheduled, inFlight, dead };
 }

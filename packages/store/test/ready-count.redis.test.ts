@@ -79,6 +79,39 @@ describe('the ready count behind the queue depth', () => {
     await expectCountMatchesLists(store, 0);
   });
 
+  it('follows the ordering hand-on when a cancel or a lost lease ends the head', async () => {
+    const { store } = ctx;
+    const ordered = (n: number) => message({ url: `${A}/o`, orderingKey: 'k', maxAttempts: 1, body: `{"n":${n}}` });
+    const [first, second] = (await store.enqueueMany([ordered(1), ordered(2), ordered(3)])).map((r) =>
+      r.status === 'fulfilled' ? r.value.id : '',
+    );
+    await expectCountMatchesLists(store, 1);
+
+    // Cancelled while ready: it stays in its list until a claim drops it, and the next one joins it.
+    await store.cancel(first!);
+    await expectCountMatchesLists(store, 2);
+    const leased = await claim(store, 10, 20);
+    expect(leased.map((d) => d.id)).toEqual([second]);
+    await expectCountMatchesLists(store, 0);
+
+    // Its lease lost past its free attempts (2) and its one attempt, it is dead-lettered and the
+    // third one becomes ready.
+    let deadLettered = 0;
+    for (let lost = 0; deadLettered === 0; lost++) {
+      expect(lost).toBeLessThan(3);
+      const reaped = await waitFor(async () => {
+        const r = await reapExpired(store, 0, 100);
+        return r.requeued + r.deadLettered > 0 ? r : undefined;
+      }, { what: 'the lost lease taken back' });
+      deadLettered = reaped.deadLettered;
+      await expectCountMatchesLists(store, 1);
+      if (deadLettered === 0) {
+        expect(await claim(store, 10, 20)).toHaveLength(1);
+        await expectCountMatchesLists(store, 0);
+      }
+    }
+  });
+
   it('counts the ready work of paused destinations and ones at their cap, however many there are', async () => {
     const { store } = ctx;
     await updateDestination(store, A, { concurrency: 1 });
