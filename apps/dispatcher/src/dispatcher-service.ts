@@ -8,6 +8,7 @@ import type { AddressPolicy } from './http-agent';
 import { observeAttempt, type DispatcherMetrics } from './metrics';
 import { judge, type OutcomePolicy } from './outcome';
 import { recordOutcome } from './record-outcome';
+import { LeaseBuffer, type Buffered } from './lease-buffer';
 import { RunningRequests } from './running-requests';
 import { WorkSource } from './work-source';
 
@@ -45,12 +46,6 @@ const DEADLINE_CHECK_MS = 100;
  */
 const LEASE_SPARE_MS = 1_000;
 
-/** A leased delivery waiting for a slot, with a `performance.now()` reading at or before its lease began. */
-interface Buffered {
-  delivery: ClaimedDelivery;
-  leasedSince: number;
-}
-
 /**
  * Claims deliveries in batches and sends them, keeping up to `concurrency` in flight. When no
  * shard has work it blocks on the wake-up lists instead of polling. Each outcome is written
@@ -65,7 +60,7 @@ export class DispatcherService {
    * see WorkSource.claim). Claiming ahead means a finished request is followed by the next one
    * at once, not after a claim's round trip.
    */
-  private readonly buffer: Buffered[] = [];
+  private readonly buffer = new LeaseBuffer(() => this.startBuffered());
   private readonly work: WorkSource;
   /**
    * The requests running now: ended when past their deadline (checked every
@@ -81,6 +76,9 @@ export class DispatcherService {
   private readonly acks: AckBatcher;
   /** Attempts started and not yet written back (their HTTP part may be over). */
   private recording = 0;
+  /** Whether a buffered delivery may start now, and starting it (made once: startBuffered runs per request). */
+  private readonly slotFree = () => this.running && this.sending < this.options.concurrency;
+  private readonly startOne = (buffered: Buffered) => this.send(buffered);
 
   constructor(private readonly options: DispatcherOptions) {
     // A dispatcher waiting for work may be waiting for exactly those acks to free slots.
@@ -114,7 +112,7 @@ export class DispatcherService {
       await this.loop;
       // Claimed (or handed over) but never started: back to their ready lists at once, no retry spent.
       this.handedBack = true;
-      await Promise.all(this.buffer.splice(0).map(({ delivery }) => this.handBack(delivery)));
+      await Promise.all(this.buffer.takeAll().map(({ delivery }) => this.handBack(delivery)));
 
       const log = this.options.log;
       if (this.recording > 0) log.info({ inFlight: this.recording }, 'draining in-flight deliveries');
@@ -169,13 +167,16 @@ export class DispatcherService {
       for (const delivery of deliveries) void this.handBack(delivery);
       return;
     }
-    for (const delivery of deliveries) this.buffer.push({ delivery, leasedSince });
+    for (const delivery of deliveries) this.buffer.push(delivery, leasedSince);
     this.startBuffered();
   }
 
-  /** Starts buffered deliveries while slots are free, until the dispatcher stops (stop() hands the rest back). */
+  /**
+   * Starts buffered deliveries while slots are free, until the dispatcher stops (stop() hands the
+   * rest back). One to a rate-limited destination may wait for its start (LeaseBuffer).
+   */
   private startBuffered(): void {
-    while (this.running && this.sending < this.options.concurrency && this.buffer.length > 0) this.send(this.buffer.shift()!);
+    this.buffer.startWhile(this.slotFree, this.startOne);
   }
 
   private send(buffered: Buffered): void {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMemoryLogger, createMetricsRegistry } from '@ferry/runtime';
-import { reapExpired, Store, type EnqueueRequest } from '@ferry/store';
+import { reapExpired, Store, updateDestination, type EnqueueRequest } from '@ferry/store';
 import Redis from 'ioredis';
 import { useRedis } from '../../../test/support/use-redis';
 import { waitFor } from '../../../test/support/wait';
@@ -31,6 +31,39 @@ class SlowReceiver {
   }
 
   async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+/** A receiver that holds every request until told to answer it, and notes when each arrived. */
+class HoldingReceiver {
+  readonly arrivals: number[] = [];
+  private readonly held: ServerResponse[] = [];
+  private readonly server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on('end', () => {
+      this.arrivals.push(performance.now());
+      this.held.push(res);
+    });
+  });
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+  }
+
+  answerOne(): boolean {
+    this.held.shift()?.end('ok');
+    return this.held.length > 0;
+  }
+
+  answerAll(): void {
+    for (const res of this.held.splice(0)) res.end('ok');
+  }
+
+  async stop(): Promise<void> {
+    this.answerAll();
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }
@@ -114,5 +147,37 @@ describe('DispatcherService with every slot busy', () => {
     // One slot, held for a second, the other delivery buffered behind it and room for more:
     // nothing is left to claim, so there is nothing to do but wait for the slot.
     expect(claim.mock.calls.length - before).toBeLessThanOrEqual(2);
+  });
+
+  it("holds a destination to its rate when the deliveries leased meanwhile start after every slot stayed busy", async () => {
+    // Two destinations at 10 a second (no burst): their requests fill the slots and are held,
+    // and one is answered every 100 ms, so the slots stay busy while the claims go on leasing
+    // at the rate into the buffer (two batches). Then every request is answered at once.
+    const receivers = [new HoldingReceiver(), new HoldingReceiver()];
+    try {
+      for (const held of receivers) {
+        const url = await held.start();
+        await updateDestination(store, new URL(url).origin, { rate: 10 });
+        for (let n = 0; n < 60; n++) await store.enqueue(message(url));
+      }
+      startDispatcher({ concurrency: 8, claimBatch: 8, leaseMs: 30_000, deliveryTimeoutMs: 15_000 });
+      await waitFor(async () => receivers.every((held) => held.arrivals.length === 4), { what: 'the slots to fill' });
+      for (let tick = 0; tick < 20; tick++) {
+        receivers[tick % 2]!.answerOne();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const released = performance.now();
+      for (const held of receivers) held.answerAll();
+      await new Promise((resolve) => setTimeout(resolve, 350));
+
+      for (const held of receivers) {
+        const after = held.arrivals.filter((at) => at >= released);
+        // 10 a second is one start every 100 ms: the first at once, then one more in each 100 ms.
+        expect(after.filter((at) => at < released + 100).length).toBeLessThanOrEqual(2);
+        expect(after.length).toBeGreaterThanOrEqual(2);
+      }
+    } finally {
+      for (const held of receivers) await held.stop();
+    }
   });
 });

@@ -23,11 +23,13 @@
   ARGV[5] concurrency cap of a destination that has none of its own
   ARGV[5+i] destination origin i
 
-  Returns { leased, candidates, nextParkedInMs } where leased is a flat list of
+  Returns { leased, candidates, nextParkedInMs, paces } where leased is a flat list of
   (id, attempt, dest, stored field) per leased delivery (the field whole, record line first:
   cutting the envelope out would cost a kilobyte string), candidates the destinations now at the
-  head of the rotation, and nextParkedInMs how long until the first parked destination may send,
-  by this clock (-1: none parked), so that no caller compares its own clock with Redis's.
+  head of the rotation, nextParkedInMs how long until the first parked destination may send,
+  by this clock (-1: none parked), so that no caller compares its own clock with Redis's, and
+  paces a flat list of (dest, interval ms, tolerance ms), as text, for each leased-from
+  destination with a rate: a dispatcher that holds a delivery back spaces its start the same.
   Events: leased (one entry per 16 deliveries of the batch)
 
   The records are not rewritten: the lease is the leases and inflight entries (lease.lua).
@@ -119,7 +121,17 @@ for i = 1, n do
   end
 end
 
+local paces = {}
+for i = 1, n do
+  local l = limits[i]
+  if served[i] and l.interval then
+    paces[#paces + 1] = destName(i)
+    paces[#paces + 1] = tostring(l.interval)
+    paces[#paces + 1] = tostring(l.tolerance)
+  end
+end
+
 local candidates = redis.call('ZRANGE', destsKey, 0, candidateLimit - 1)
 if #candidates > 0 then wake(wakeKey, candidates[1]) end
 local firstParked = redis.call('ZRANGE', parkedKey, 0, 0, 'WITHSCORES')
-return { leased, candidates, firstParked[2] and math.max(0, tonumber(firstParked[2]) - now) or -1 }
+return { leased, candidates, firstParked[2] and math.max(0, tonumber(firstParked[2]) - now) or -1, paces }

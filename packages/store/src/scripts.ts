@@ -36,7 +36,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     ferryEnqueue(numKeys: number, ...args: Arg[]): Result<number[], Context>;
     /** The claim's reply as bytes (ioredis defines a `…Buffer` twin of every command): bodies are sent as stored. */
-    ferryClaimBuffer(numKeys: number, ...args: Arg[]): Result<[Array<Buffer | number>, Buffer[], number], Context>;
+    ferryClaimBuffer(numKeys: number, ...args: Arg[]): Result<[Array<Buffer | number>, Buffer[], number, Buffer[]], Context>;
     ferryAck(numKeys: number, ...args: Arg[]): Result<number[], Context>;
     ferryRetry(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryExtend(numKeys: number, ...args: Arg[]): Result<number, Context>;

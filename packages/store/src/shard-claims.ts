@@ -1,7 +1,7 @@
 import { leasedDelivery } from './envelope';
 import { envelopeStart, freeAttempts } from './state-record';
 import type { Store } from './store';
-import type { ClaimBatch, ClaimOptions, ClaimedDelivery } from './types';
+import type { ClaimBatch, ClaimOptions, ClaimedDelivery, Pace } from './types';
 
 /** A parked destination this close to its time is handed to the claim script, which decides by Redis's clock. */
 const PARKED_SLACK_MS = 50;
@@ -62,21 +62,35 @@ export class ShardClaims {
   private async claimFrom(shard: number, dests: string[], options: ClaimOptions): Promise<ClaimBatch & { next: string[] }> {
     const { redis, scriptKeys, options: storeOptions } = this.store;
     const keys = scriptKeys.claim(shard, dests);
-    const [flat, next, nextParkedInMs] = await redis.ferryClaimBuffer(
+    const [flat, next, nextParkedInMs, paceList] = await redis.ferryClaimBuffer(
       keys.length,
       ...keys,
       storeOptions.eventsMaxLen, options.leaseMs, options.limit, this.candidateLimit, options.defaultConcurrency, ...dests,
     );
+    const paces = pacesOf(paceList);
     const deliveries: ClaimedDelivery[] = [];
     for (let i = 0; i + 3 < flat.length; i += 4) {
       const field = flat[i + 3] as Buffer;
       const lease = { id: String(flat[i]), shard, attempt: Number(flat[i + 1]), free: freeAttempts(field), dest: String(flat[i + 2]) };
-      deliveries.push(leasedDelivery(field, lease, envelopeStart(field)));
+      const delivery = leasedDelivery(field, lease, envelopeStart(field));
+      const pace = paces?.get(lease.dest);
+      if (pace) delivery.pace = pace;
+      deliveries.push(delivery);
     }
     const batch: ClaimBatch & { next: string[] } = { deliveries, next: next.map(String) };
     if (nextParkedInMs >= 0) batch.nextParkedInMs = nextParkedInMs;
     return batch;
   }
+}
+
+/** The claim's (dest, interval, tolerance) list by destination; none for a batch without rates, the usual case. */
+function pacesOf(list: Buffer[]): Map<string, Pace> | undefined {
+  if (list.length === 0) return undefined;
+  const paces = new Map<string, Pace>();
+  for (let i = 0; i + 2 < list.length; i += 3) {
+    paces.set(String(list[i]), { intervalMs: Number(String(list[i + 1])), toleranceMs: Number(String(list[i + 2])) });
+  }
+  return paces;
 }
 
 function sameList(a: string[], b: string[]): boolean {

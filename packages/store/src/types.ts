@@ -54,6 +54,15 @@ export interface ClaimBatch {
   nextParkedInMs?: number;
 }
 
+/**
+ * A destination's rate as its limiter applies it (GCRA, lua/includes/limits.lua): starts are
+ * `intervalMs` apart, and up to `toleranceMs` ahead of that is allowed (the burst).
+ */
+export interface Pace {
+  intervalMs: number;
+  toleranceMs: number;
+}
+
 /** A delivery leased to a dispatcher, its body as the bytes to send. `attempt` doubles as the lease token. */
 export interface ClaimedDelivery extends Envelope<Buffer> {
   id: string;
@@ -67,6 +76,11 @@ export interface ClaimedDelivery extends Envelope<Buffer> {
   free: number;
   /** Destination origin. */
   dest: string;
+  /**
+   * The destination's rate, when it has one. The claim held the lease to it; a dispatcher that
+   * holds the delivery back before sending (every slot busy) spaces the start by it too.
+   */
+  pace?: Pace;
 }
 
 /** Identifies a held lease for ack / retry / defer / extend / release. */

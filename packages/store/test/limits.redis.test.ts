@@ -57,6 +57,19 @@ describe('destination limits', () => {
     await waitFor(async () => (await claimFrom(10)).deliveries.length === 1, { what: 'the next slot' });
   });
 
+  it('gives each delivery its destination\'s rate, for the dispatcher to space its start by', async () => {
+    const { store } = ctx;
+    await updateDestination(store, A, { rate: 10, burst: 2 });
+    await publish(A, 2);
+    await publish(B, 1);
+    const { deliveries } = await claimFrom(10);
+    expect(deliveries.filter((d) => d.dest === A).map((d) => d.pace)).toEqual([
+      { intervalMs: 100, toleranceMs: 100 },
+      { intervalMs: 100, toleranceMs: 100 },
+    ]);
+    expect(deliveries.find((d) => d.dest === B)?.pace).toBeUndefined();
+  });
+
   it('pauses and resumes a destination', async () => {
     const { store } = ctx;
     await publish(A, 2);

@@ -1,0 +1,66 @@
+import type { ClaimedDelivery } from '@ferry/store';
+import { SendPacer } from './send-pacer';
+
+/** A leased delivery waiting for a slot, with a `performance.now()` reading at or before its lease began. */
+export interface Buffered {
+  delivery: ClaimedDelivery;
+  leasedSince: number;
+}
+
+/**
+ * The leased deliveries waiting for a free slot, oldest first. One to a rate-limited destination
+ * whose next start is not due yet (SendPacer) stays while the others go past it, and `onDue` is
+ * called when it may start.
+ */
+export class LeaseBuffer {
+  private readonly waiting: Buffered[] = [];
+  private readonly pacer = new SendPacer();
+  /** The look again that is due soonest, for a delivery held back. */
+  private recheck: { timer: NodeJS.Timeout; at: number } | undefined;
+
+  constructor(private readonly onDue: () => void) {}
+
+  get length(): number {
+    return this.waiting.length;
+  }
+
+  push(delivery: ClaimedDelivery, leasedSince: number): void {
+    this.waiting.push({ delivery, leasedSince });
+  }
+
+  /** Hands deliveries to `start`, oldest first, while `canStart()`; the ones held back stay. */
+  startWhile(canStart: () => boolean, start: (buffered: Buffered) => void): void {
+    let i = 0;
+    let heldFor = Infinity;
+    const now = performance.now();
+    while (i < this.waiting.length && canStart()) {
+      const { delivery } = this.waiting[i]!;
+      const wait = delivery.pace ? this.pacer.startIn(delivery.dest, delivery.pace, now) : 0;
+      if (wait > 0) {
+        heldFor = Math.min(heldFor, wait);
+        i++;
+        continue;
+      }
+      start(i === 0 ? this.waiting.shift()! : this.waiting.splice(i, 1)[0]!);
+    }
+    if (heldFor < Infinity) this.lookAgainIn(heldFor, now);
+  }
+
+  /** Empties the buffer (the dispatcher is stopping): answers what it held. */
+  takeAll(): Buffered[] {
+    if (this.recheck) clearTimeout(this.recheck.timer);
+    this.recheck = undefined;
+    return this.waiting.splice(0);
+  }
+
+  private lookAgainIn(ms: number, now: number): void {
+    const at = now + ms;
+    if (this.recheck && this.recheck.at <= at) return;
+    if (this.recheck) clearTimeout(this.recheck.timer);
+    const timer = setTimeout(() => {
+      this.recheck = undefined;
+      this.onDue();
+    }, Math.ceil(ms));
+    this.recheck = { timer, at };
+  }
+}
