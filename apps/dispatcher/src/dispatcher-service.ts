@@ -60,7 +60,7 @@ export class DispatcherService {
    * see WorkSource.claim). Claiming ahead means a finished request is followed by the next one
    * at once, not after a claim's round trip.
    */
-  private readonly buffer = new LeaseBuffer(() => this.startBuffered());
+  private readonly buffer: LeaseBuffer;
   private readonly work: WorkSource;
   /**
    * The requests running now: ended when past their deadline (checked every
@@ -82,6 +82,8 @@ export class DispatcherService {
 
   constructor(private readonly options: DispatcherOptions) {
     // A dispatcher waiting for work may be waiting for exactly those acks to free slots.
+    // A delivery held back for its destination's rate starts before its lease can run out.
+    this.buffer = new LeaseBuffer(options.leaseMs - LEASE_SPARE_MS, () => this.startBuffered());
     this.acks = new AckBatcher(options.store, () => (this.work.isWaiting ? ACK_DELAY_MS.idle : ACK_DELAY_MS.busy));
     this.work = new WorkSource({
       ...options,
@@ -148,10 +150,11 @@ export class DispatcherService {
         const claimed = await this.work.claim(room);
         failures.succeeded();
         if (claimed > 0 || !this.running) continue;
-        // Nothing to claim. Deliveries still buffered mean every slot is busy (slow receivers,
-        // say): look again when one frees, not in a loop of claims that find nothing. With none
-        // buffered, wait until new work is signalled.
-        if (this.buffer.length > 0) await this.untilSlotFreed();
+        // Nothing to claim. Deliveries still buffered while every slot is busy (slow receivers,
+        // say): look again when one frees, not in a loop of claims that find nothing. Otherwise
+        // wait until new work is signalled; deliveries buffered while slots are free are held
+        // back for their destination's rate, and start on the buffer's own timer.
+        if (this.buffer.length > 0 && this.sending >= concurrency) await this.untilSlotFreed();
         else await this.work.waitForWork();
       } catch (err) {
         if (!this.running) break;

@@ -10,7 +10,8 @@ export interface Buffered {
 /**
  * The leased deliveries waiting for a free slot, oldest first. One to a rate-limited destination
  * whose next start is not due yet (SendPacer) stays while the others go past it, and `onDue` is
- * called when it may start.
+ * called when it may start; but never past `holdMs` after its lease began, so that the lease
+ * can still be renewed when it starts.
  */
 export class LeaseBuffer {
   private readonly waiting: Buffered[] = [];
@@ -18,7 +19,10 @@ export class LeaseBuffer {
   /** The look again that is due soonest, for a delivery held back. */
   private recheck: { timer: NodeJS.Timeout; at: number } | undefined;
 
-  constructor(private readonly onDue: () => void) {}
+  constructor(
+    private readonly holdMs: number,
+    private readonly onDue: () => void,
+  ) {}
 
   get length(): number {
     return this.waiting.length;
@@ -34,8 +38,8 @@ export class LeaseBuffer {
     let heldFor = Infinity;
     const now = performance.now();
     while (i < this.waiting.length && canStart()) {
-      const { delivery } = this.waiting[i]!;
-      const wait = delivery.pace ? this.pacer.startIn(delivery.dest, delivery.pace, now) : 0;
+      const buffered = this.waiting[i]!;
+      const wait = buffered.delivery.pace ? this.paced(buffered, now) : 0;
       if (wait > 0) {
         heldFor = Math.min(heldFor, wait);
         i++;
@@ -51,6 +55,18 @@ export class LeaseBuffer {
     if (this.recheck) clearTimeout(this.recheck.timer);
     this.recheck = undefined;
     return this.waiting.splice(0);
+  }
+
+  /** How long a delivery to a rate-limited destination waits yet (0: it starts now, and is counted). */
+  private paced({ delivery, leasedSince }: Buffered, now: number): number {
+    const pace = delivery.pace!;
+    const wait = this.pacer.startIn(delivery.dest, pace, now);
+    if (wait === 0) return 0;
+    // Held past `latest`, its lease could run out before it starts: then it goes.
+    const latest = leasedSince + this.holdMs;
+    if (now < latest) return Math.min(wait, latest - now);
+    this.pacer.startNow(delivery.dest, pace, now);
+    return 0;
   }
 
   private lookAgainIn(ms: number, now: number): void {

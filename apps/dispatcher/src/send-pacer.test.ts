@@ -41,4 +41,22 @@ describe('SendPacer', () => {
     expect(pacer.startIn('slow', slow, 150)).toBeGreaterThan(0);
     expect(pacer.startIn('d1', single, 150)).toBe(0);
   });
+
+  it('starts afresh when the pace changes, as a changed rate does in Redis', () => {
+    const pacer = new SendPacer();
+    const slowPace = { intervalMs: 10_000, toleranceMs: 0 };
+    expect(pacer.startIn('a', slowPace, 0)).toBe(0);
+    expect(pacer.startIn('a', slowPace, 100)).toBe(9_900);
+    const faster = { intervalMs: 10, toleranceMs: 0 };
+    expect(pacer.startIn('a', faster, 100)).toBe(0);
+    expect(pacer.startIn('a', faster, 100)).toBe(10);
+  });
+
+  it('counts a start it is told went now, for the spacing of the next', () => {
+    const pacer = new SendPacer();
+    const single = { intervalMs: 100, toleranceMs: 0 };
+    expect(pacer.startIn('a', single, 0)).toBe(0);
+    pacer.startNow('a', single, 10);
+    expect(pacer.startIn('a', single, 10)).toBe(190);
+  });
 });

@@ -1,40 +1,63 @@
 import type { Pace } from '@ferry/store';
 
-/** Destinations remembered at most; past it, those whose spacing is over are forgotten. */
+/** Destinations remembered before those whose spacing is over are forgotten. */
 const REMEMBERED = 1_000;
+
+/** Per destination: the pace last applied, and the theoretical start time of its next delivery. */
+interface Spacing {
+  pace: Pace;
+  next: number;
+}
 
 /**
  * Spaces this dispatcher's starts to rate-limited destinations as the claim spaced their leases
  * (the same GCRA: interval and tolerance, lua/includes/limits.lua). A leased delivery can wait
  * in the buffer while every slot is busy, and the claims meanwhile go on leasing at the rate:
  * without this, all of those would start together once slots free, far past the rate.
+ * A changed pace starts afresh, as a changed rate does in Redis (dest-settings.lua).
  * Its clock is `performance.now()`.
  */
 export class SendPacer {
-  /** Per destination: the theoretical start time of its next delivery. */
-  private readonly next = new Map<string, number>();
+  private readonly spacing = new Map<string, Spacing>();
 
   /**
    * Whether a delivery to `dest` may start at `now`: 0 when it may (the start is counted), else
    * how many ms until it may.
    */
   startIn(dest: string, pace: Pace, now: number): number {
-    const tat = Math.max(this.next.get(dest) ?? now, now);
+    const known = this.spacing.get(dest);
+    const current = known && samePace(known.pace, pace) ? known : undefined;
+    const tat = Math.max(current?.next ?? now, now);
     const early = tat - now - pace.toleranceMs;
     // The small slack keeps a float error from holding a start back by a fraction of a ms.
     if (early > 1e-6) return early;
-    if (this.next.size >= REMEMBERED && !this.next.has(dest)) this.forgetSpaced(now);
-    this.next.set(dest, tat + pace.intervalMs);
+    this.count(dest, pace, tat, now);
     return 0;
   }
 
-  /** How many destinations it remembers now (bounded near REMEMBERED). */
+  /** Counts a start that goes now whatever its spacing (its lease could not wait longer). */
+  startNow(dest: string, pace: Pace, now: number): void {
+    const known = this.spacing.get(dest);
+    const current = known && samePace(known.pace, pace) ? known : undefined;
+    this.count(dest, pace, Math.max(current?.next ?? now, now), now);
+  }
+
+  /** How many destinations it remembers now. */
   get remembered(): number {
-    return this.next.size;
+    return this.spacing.size;
+  }
+
+  private count(dest: string, pace: Pace, tat: number, now: number): void {
+    if (this.spacing.size >= REMEMBERED && !this.spacing.has(dest)) this.forgetSpaced(now);
+    this.spacing.set(dest, { pace, next: tat + pace.intervalMs });
   }
 
   /** Forgets destinations whose next start is due already: they behave as if never seen. */
   private forgetSpaced(now: number): void {
-    for (const [dest, tat] of this.next) if (tat <= now) this.next.delete(dest);
+    for (const [dest, { next }] of this.spacing) if (next <= now) this.spacing.delete(dest);
   }
+}
+
+function samePace(a: Pace, b: Pace): boolean {
+  return a.intervalMs === b.intervalMs && a.toleranceMs === b.toleranceMs;
 }

@@ -9,6 +9,7 @@ import { addressPolicy } from '../src/address-policy';
 import { DispatcherService, type DispatcherOptions } from '../src/dispatcher-service';
 import { createDeliveryAgent } from '../src/http-agent';
 import { createDispatcherMetrics } from '../src/metrics';
+import { SendPacer } from '../src/send-pacer';
 
 /** A receiver that answers 200 to every request after holding it `holdMs`, and notes each message id it got. */
 class SlowReceiver {
@@ -178,6 +179,37 @@ describe('DispatcherService with every slot busy', () => {
       }
     } finally {
       for (const held of receivers) await held.stop();
+    }
+  });
+
+  it('goes on claiming and sending other work while a delivery waits for its destination\'s rate', async () => {
+    const rated = new HoldingReceiver();
+    const other = new HoldingReceiver();
+    try {
+      const ratedUrl = await rated.start();
+      const otherUrl = await other.start();
+      await updateDestination(store, new URL(ratedUrl).origin, { rate: 10 });
+      // The rated destination's next start stays a second away, as after a start that waited.
+      let holding = true;
+      jest.spyOn(SendPacer.prototype, 'startIn').mockImplementation((dest: string) => (holding && dest === new URL(ratedUrl).origin ? 1_000 : 0));
+      await store.enqueue(message(ratedUrl));
+      startDispatcher({ concurrency: 8, claimBatch: 8, leaseMs: 30_000, deliveryTimeoutMs: 15_000 });
+      // Let the claim lease it and the buffer hold it, with every slot free.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(rated.arrivals).toHaveLength(0);
+
+      const enqueued = performance.now();
+      await store.enqueue(message(otherUrl));
+      await waitFor(async () => other.arrivals.length === 1, { what: 'the other destination\'s request', timeoutMs: 5_000 });
+      expect(other.arrivals[0]! - enqueued).toBeLessThan(500);
+      expect(rated.arrivals).toHaveLength(0);
+
+      holding = false;
+      await waitFor(async () => rated.arrivals.length === 1, { what: 'the held request, once due' });
+    } finally {
+      jest.restoreAllMocks();
+      await rated.stop();
+      await other.stop();
     }
   });
 });
