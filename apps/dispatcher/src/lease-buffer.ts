@@ -39,7 +39,7 @@ export class LeaseBuffer {
     const now = performance.now();
     while (i < this.waiting.length && canStart()) {
       const buffered = this.waiting[i]!;
-      const wait = buffered.delivery.pace ? this.paced(buffered, now) : 0;
+      const wait = buffered.delivery.pace ? this.paced(buffered, now) : this.unpaced(buffered.delivery, now);
       if (wait > 0) {
         heldFor = Math.min(heldFor, wait);
         i++;
@@ -55,6 +55,15 @@ export class LeaseBuffer {
     if (this.recheck) clearTimeout(this.recheck.timer);
     this.recheck = undefined;
     return this.waiting.splice(0);
+  }
+
+  /**
+   * A delivery without a pace (handed over on arrival) starts at once; it is counted against its
+   * destination's spacing if the pacer knows one, so the held ones keep their distance from it.
+   */
+  private unpaced(delivery: ClaimedDelivery, now: number): 0 {
+    if (this.pacer.remembered > 0) this.pacer.startUnpaced(delivery.dest, now);
+    return 0;
   }
 
   /** How long a delivery to a rate-limited destination waits yet (0: it starts now, and is counted). */

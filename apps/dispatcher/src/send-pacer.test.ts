@@ -59,4 +59,23 @@ describe('SendPacer', () => {
     pacer.startNow('a', single, 10);
     expect(pacer.startIn('a', single, 10)).toBe(190);
   });
+
+  it('counts a start without a pace against a destination whose spacing it knows, and no other', () => {
+    const pacer = new SendPacer();
+    const single = { intervalMs: 100, toleranceMs: 0 };
+    expect(pacer.startIn('a', single, 0)).toBe(0);
+    pacer.startUnpaced('a', 150);
+    expect(pacer.startIn('a', single, 150)).toBe(100);
+    pacer.startUnpaced('b', 150);
+    expect(pacer.remembered).toBe(1);
+  });
+
+  it('does not let starts without a pace push the next paced one past what the rate allows', () => {
+    const pacer = new SendPacer();
+    const single = { intervalMs: 100, toleranceMs: 0 };
+    expect(pacer.startIn('a', single, 0)).toBe(0);
+    // Many unpaced starts at once (the destination has no rate any more, say).
+    for (let i = 0; i < 1_000; i++) pacer.startUnpaced('a', 10);
+    expect(pacer.startIn('a', single, 10)).toBe(90);
+  });
 });

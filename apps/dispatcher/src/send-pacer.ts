@@ -42,6 +42,19 @@ export class SendPacer {
     this.count(dest, pace, Math.max(current?.next ?? now, now), now);
   }
 
+  /**
+   * Counts a start that carries no pace (handed over on arrival) against the spacing it knows
+   * for `dest`, if any, so that the next paced starts keep their distance from it. One the
+   * spacing would not have allowed is not counted: it cannot push the next start further than
+   * the rate itself would (the destination may have no rate any more).
+   */
+  startUnpaced(dest: string, now: number): void {
+    const known = this.spacing.get(dest);
+    if (!known) return;
+    const tat = Math.max(known.next, now);
+    if (tat - now - known.pace.toleranceMs <= 1e-6) this.count(dest, known.pace, tat, now);
+  }
+
   /** How many destinations it remembers now. */
   get remembered(): number {
     return this.spacing.size;

@@ -182,7 +182,7 @@ describe('DispatcherService with every slot busy', () => {
     }
   });
 
-  it('goes on claiming and sending other work while a delivery waits for its destination\'s rate', async () => {
+  it('goes on taking and sending other work while a delivery waits for its destination\'s rate', async () => {
     const rated = new HoldingReceiver();
     const other = new HoldingReceiver();
     try {
@@ -191,17 +191,20 @@ describe('DispatcherService with every slot busy', () => {
       await updateDestination(store, new URL(ratedUrl).origin, { rate: 10 });
       // The rated destination's next start stays a second away, as after a start that waited.
       let holding = true;
-      jest.spyOn(SendPacer.prototype, 'startIn').mockImplementation((dest: string) => (holding && dest === new URL(ratedUrl).origin ? 1_000 : 0));
+      const startIn = jest
+        .spyOn(SendPacer.prototype, 'startIn')
+        .mockImplementation((dest: string) => (holding && dest === new URL(ratedUrl).origin ? 1_000 : 0));
       await store.enqueue(message(ratedUrl));
       startDispatcher({ concurrency: 8, claimBatch: 8, leaseMs: 30_000, deliveryTimeoutMs: 15_000 });
-      // Let the claim lease it and the buffer hold it, with every slot free.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The claim leases it and the buffer holds it, with every slot free.
+      await waitFor(async () => startIn.mock.calls.length > 0, { what: 'the rated delivery to be held' });
       expect(rated.arrivals).toHaveLength(0);
 
       const enqueued = performance.now();
       await store.enqueue(message(otherUrl));
       await waitFor(async () => other.arrivals.length === 1, { what: 'the other destination\'s request', timeoutMs: 5_000 });
-      expect(other.arrivals[0]! - enqueued).toBeLessThan(500);
+      // Held, the rated delivery would keep it waiting for nearly its lease (29 s).
+      expect(other.arrivals[0]! - enqueued).toBeLessThan(2_000);
       expect(rated.arrivals).toHaveLength(0);
 
       holding = false;
