@@ -160,7 +160,8 @@ export class SchedulerService {
       const made = await recountReady(this.options.store, shard);
       state.readyCounted = true;
       this.readyCounting.succeeded();
-      if (made !== undefined) this.options.log.info({ shard, ready: made }, 'ready count made from the ready lists');
+      // Worth a line when an older keyspace had ready work; a new one counts nothing.
+      if (made !== undefined) this.options.log[made > 0 ? 'info' : 'debug']({ shard, ready: made }, 'ready count made from the ready lists');
     } catch (err) {
       this.readyCounting.failed(new ShardsFailed([{ shard, err }]));
     }
