@@ -121,17 +121,8 @@ for i = 1, n do
   end
 end
 
-local paces = {}
-for i = 1, n do
-  local l = limits[i]
-  if served[i] and l.interval then
-    paces[#paces + 1] = destName(i)
-    paces[#paces + 1] = tostring(l.interval)
-    paces[#paces + 1] = tostring(l.tolerance)
-  end
-end
-
 local candidates = redis.call('ZRANGE', destsKey, 0, candidateLimit - 1)
 if #candidates > 0 then wake(wakeKey, candidates[1]) end
 local firstParked = redis.call('ZRANGE', parkedKey, 0, 0, 'WITHSCORES')
-return { leased, candidates, firstParked[2] and math.max(0, tonumber(firstParked[2]) - now) or -1, paces }
+return { leased, candidates, firstParked[2] and math.max(0, tonumber(firstParked[2]) - now) or -1,
+  pacesOf(limits, served, n, destName) }

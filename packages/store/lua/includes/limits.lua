@@ -85,3 +85,18 @@ local function shareOut(c, k, left, defaultCap, now)
   end
   return limits, share
 end
+
+-- The rates of the candidates a claim served, for the dispatcher to space its starts by
+-- (decision 0011): a flat list of (origin, interval ms, tolerance ms) as text.
+local function pacesOf(limits, served, n, name)
+  local paces = {}
+  for i = 1, n do
+    local l = limits[i]
+    if served[i] and l.interval then
+      paces[#paces + 1] = name(i)
+      paces[#paces + 1] = tostring(l.interval)
+      paces[#paces + 1] = tostring(l.tolerance)
+    end
+  end
+  return paces
+end
