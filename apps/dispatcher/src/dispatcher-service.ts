@@ -150,11 +150,12 @@ export class DispatcherService {
         const claimed = await this.work.claim(room);
         failures.succeeded();
         if (claimed > 0 || !this.running) continue;
-        // Nothing to claim. Deliveries still buffered while every slot is busy (slow receivers,
-        // say): look again when one frees, not in a loop of claims that find nothing. Otherwise
-        // wait until new work is signalled; deliveries buffered while slots are free are held
-        // back for their destination's rate, and start on the buffer's own timer.
-        if (this.buffer.length > 0 && this.sending >= concurrency) await this.untilSlotFreed();
+        // Nothing to claim. With every slot busy (slow receivers, say), look again when one
+        // frees: not in a loop of claims that find nothing, and not registered for hand-offs it
+        // could not start (an idle dispatcher takes them). Otherwise wait until new work is
+        // signalled; deliveries buffered while slots are free are held back for their
+        // destination's rate, and start on the buffer's own timer.
+        if (this.sending >= concurrency) await this.untilSlotFreed();
         else await this.work.waitForWork();
       } catch (err) {
         if (!this.running) break;

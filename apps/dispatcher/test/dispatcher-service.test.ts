@@ -135,6 +135,19 @@ describe('DispatcherService with every slot busy', () => {
     expect(extended).toEqual(expect.arrayContaining([ids[2], ids[3]]));
   });
 
+  it('does not wait for hand-offs while every slot is busy, so an idle dispatcher gets them', async () => {
+    receiver = new SlowReceiver(1_500);
+    const url = await receiver.start();
+    await store.enqueue(message(url));
+    startDispatcher({ concurrency: 1, claimBatch: 1, leaseMs: 30_000, deliveryTimeoutMs: 15_000 });
+    await waitFor(async () => receiver.received.length === 1, { what: 'the request that takes the one slot' });
+    // Nothing left to claim and no slot free: it waits for the slot, not registered as waiting.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await ctx.redis.scard(store.keys.waiting(0))).toBe(0);
+    // Once the slot frees it waits for work again.
+    await waitFor(async () => (await ctx.redis.scard(store.keys.waiting(0))) === 1, { what: 'the dispatcher to wait for work' });
+  });
+
   it('does not claim in a loop while deliveries wait for a slot', async () => {
     receiver = new SlowReceiver(1_000);
     const url = await receiver.start();
