@@ -50,6 +50,7 @@ end
 
 if redis.call('HGET', destKey, 'paused') ~= '1' and redis.call('LLEN', readyKey) > 0 then
   joinRotation(destsKey, parkedKey, destKey, dest)
+  -- Even when it stays parked: its wait may be shorter now, and a claim tells a dispatcher so.
   wake(wakeKey, dest)
 end
 redis.call('ZADD', indexKey, now, dest)

@@ -118,8 +118,7 @@ local readied = 0
 for _, l in ipairs(readyLists) do
   redis.call('RPUSH', l.ready, unpack(readyIds[l.ready]))
   readied = readied + #readyIds[l.ready]
-  joinRotation(destsKey, parkedKey, l.dest, l.name)
-  wake(wakeKey, l.name)
+  if joinRotation(destsKey, parkedKey, l.dest, l.name) ~= nil then wake(wakeKey, l.name) end
 end
 countReady(readyCountKey, readied)
 for tenant, count in pairs(backlog) do redis.call('HINCRBY', backlogKey, tenant, count) end

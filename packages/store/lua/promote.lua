@@ -72,8 +72,7 @@ local promoted = 0
 for j, list in pairs(readyOf) do
   local dest = ARGV[2 + j]
   redis.call('RPUSH', KEYS[7 + 2 * j], unpack(list))
-  joinRotation(destsKey, parkedKey, KEYS[8 + 2 * j], dest)
-  wake(wakeKey, dest)
+  if joinRotation(destsKey, parkedKey, KEYS[8 + 2 * j], dest) ~= nil then wake(wakeKey, dest) end
   redis.call('ZADD', indexKey, now, dest)
   promoted = promoted + #list
 end

@@ -19,11 +19,13 @@ local function rejoinParked(destsKey, parkedKey, now)
   end
 end
 
--- Answers true when the destination was not in the rotation and now is.
+-- Answers true when the destination was not in the rotation and now is, false when it was in
+-- it already, and nil when it stays out (parked or paused): then waking a dispatcher for it
+-- would only cost an empty claim.
 local function joinRotation(destsKey, parkedKey, destKey, dest)
   if redis.call('ZSCORE', destsKey, dest) then return false end
-  if redis.call('ZSCORE', parkedKey, dest) then return false end
-  if redis.call('HGET', destKey, 'paused') == '1' then return false end
+  if redis.call('ZSCORE', parkedKey, dest) then return nil end
+  if redis.call('HGET', destKey, 'paused') == '1' then return nil end
   redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
   return true
 end

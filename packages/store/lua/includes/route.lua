@@ -14,7 +14,6 @@ local function route(k, id, r, now)
   writeRecord(k.deliveries, id, r)
   redis.call('RPUSH', k.ready, id)
   countReady(k.readyCount, 1)
-  joinRotation(k.dests, k.parked, k.dest, r.dest)
-  wake(k.wake, r.dest)
+  if joinRotation(k.dests, k.parked, k.dest, r.dest) ~= nil then wake(k.wake, r.dest) end
   return 'ready'
 end
