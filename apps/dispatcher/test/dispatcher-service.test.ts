@@ -11,9 +11,10 @@ import { createDeliveryAgent } from '../src/http-agent';
 import { createDispatcherMetrics } from '../src/metrics';
 import { SendPacer } from '../src/send-pacer';
 
-/** A receiver that answers 200 to every request after holding it `holdMs`, and notes each message id it got. */
+/** A receiver that answers 200 to every request after holding it `holdMs`, and notes each message id it got, and when. */
 class SlowReceiver {
   readonly received: string[] = [];
+  readonly arrivedAt: number[] = [];
   private readonly server: Server;
 
   constructor(private readonly holdMs: number) {
@@ -21,6 +22,7 @@ class SlowReceiver {
       req.resume();
       req.on('end', () => {
         this.received.push(String(req.headers['ferry-message-id']));
+        this.arrivedAt.push(performance.now());
         setTimeout(() => res.end('ok'), this.holdMs);
       });
     });
@@ -79,7 +81,7 @@ describe('DispatcherService with every slot busy', () => {
   let agent: ReturnType<typeof createDeliveryAgent> | undefined;
   let reaper: NodeJS.Timeout | undefined;
 
-  function startDispatcher(options: Pick<DispatcherOptions, 'concurrency' | 'claimBatch' | 'leaseMs' | 'deliveryTimeoutMs'>): void {
+  function startDispatcher(options: Pick<DispatcherOptions, 'concurrency' | 'claimBatch' | 'leaseMs' | 'deliveryTimeoutMs' | 'idleWaitSeconds'>): void {
     const policy = addressPolicy(true);
     agent = createDeliveryAgent({ connectionsPerOrigin: options.concurrency, policy });
     dispatcher = new DispatcherService({
@@ -227,5 +229,23 @@ describe('DispatcherService with every slot busy', () => {
       await rated.stop();
       await other.stop();
     }
+  });
+
+  it('sends to a destination its rate parked as a message arrived at its next start, not when its idle wait ends', async () => {
+    receiver = new SlowReceiver(0);
+    const url = await receiver.start();
+    await updateDestination(store, new URL(url).origin, { rate: 2 }); // a start every 500 ms
+    startDispatcher({ concurrency: 8, claimBatch: 8, leaseMs: 30_000, deliveryTimeoutMs: 15_000, idleWaitSeconds: 3 });
+    const waiting = async () => (await ctx.redis.scard(store.keys.waiting(0))) === 1;
+    await waitFor(waiting, { what: 'the dispatcher to wait for work' });
+    await store.enqueue(message(url));
+    await waitFor(async () => receiver.arrivedAt.length === 1, { what: 'the first message' });
+    await waitFor(waiting, { what: 'the dispatcher to wait again' });
+    // Arriving 100 ms later, the second parks the destination until its next start: no claim
+    // did, so only the wake-up it leaves tells a dispatcher when to look again.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await store.enqueue(message(url));
+    await waitFor(async () => receiver.arrivedAt.length === 2, { what: 'the second message', timeoutMs: 10_000 });
+    expect(receiver.arrivedAt[1]! - receiver.arrivedAt[0]!).toBeLessThan(1_500);
   });
 });

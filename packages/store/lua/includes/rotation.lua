@@ -20,11 +20,13 @@ local function rejoinParked(destsKey, parkedKey, now)
 end
 
 -- Answers true when the destination was not in the rotation and now is, false when it was in
--- it already, and nil when it stays out (parked or paused): then waking a dispatcher for it
--- would only cost an empty claim.
+-- it already or is parked, and nil when it is paused: waking a dispatcher for a paused one
+-- would only cost an empty claim (resuming wakes one). A parked one still wakes a dispatcher,
+-- whose claim learns when it may send: nothing else may have told one (a park on arrival in
+-- arrival.lua, a Retry-After in defer.lua).
 local function joinRotation(destsKey, parkedKey, destKey, dest)
   if redis.call('ZSCORE', destsKey, dest) then return false end
-  if redis.call('ZSCORE', parkedKey, dest) then return nil end
+  if redis.call('ZSCORE', parkedKey, dest) then return false end
   if redis.call('HGET', destKey, 'paused') == '1' then return nil end
   redis.call('ZADD', destsKey, backOfRotation(destsKey), dest)
   return true
