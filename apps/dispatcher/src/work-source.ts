@@ -56,11 +56,12 @@ export class WorkSource {
   /** Per shard: the destination a wake-up token named, tried first by the next claim there. */
   private readonly hints = new Map<number, string>();
   /**
-   * Earliest time (performance.now()) a parked destination (Retry-After, rate limit) may send
-   * again, over all shards: the claims' waits, counted from their answers on this process's
-   * monotonic clock, as Redis's clock and this one's need not agree.
+   * Per shard: the earliest time (performance.now()) one of its parked destinations (Retry-After,
+   * rate limit) may send again, as its last claim answered, counted from the answer on this
+   * process's monotonic clock (Redis's clock and this one's need not agree). Kept for shards a
+   * claim round skips, and such a shard is claimed again once its time comes.
    */
-  private nextParkedAt = Infinity;
+  private readonly parkedAt: number[];
   /** In waitForWork(): nothing to claim, perhaps until pending acks free a destination's slots. */
   private waiting = false;
   /** The blocking wait on the handoff and wake-up lists, while one runs. */
@@ -74,6 +75,7 @@ export class WorkSource {
 
   constructor(private readonly options: WorkSourceOptions) {
     this.idleUntil = new Array<number>(options.store.options.shards).fill(0);
+    this.parkedAt = new Array<number>(options.store.options.shards).fill(Infinity);
     this.waiter = { instance: randomUUID(), leaseMs: options.leaseMs, defaultConcurrency: options.destinationConcurrency };
   }
 
@@ -93,14 +95,14 @@ export class WorkSource {
     const now = performance.now();
     const allIdle = this.idleUntil.every((until) => until > now);
     // Woken for a shard: that one is where the work is. Otherwise every shard not skipped (all,
-    // when every one is).
-    const shards =
-      allIdle && this.hints.size > 0
-        ? [...this.hints.keys()]
-        : this.idleUntil.flatMap((until, shard) => (allIdle || until <= now ? [shard] : []));
+    // when every one is). Either way, every shard whose parked destination may send now.
+    const woken = allIdle && this.hints.size > 0;
+    const shards = this.idleUntil.flatMap((until, shard) => {
+      const parkedDue = this.parkedAt[shard]! <= now;
+      return parkedDue || (woken ? this.hints.has(shard) : allIdle || until <= now) ? [shard] : [];
+    });
     const limit = Math.min(claimBatch, room);
     let claimed = 0;
-    let nextParkedAt = Infinity;
     // Sent just before the claims on the same connection, the acks reach Redis first and free
     // the slots the claims may need, without a wait of their own. Acks, claims and idle-shard
     // look-ups leave in one write: each write of its own delayed the claim behind it.
@@ -115,11 +117,10 @@ export class WorkSource {
           take(batch.deliveries, now);
           claimed += batch.deliveries.length;
           this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
-          nextParkedAt = Math.min(nextParkedAt, performance.now() + (batch.nextParkedInMs ?? Infinity));
+          this.parkedAt[shard] = performance.now() + (batch.nextParkedInMs ?? Infinity);
         }),
       );
     });
-    this.nextParkedAt = nextParkedAt;
     return claimed;
   }
 
@@ -130,7 +131,7 @@ export class WorkSource {
    * which would hold a rate-limited destination below its rate.
    */
   async waitForWork(): Promise<void> {
-    const untilParked = this.nextParkedAt - performance.now();
+    const untilParked = Math.min(...this.parkedAt) - performance.now();
     const waitMs = Math.max(1, Math.min(this.idleWaitMs(), untilParked));
     this.waiting = true;
     this.options.acks.flush();

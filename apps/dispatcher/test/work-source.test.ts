@@ -109,6 +109,29 @@ describe('WorkSource hand-off', () => {
     }
   });
 
+  it("remembers a shard's parked destination through a claim woken for another shard", async () => {
+    // Two destinations on different shards; the first is held to one start every 500 ms.
+    const slow = 'https://slow.example';
+    let other = 'https://b.example';
+    for (let i = 0; store.shardOfDestination(other) === store.shardOfDestination(slow); i++) other = `https://b${i}.example`;
+    await updateDestination(store, slow, { rate: 2, burst: 1 });
+    await store.enqueueMany([message(`${slow}/1`), message(`${slow}/2`)]);
+    expect(await source.claim(10)).toBe(1);
+    expect(await source.claim(10)).toBe(0); // the slow destination is parked now
+    // A wake-up for the other shard only (the enqueue's own is gone): its claim does not look at
+    // the slow one's shard.
+    await ctx.redis.del(store.keys.wake(store.shardOfDestination(slow)));
+    await ctx.redis.rpush(store.keys.wake(store.shardOfDestination(other)), other);
+    await source.waitForWork();
+    expect(await source.claim(10)).toBe(0);
+
+    // The next wait ends when the slow destination may send again, not after the 5 s idle wait.
+    const started = Date.now();
+    await source.waitForWork();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await source.claim(10)).toBe(1);
+  });
+
   it('stops being handed deliveries once it stops waiting, and takes those handed over before', async () => {
     const waiting = source.waitForWork();
     await waitFor(registered, { what: 'the registration' });
