@@ -85,10 +85,11 @@ export class WorkSource {
   }
 
   /**
-   * Claims up to `room` deliveries from each shard not skipped for having just had nothing,
-   * handing each shard's batch to `take` as it arrives; answers how many it got. The shards are
-   * asked at once, so a look at idle ones costs no extra wait. Busy shards may together lease
-   * more than `room` (at most a batch per shard); the caller buffers the surplus.
+   * Claims up to `room` deliveries from each shard not skipped for having just had nothing, and
+   * from each whose parked destination may send now, handing each shard's batch to `take` as it
+   * arrives; answers how many it got. The shards are asked at once, so a look at idle ones costs
+   * no extra wait. Busy shards may together lease more than `room` (at most a batch per shard);
+   * the caller buffers the surplus.
    */
   async claim(room: number): Promise<number> {
     const { store, claimBatch, leaseMs, destinationConcurrency, take } = this.options;
