@@ -25,9 +25,7 @@ export class SendPacer {
    * how many ms until it may.
    */
   startIn(dest: string, pace: Pace, now: number): number {
-    const known = this.spacing.get(dest);
-    const current = known && samePace(known.pace, pace) ? known : undefined;
-    const tat = Math.max(current?.next ?? now, now);
+    const tat = this.nextStart(dest, pace, now);
     const early = tat - now - pace.toleranceMs;
     // The small slack keeps a float error from holding a start back by a fraction of a ms.
     if (early > 1e-6) return early;
@@ -37,9 +35,7 @@ export class SendPacer {
 
   /** Counts a start that goes now whatever its spacing (its lease could not wait longer). */
   startNow(dest: string, pace: Pace, now: number): void {
-    const known = this.spacing.get(dest);
-    const current = known && samePace(known.pace, pace) ? known : undefined;
-    this.count(dest, pace, Math.max(current?.next ?? now, now), now);
+    this.count(dest, pace, this.nextStart(dest, pace, now), now);
   }
 
   /**
@@ -50,14 +46,18 @@ export class SendPacer {
    */
   startUnpaced(dest: string, now: number): void {
     const known = this.spacing.get(dest);
-    if (!known) return;
-    const tat = Math.max(known.next, now);
-    if (tat - now - known.pace.toleranceMs <= 1e-6) this.count(dest, known.pace, tat, now);
+    if (known) this.startIn(dest, known.pace, now);
   }
 
   /** How many destinations it remembers now. */
   get remembered(): number {
     return this.spacing.size;
+  }
+
+  /** The theoretical start of the next delivery to `dest` under `pace`: now, for a pace it does not know. */
+  private nextStart(dest: string, pace: Pace, now: number): number {
+    const known = this.spacing.get(dest);
+    return known && samePace(known.pace, pace) ? Math.max(known.next, now) : now;
   }
 
   private count(dest: string, pace: Pace, tat: number, now: number): void {
