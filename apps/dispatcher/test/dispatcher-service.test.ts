@@ -11,10 +11,14 @@ import { createDeliveryAgent } from '../src/http-agent';
 import { createDispatcherMetrics } from '../src/metrics';
 import { SendPacer } from '../src/send-pacer';
 
-/** A receiver that answers 200 to every request after holding it `holdMs`, and notes each message id it got, and when. */
+/**
+ * A receiver that answers 200 to every request after holding it `holdMs` (with Infinity, until
+ * told to answer), and notes each message id it got, and when.
+ */
 class SlowReceiver {
   readonly received: string[] = [];
   readonly arrivedAt: number[] = [];
+  private readonly held: ServerResponse[] = [];
   private readonly server: Server;
 
   constructor(private readonly holdMs: number) {
@@ -23,7 +27,8 @@ class SlowReceiver {
       req.on('end', () => {
         this.received.push(String(req.headers['ferry-message-id']));
         this.arrivedAt.push(performance.now());
-        setTimeout(() => res.end('ok'), this.holdMs);
+        if (this.holdMs === Infinity) this.held.push(res);
+        else setTimeout(() => res.end('ok'), this.holdMs);
       });
     });
   }
@@ -33,32 +38,9 @@ class SlowReceiver {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
-
-/** A receiver that holds every request until told to answer it, and notes when each arrived. */
-class HoldingReceiver {
-  readonly arrivals: number[] = [];
-  private readonly held: ServerResponse[] = [];
-  private readonly server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    req.resume();
-    req.on('end', () => {
-      this.arrivals.push(performance.now());
-      this.held.push(res);
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
-  }
-
-  answerOne(): boolean {
+  /** Answers the oldest request still held. */
+  answerOne(): void {
     this.held.shift()?.end('ok');
-    return this.held.length > 0;
   }
 
   answerAll(): void {
@@ -169,7 +151,7 @@ describe('DispatcherService with every slot busy', () => {
     // Two destinations at 10 a second (no burst): their requests fill the slots and are held,
     // and one is answered every 100 ms, so the slots stay busy while the claims go on leasing
     // at the rate into the buffer (two batches). Then every request is answered at once.
-    const receivers = [new HoldingReceiver(), new HoldingReceiver()];
+    const receivers = [new SlowReceiver(Infinity), new SlowReceiver(Infinity)];
     try {
       for (const held of receivers) {
         const url = await held.start();
@@ -177,7 +159,7 @@ describe('DispatcherService with every slot busy', () => {
         for (let n = 0; n < 60; n++) await store.enqueue(message(url));
       }
       startDispatcher({ concurrency: 8, claimBatch: 8, leaseMs: 30_000, deliveryTimeoutMs: 15_000 });
-      await waitFor(async () => receivers.every((held) => held.arrivals.length === 4), { what: 'the slots to fill' });
+      await waitFor(async () => receivers.every((held) => held.arrivedAt.length === 4), { what: 'the slots to fill' });
       for (let tick = 0; tick < 20; tick++) {
         receivers[tick % 2]!.answerOne();
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -187,7 +169,7 @@ describe('DispatcherService with every slot busy', () => {
       await new Promise((resolve) => setTimeout(resolve, 350));
 
       for (const held of receivers) {
-        const after = held.arrivals.filter((at) => at >= released);
+        const after = held.arrivedAt.filter((at) => at >= released);
         // 10 a second is one start every 100 ms: the first at once, then one more in each 100 ms.
         expect(after.filter((at) => at < released + 100).length).toBeLessThanOrEqual(2);
         expect(after.length).toBeGreaterThanOrEqual(2);
@@ -198,8 +180,8 @@ describe('DispatcherService with every slot busy', () => {
   });
 
   it('goes on taking and sending other work while a delivery waits for its destination\'s rate', async () => {
-    const rated = new HoldingReceiver();
-    const other = new HoldingReceiver();
+    const rated = new SlowReceiver(Infinity);
+    const other = new SlowReceiver(Infinity);
     try {
       const ratedUrl = await rated.start();
       const otherUrl = await other.start();
@@ -213,17 +195,17 @@ describe('DispatcherService with every slot busy', () => {
       startDispatcher({ concurrency: 8, claimBatch: 8, leaseMs: 30_000, deliveryTimeoutMs: 15_000 });
       // The claim leases it and the buffer holds it, with every slot free.
       await waitFor(async () => startIn.mock.calls.length > 0, { what: 'the rated delivery to be held' });
-      expect(rated.arrivals).toHaveLength(0);
+      expect(rated.arrivedAt).toHaveLength(0);
 
       const enqueued = performance.now();
       await store.enqueue(message(otherUrl));
-      await waitFor(async () => other.arrivals.length === 1, { what: 'the other destination\'s request', timeoutMs: 5_000 });
+      await waitFor(async () => other.arrivedAt.length === 1, { what: 'the other destination\'s request', timeoutMs: 5_000 });
       // Held, the rated delivery would keep it waiting for nearly its lease (29 s).
-      expect(other.arrivals[0]! - enqueued).toBeLessThan(2_000);
-      expect(rated.arrivals).toHaveLength(0);
+      expect(other.arrivedAt[0]! - enqueued).toBeLessThan(2_000);
+      expect(rated.arrivedAt).toHaveLength(0);
 
       holding = false;
-      await waitFor(async () => rated.arrivals.length === 1, { what: 'the held request, once due' });
+      await waitFor(async () => rated.arrivedAt.length === 1, { what: 'the held request, once due' });
     } finally {
       jest.restoreAllMocks();
       await rated.stop();
