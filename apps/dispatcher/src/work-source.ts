@@ -8,7 +8,7 @@ import type { DispatcherMetrics } from './metrics';
  * How long a shard that had nothing is skipped while other shards keep the dispatcher busy: new
  * work there waits at most this long (an idle dispatcher is woken at once instead).
  */
-const IDLE_SHARD_SKIP_MS = 20;
+const DEFAULT_IDLE_SHARD_SKIP_MS = 20;
 
 /** Most deliveries taken from each shard's handoff list when this dispatcher stops waiting. */
 const LEFTOVERS_PER_SHARD = 100;
@@ -33,6 +33,8 @@ export interface WorkSourceOptions {
   destinationConcurrency: number;
   /** Longest wait on the wake-up lists before looking for work anyway. */
   idleWaitSeconds?: number;
+  /** How long a shard whose claim found nothing is left out of busy claim rounds (default 20 ms). */
+  idleShardSkipMs?: number;
   /** False once the dispatcher is stopping: a failed wait is then expected. */
   isRunning: () => boolean;
   /**
@@ -117,7 +119,9 @@ export class WorkSource {
           // `now` was read before the claims were sent: at or before their leases began.
           take(batch.deliveries, now);
           claimed += batch.deliveries.length;
-          this.idleUntil[shard] = batch.deliveries.length === 0 ? now + IDLE_SHARD_SKIP_MS : 0;
+          // A wake-up that came while the claim ran names work the claim may have missed.
+          const skip = batch.deliveries.length === 0 && !this.hints.has(shard);
+          this.idleUntil[shard] = skip ? now + (this.options.idleShardSkipMs ?? DEFAULT_IDLE_SHARD_SKIP_MS) : 0;
           this.parkedAt[shard] = performance.now() + (batch.nextParkedInMs ?? Infinity);
         }),
       );

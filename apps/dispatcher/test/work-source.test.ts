@@ -5,7 +5,7 @@ import { useRedis } from '../../../test/support/use-redis';
 import { waitFor } from '../../../test/support/wait';
 import { AckBatcher } from '../src/ack-batcher';
 import { createDispatcherMetrics, type DispatcherMetrics } from '../src/metrics';
-import { WorkSource } from '../src/work-source';
+import { WorkSource, type WorkSourceOptions } from '../src/work-source';
 
 /** Hand-off as a dispatcher sees it: deliveries that arrive while it waits reach it without a claim. */
 describe('WorkSource hand-off', () => {
@@ -23,13 +23,8 @@ describe('WorkSource hand-off', () => {
     await source.stop();
   }
 
-  beforeEach(() => {
-    store = new Store(ctx.redis, { prefix: 'ferry', shards: 2, eventsMaxLen: 1000, maxFreeAttempts: 2 });
-    blocking = new Redis(ctx.server.url);
-    metrics = createDispatcherMetrics(createMetricsRegistry({ service: 'test', collectDefault: false }));
-    taken = [];
-    running = true;
-    source = new WorkSource({
+  function createSource(options: Partial<WorkSourceOptions> = {}): WorkSource {
+    return new WorkSource({
       store,
       blocking,
       acks: new AckBatcher(store),
@@ -41,13 +36,29 @@ describe('WorkSource hand-off', () => {
       isRunning: () => running,
       take: (deliveries) => taken.push(...deliveries),
       metrics,
+      ...options,
     });
+  }
+
+  beforeEach(() => {
+    store = new Store(ctx.redis, { prefix: 'ferry', shards: 2, eventsMaxLen: 1000, maxFreeAttempts: 2 });
+    blocking = new Redis(ctx.server.url);
+    metrics = createDispatcherMetrics(createMetricsRegistry({ service: 'test', collectDefault: false }));
+    taken = [];
+    running = true;
+    source = createSource();
   });
   afterEach(stop);
 
   const message = (url: string): EnqueueRequest => ({ tenant: 'default', url, method: 'POST', headers: {}, body: 'x', maxAttempts: 3 });
   const handedOverCount = async () => (await metrics.handedOver.get()).values[0]?.value ?? 0;
   const registered = async () => (await ctx.redis.scard(store.keys.waiting(store.shardOfDestination('https://a.example')))) > 0;
+  /** A destination whose shard is not `dest`'s. */
+  const onTheOtherShard = (dest: string): string => {
+    let other = 'https://b.example';
+    for (let i = 0; store.shardOfDestination(other) === store.shardOfDestination(dest); i++) other = `https://b${i}.example`;
+    return other;
+  };
 
   it('takes a delivery that arrives while it waits, already leased, and counts it', async () => {
     const waiting = source.waitForWork();
@@ -112,8 +123,7 @@ describe('WorkSource hand-off', () => {
   it("remembers a shard's parked destination through a claim round that skips the shard", async () => {
     // Two destinations on different shards; the first is held to one start every 500 ms.
     const slow = 'https://slow.example';
-    let other = 'https://b.example';
-    for (let i = 0; store.shardOfDestination(other) === store.shardOfDestination(slow); i++) other = `https://b${i}.example`;
+    const other = onTheOtherShard(slow);
     await updateDestination(store, slow, { rate: 2, burst: 1 });
     await store.enqueueMany([message(`${slow}/1`), message(`${slow}/2`)]);
     expect(await source.claim(10)).toBe(1);
@@ -130,6 +140,46 @@ describe('WorkSource hand-off', () => {
     await source.waitForWork();
     expect(Date.now() - started).toBeLessThan(2_000);
     await waitFor(async () => (await source.claim(10)) === 1, { what: 'the slow destination\'s second delivery' });
+  });
+
+  it('claims a shard whose parked destination may send again while busy rounds still skip the shard', async () => {
+    // Skipped for 10 s once its claim finds nothing; its destination is held to one start every 500 ms.
+    source = createSource({ idleShardSkipMs: 10_000 });
+    const slow = 'https://slow.example';
+    const busy = onTheOtherShard(slow);
+    await updateDestination(store, slow, { rate: 2, burst: 1 });
+    await store.enqueueMany([message(`${slow}/1`), message(`${slow}/2`), ...[1, 2, 3].map((i) => message(`${busy}/${i}`))]);
+    expect(await source.claim(1)).toBe(2);
+    expect(await source.claim(1)).toBe(1); // the busy one's: the slow destination is parked now
+    await new Promise((resolve) => setTimeout(resolve, 700));
+
+    taken = [];
+    expect(await source.claim(1)).toBe(2);
+    expect(taken.map((d) => d.url).sort()).toEqual([`${busy}/3`, `${slow}/2`]);
+  });
+
+  it('claims a shard again at once when a wake-up for it came while its claim found nothing', async () => {
+    source = createSource({ idleShardSkipMs: 10_000 });
+    const quiet = 'https://quiet.example';
+    const busy = onTheOtherShard(quiet);
+    await store.enqueueMany([1, 2, 3].map((i) => message(`${busy}/${i}`)));
+    // A message for the quiet shard arrives just after its claim looked, and the wake-up the
+    // enqueue leaves is read (as the blocking wait would) before the claim answers.
+    const claimOnce = store.claim.bind(store);
+    let arrived: string | undefined;
+    jest.spyOn(store, 'claim').mockImplementation(async (shard, options) => {
+      const batch = await claimOnce(shard, options);
+      if (shard === store.shardOfDestination(quiet) && arrived === undefined) {
+        arrived = (await store.enqueue(message(`${quiet}/1`))).id;
+        source['onSignal']({ kind: 'wake', shard, dest: quiet });
+      }
+      return batch;
+    });
+    expect(await source.claim(1)).toBe(1); // the busy one's; the quiet shard had nothing yet
+
+    taken = [];
+    expect(await source.claim(1)).toBe(2);
+    expect(taken.map((d) => d.id)).toContain(arrived);
   });
 
   it('stops being handed deliveries once it stops waiting, and takes those handed over before', async () => {
