@@ -1,6 +1,6 @@
 import type { DeliveryState } from '@ferry/contracts';
 import { EnqueueArgs } from './enqueue-args';
-import { refusalOf } from './errors';
+import { refusalOf, StoreErrorCode } from './errors';
 import { newMessageId } from './ids';
 import { originOf } from './origin';
 import { readDelivery } from './state-record';
@@ -30,9 +30,13 @@ export async function enqueueMany(store: Store, requests: readonly EnqueueReques
       for (const { i, dest, id } of items) call.add(id, dest, requests[i]!);
       try {
         const codes = await store.redis.ferryEnqueue(call.keys.length, ...call.keys, ...call.argv(store.options.eventsMaxLen));
+        // An id made here exists already only when this call ran twice: ioredis sends a command
+        // again after a reconnect if its reply had not come, and the first run stored it.
+        const resent = items.filter(({ i }, n) => codes[n] === StoreErrorCode.DuplicateId && requests[i]!.id === undefined);
+        const stored = resent.length > 0 ? await storedStates(store, shard, resent.map(({ id }) => id)) : undefined;
         items.forEach(({ i, id }, n) => {
           const code = codes[n];
-          const state = code === undefined ? undefined : ENQUEUED_STATE[code as keyof typeof ENQUEUED_STATE];
+          const state = stored?.get(id) ?? (code === undefined ? undefined : ENQUEUED_STATE[code as keyof typeof ENQUEUED_STATE]);
           results[i] = state ? { status: 'fulfilled', value: { id, state } } : { status: 'rejected', reason: refusalOf(code, id) };
         });
       } catch (err) {

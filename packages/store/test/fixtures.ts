@@ -55,3 +55,20 @@ export async function withEnqueueRepliesLost<T>(store: Store, work: () => Promis
     lost.mockRestore();
   }
 }
+
+/**
+ * Runs `work` while every enqueue script call runs twice and answers the second run, as when
+ * ioredis sends a command again after a reconnect because the first run's reply never came.
+ */
+export async function withEnqueuesResent<T>(store: Store, work: () => Promise<T>): Promise<T> {
+  const send = store.redis.ferryEnqueue.bind(store.redis);
+  const resent = jest.spyOn(store.redis, 'ferryEnqueue').mockImplementation(async (...args: Parameters<typeof send>) => {
+    await send(...args);
+    return send(...args);
+  });
+  try {
+    return await work();
+  } finally {
+    resent.mockRestore();
+  }
+}

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { eventTimes, promoteDue, Store, StoreError, StoreErrorCode } from '../src';
 import { waitFor } from '../../../test/support/wait';
-import { claim, claimOne, failed, message, outcome, useStore, withEnqueueRepliesLost } from './fixtures';
+import { claim, claimOne, failed, message, outcome, useStore, withEnqueueRepliesLost, withEnqueuesResent } from './fixtures';
 
 describe('delivery lifecycle in the store', () => {
   const ctx = useStore();
@@ -284,6 +284,28 @@ describe('delivery lifecycle in the store', () => {
       ]),
     );
     expect(results.map((r) => (r.status === 'fulfilled' ? r.value.state : r.reason))).toEqual(['ready', 'scheduled', 'ready', 'waiting']);
+  });
+
+  it('reports what a batch stored, once each, when its enqueue is sent again after a reconnect', async () => {
+    const { store } = ctx;
+    const taken = await store.enqueue(message());
+    const results = await withEnqueuesResent(store, () =>
+      store.enqueueMany([
+        message({ url: 'https://a.example/1' }),
+        message({ url: 'https://a.example/1', delayMs: 60_000 }),
+        message({ url: 'https://a.example/1', orderingKey: 'k' }),
+        message({ url: 'https://a.example/1', orderingKey: 'k' }),
+        message({ id: taken.id }),
+      ]),
+    );
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.state : (r.reason as StoreError).code))).toEqual([
+      'ready',
+      'scheduled',
+      'ready',
+      'waiting',
+      StoreErrorCode.DuplicateId,
+    ]);
+    expect(await claim(store)).toHaveLength(3); // the first one, the batch's first and its first of 'k'
   });
 
   it('refuses the messages of a batch whose enqueue never reached Redis', async () => {
