@@ -1,9 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { ApiError, type ErrorEnvelope } from '@ferry/contracts';
-import { answersPing, checkRedis, createMetricsRegistry, newRequestId, waitForRedis, type Logger, type Redis, type Registry } from '@ferry/runtime';
+import { answersPing, checkRedis, createMetricsRegistry, waitForRedis, type Logger, type Redis, type Registry } from '@ferry/runtime';
 import { Store } from '@ferry/store';
 import { createRequestListener } from './app';
 import { Backpressure } from './backpressure';
@@ -11,6 +9,7 @@ import type { IngestConfig } from './config';
 import { DestinationCheck, type HostLookup } from './destination-check';
 import { MessagePublisher } from './message-publisher';
 import { createIngestMetrics } from './metrics';
+import { protocolRefusals } from './protocol-refusals';
 
 export interface IngestServiceOptions {
   config: IngestConfig;
@@ -79,10 +78,18 @@ export class IngestService {
     const server = http.createServer();
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.headersTimeout = HEADERS_TIMEOUT_MS;
-    // Tracking runs before the app, so a drain can still mark responses that have not started.
-    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => this.track(res));
-    server.on('request', listener);
-    server.on('clientError', answerClientError);
+    const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      // Tracked before the app runs, so a drain can still mark responses that have not started.
+      this.track(res);
+      listener(req, res);
+    };
+    server.on('request', handle);
+    // An Expect other than 100-continue is ignored (RFC 9110 allows that) rather than answered
+    // with node's bare 417, which has no error envelope.
+    server.on('checkExpectation', handle);
+    const refusals = protocolRefusals(log);
+    server.on('clientError', refusals.onClientError);
+    server.on('connect', refusals.onConnect);
     this.server = server;
     server.listen(config.port, this.options.host);
     await once(server, 'listening');
@@ -134,29 +141,4 @@ export class IngestService {
   private async isReady(): Promise<boolean> {
     return !this.stopping && (await answersPing(this.options.redis));
   }
-}
-
-/**
- * Requests node's HTTP parser refuses (bad method, broken framing, oversized headers) never
- * reach express, nor any response object; they get the same error envelope and request id
- * header, written to the socket. Mirrors node's default: write only when no response has
- * started on the socket, then close it.
- */
-function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  const pending = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (socket.writable && err.code?.startsWith('HPE_') && !pending?.headersSent) {
-    const error =
-      err.code === 'HPE_HEADER_OVERFLOW'
-        ? new ApiError('HEADERS_TOO_LARGE', 'The request headers are larger than this server accepts')
-        : new ApiError('VALIDATION_FAILED', `Malformed HTTP request (${err.code})`);
-    const requestId = newRequestId();
-    const envelope: ErrorEnvelope = { error: { code: error.code, message: error.message, requestId } };
-    const body = JSON.stringify(envelope);
-    socket.end(
-      `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `X-Request-Id: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-    return;
-  }
-  socket.destroy();
 }

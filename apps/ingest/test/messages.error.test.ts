@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { ErrorEnvelope } from '@ferry/contracts';
-import { call, expectError, startIngest, storedCount, testLookup, useIngest } from './support/ingest-harness';
+import { waitFor } from '../../../test/support/wait';
+import { call, expectError, PUBLIC_IP, startIngest, storedCount, testLookup, useIngest } from './support/ingest-harness';
 
 const MAX_BODY = 2_048;
 const ingest = useIngest({ FERRY_MAX_BODY_BYTES: String(MAX_BODY), FERRY_MAX_DELAY: '1d' });
@@ -16,6 +17,8 @@ describe('validation', () => {
     ['an ftp:// destination', { destination: 'ftp://hooks.example.test/in' }, ['destination']],
     ['a javascript: destination', { destination: 'javascript:alert(1)' }, ['destination']],
     ['credentials in the URL', { destination: 'https://user:secret@hooks.example.test/in' }, ['destination']],
+    ['a host of dots only', { destination: 'http://./' }, ['destination']],
+    ['a host of two dots', { destination: 'http://../x' }, ['destination']],
     ['a bad duration', { destination: DEST, delay: 'soon' }, ['delay']],
     ['a fractional delay', { destination: DEST, delay: 1.5 }, ['delay']],
     ['a negative delay', { destination: DEST, delay: -1 }, ['delay']],
@@ -151,16 +154,97 @@ async function rawExchange(port: number, request: string): Promise<{ status: num
   return { status: Number(text.slice(9, 12)), headers: text.slice(0, split).toLowerCase(), body: text.slice(split + 4) };
 }
 
+/**
+ * Writes `request` as raw bytes without ending the request side, and reads what comes back until
+ * the server closes the connection (or `ms` pass).
+ */
+async function rawAnswerWithin(port: number, request: string, ms: number): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  socket.write(request);
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  const timer = setTimeout(() => socket.destroy(), ms);
+  socket.on('error', () => undefined);
+  await closed;
+  clearTimeout(timer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 describe('requests the HTTP parser refuses', () => {
   it.each([
     ['broken framing', 'GARBAGE\r\n\r\n', 400, 'VALIDATION_FAILED'],
     ['headers past the size limit', `GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
-  ])('answers %s with the error envelope and its request id header', async (_, request, status, code) => {
+    ['a CONNECT', 'CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n', 405, 'METHOD_NOT_ALLOWED'],
+  ])('answers %s with the error envelope and its request id header, and logs it', async (_, request, status, code) => {
     const answer = await rawExchange(ingest.port, request);
     expect(answer.status).toBe(status);
     const parsed = ErrorEnvelope.parse(JSON.parse(answer.body));
     expect(parsed.error.code).toBe(code);
     expect(answer.headers).toContain(`x-request-id: ${parsed.error.requestId.toLowerCase()}`);
+    expect(answer.headers).toContain('cache-control: no-store');
+    expect(ingest.lines).toContainEqual(expect.objectContaining({ msg: 'request refused', requestId: parsed.error.requestId, code, status }));
+  });
+
+});
+
+describe('a publish still being answered', () => {
+  // Each publish waits half a second on its destination's name.
+  const slowLookup = async () => new Promise<{ address: string }[]>((resolve) => setTimeout(() => resolve([{ address: PUBLIC_IP }]), 500));
+  let slow: Awaited<ReturnType<typeof startIngest>>;
+  beforeAll(async () => {
+    slow = await startIngest(ingest.redisServer.url, {}, { lookup: slowLookup });
+  });
+  afterAll(() => slow.close());
+
+  it('is not answered by the refusal of a request pipelined behind it: the connection closes instead', async () => {
+    const body = JSON.stringify({ destination: DEST });
+    const publish = `POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    expect(await rawAnswerWithin(slow.port, `${publish}GARBAGE\r\n\r\n`, 5_000)).toBe('');
+  });
+
+  it('is timed as aborted, not as a 2xx, when its client leaves before the answer', async () => {
+    await expect(fetch(`${slow.base}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ destination: DEST }),
+      signal: AbortSignal.timeout(100),
+    })).rejects.toThrow();
+    const aborted = /ferry_http_request_duration_seconds_count\{[^}]*route="\/v1\/messages"[^}]*status_class="aborted"[^}]*\} 1/;
+    await waitFor(async () => aborted.test(await slow.service.registry.metrics()), { what: 'the aborted publish to be timed' });
+  });
+});
+
+describe('refusals made before the body is read', () => {
+  it('answers a declared length over the limit at once, without waiting for the body, and closes', async () => {
+    const started = Date.now();
+    const answer = await rawAnswerWithin(
+      ingest.port,
+      'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"destination":',
+      5_000,
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(answer).toContain('PAYLOAD_TOO_LARGE');
+  });
+
+  it.each(['utf-7', 'iso-8859-1', 'utf8'])('refuses JSON in charset %s with 415', async (charset) => {
+    const answer = await call(ingest.base, 'POST', '/v1/messages', JSON.stringify({ destination: DEST, body: { a: '+AGE-' } }), {
+      'content-type': `application/json; charset=${charset}`,
+    });
+    expectError(answer, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('takes a request with an Expect it does not know as if it had none', async () => {
+    const body = JSON.stringify({ destination: DEST });
+    const answer = await rawAnswerWithin(
+      ingest.port,
+      `POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      5_000,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 202 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ messageId: expect.any(String) });
   });
 });
 

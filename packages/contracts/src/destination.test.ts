@@ -23,6 +23,8 @@ describe('DestinationOrigin', () => {
     'mailto:a@b.c',
     'nonsense',
     '',
+    'http://./',
+    'http://..',
   ])('refuses %j', (text) => {
     expect(DestinationOrigin.safeParse(text).success).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_DESTINATION_LENGTH } from './message';
+import { MAX_DESTINATION_LENGTH, namesAHost } from './message';
 
 /**
  * The destination a URL belongs to: its origin (scheme, host, port), with a host's trailing dot
@@ -22,7 +22,7 @@ export const DestinationOrigin = z
   .max(MAX_DESTINATION_LENGTH)
   .transform((text, ctx) => {
     const url = URL.canParse(text) ? new URL(text) : undefined;
-    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || !namesAHost(url)) {
       ctx.addIssue({ code: 'custom', message: 'must be an http(s) origin such as https://api.example.com' });
       return z.NEVER;
     }

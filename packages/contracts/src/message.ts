@@ -28,6 +28,14 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 // plain alphabet: enough for ids like "order:42" or "tenant/a@b.example", never a separator.
 const ORDERING_KEY = /^[A-Za-z0-9._:@/-]{1,128}$/;
 
+/**
+ * False for a host of dots only (`http://./`, `http://../x`): with its trailing dot dropped, as
+ * destinations are keyed, nothing would be left of it.
+ */
+export function namesAHost(url: URL): boolean {
+  return !/^\.*$/.test(url.hostname);
+}
+
 const destination = z
   .string()
   .max(MAX_DESTINATION_LENGTH)
@@ -41,6 +49,8 @@ const destination = z
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       ctx.addIssue({ code: 'custom', message: 'must use http or https' });
+    } else if (!namesAHost(url)) {
+      ctx.addIssue({ code: 'custom', message: 'must name a host' });
     } else if (url.username || url.password) {
       ctx.addIssue({ code: 'custom', message: 'must not carry credentials; send them in headers' });
     }

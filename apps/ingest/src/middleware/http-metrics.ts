@@ -13,8 +13,10 @@ export function httpMetrics(metrics: IngestMetrics): RequestHandler {
 /** Starts the request's timer; it stops when the response is done. */
 export function timeRequest(metrics: IngestMetrics, route: RouteLabel, req: IncomingMessage, res: ServerResponse): void {
   const stop = metrics.httpDuration.startTimer();
-  // 'close' fires once whether the response finished or the connection dropped.
+  // 'close' fires once whether the response finished or the connection dropped; a client that
+  // left before its answer was sent is counted apart, not under the status it never got.
   res.once('close', () => {
-    stop({ route, method: methodLabel(req.method), status_class: `${Math.floor(res.statusCode / 100)}xx` });
+    const statusClass = res.writableFinished ? `${Math.floor(res.statusCode / 100)}xx` : 'aborted';
+    stop({ route, method: methodLabel(req.method), status_class: statusClass });
   });
 }

@@ -3,6 +3,10 @@ import { ApiError } from '@ferry/contracts';
 import express, { type RequestHandler } from 'express';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+// The charsets JSON may be sent in (RFC 8259 §8.1, and RFC 7159's UTF-16 and UTF-32); the
+// body-parser would decode any `utf-` charset its decoder knows, UTF-7 included.
+const JSON_CHARSETS = new Set(['utf-8', 'utf-16', 'utf-16le', 'utf-16be', 'utf-32', 'utf-32le', 'utf-32be']);
+const CHARSET_PARAMETER = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
 // The bytes of each UTF-8 JSON body read, for the message bodies cut out of it (body-source.ts).
 const rawBodies = new WeakMap<IncomingMessage, Buffer>();
@@ -23,9 +27,26 @@ function jsonParser(limitBytes: number): ReturnType<typeof express.json> {
     strict: false,
     type: () => true,
     verify: (req, _res, buf, encoding) => {
-      if (encoding === 'utf-8' || encoding === 'utf8') rawBodies.set(req, buf);
+      if (encoding === 'utf-8') rawBodies.set(req, buf);
     },
   });
+}
+
+/**
+ * Refusals that need no byte of the body: a charset JSON is not sent in, and a declared length
+ * over the limit. The latter is answered at once, and its connection closed rather than kept
+ * for a body that will not be read (the parser would read all of it first).
+ */
+function refuseBeforeReading(req: IncomingMessage, res: ServerResponse, limitBytes: number): void {
+  const charset = CHARSET_PARAMETER.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && !JSON_CHARSETS.has(charset)) {
+    throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `Send JSON in UTF-8, UTF-16 or UTF-32, not "${charset.slice(0, 40)}"`);
+  }
+  const declared = Number(req.headers['content-length']);
+  if (declared > limitBytes) {
+    res.setHeader('Connection', 'close');
+    throw new ApiError('PAYLOAD_TOO_LARGE', `The request body is larger than the ${limitBytes} bytes accepted here`);
+  }
 }
 
 /**
@@ -39,6 +60,7 @@ export function jsonBody(limitBytes: number): RequestHandler {
     if (req.headers['content-type'] === undefined || req.is(JSON_TYPES) === false) {
       throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json');
     }
+    refuseBeforeReading(req, res, limitBytes);
     parse(req, res, next);
   };
 }
@@ -50,6 +72,7 @@ export function jsonBodyReader(limitBytes: number): JsonBodyReader {
   const parse = jsonParser(limitBytes);
   return (req, res) =>
     new Promise((resolve, reject) => {
+      refuseBeforeReading(req, res, limitBytes);
       parse(req, res, (err?: unknown) => {
         if (err === undefined) resolve((req as IncomingMessage & { body?: unknown }).body);
         else reject(err);
