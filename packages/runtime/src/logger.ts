@@ -32,6 +32,8 @@ export function createLogger({ service, level, destination }: LoggerOptions): Lo
       serializers: { err: pino.stdSerializers.err },
       redact: { paths: REDACT, censor: '[redacted]' },
     },
-    destination ?? pino.destination(1),
+    // Written as each line is logged. The buffered writer flushes at exit and retries a failed
+    // write without end: with its reader gone (EPIPE) a process then never exits.
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
