@@ -16,7 +16,8 @@ export type Ended = 'delivered' | 'retrying' | 'failed' | 'deferred';
  * message, and an outcome given up on means the delivery is sent again once its lease expires,
  * so an outage shorter than the lease costs no duplicate. Refusals (a stale lease) are not
  * retried. A deferral the store declines (the delivery's free attempts are spent) becomes an
- * ordinary retry after the verdict's back-off. Answers how the delivery ended.
+ * ordinary retry after the verdict's back-off, the destination still parked for its wait.
+ * Answers how the delivery ended.
  */
 export async function recordOutcome(
   store: Store,
@@ -35,7 +36,7 @@ export async function recordOutcome(
         return 'delivered';
       case 'defer':
         if (await store.defer(delivery, outcome, verdict)) return 'deferred';
-        return store.retry(delivery, outcome, { backoffMs: verdict.backoffMs, final: false, summary: verdict.summary });
+        return store.retry(delivery, outcome, { backoffMs: verdict.backoffMs, final: false, summary: verdict.summary, destinationWaitMs: verdict.waitMs });
       case 'retry':
         return store.retry(delivery, outcome, verdict);
     }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMemoryLogger, createMetricsRegistry } from '@ferry/runtime';
-import { reapExpired, Store, updateDestination, type EnqueueRequest } from '@ferry/store';
+import { getDestination, reapExpired, Store, updateDestination, type EnqueueRequest } from '@ferry/store';
 import Redis from 'ioredis';
 import { useRedis } from '../../../test/support/use-redis';
 import { waitFor } from '../../../test/support/wait';
@@ -12,8 +12,8 @@ import { createDispatcherMetrics } from '../src/metrics';
 import { SendPacer } from '../src/send-pacer';
 
 /**
- * A receiver that answers 200 to every request after holding it `holdMs` (with Infinity, until
- * told to answer), and notes each message id it got, and when.
+ * A receiver that answers every request (200, unless told otherwise) after holding it `holdMs`
+ * (with Infinity, until told to answer), and notes each message id it got, and when.
  */
 class SlowReceiver {
   readonly received: string[] = [];
@@ -21,12 +21,16 @@ class SlowReceiver {
   private readonly held: ServerResponse[] = [];
   private readonly server: Server;
 
-  constructor(private readonly holdMs: number) {
+  constructor(
+    private readonly holdMs: number,
+    answer: { status: number; headers?: Record<string, string> } = { status: 200 },
+  ) {
     this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
       req.resume();
       req.on('end', () => {
         this.received.push(String(req.headers['ferry-message-id']));
         this.arrivedAt.push(performance.now());
+        res.writeHead(answer.status, answer.headers);
         if (this.holdMs === Infinity) this.held.push(res);
         else setTimeout(() => res.end('ok'), this.holdMs);
       });
@@ -229,5 +233,20 @@ describe('DispatcherService with every slot busy', () => {
     await store.enqueue(message(url));
     await waitFor(async () => receiver.arrivedAt.length === 2, { what: 'the second message', timeoutMs: 10_000 });
     expect(receiver.arrivedAt[1]! - receiver.arrivedAt[0]!).toBeLessThan(1_500);
+  });
+
+  it('keeps to a Retry-After once the delivery that got it has no free attempts left', async () => {
+    store = new Store(ctx.redis, { prefix: 'ferry', shards: 1, eventsMaxLen: 1000, maxFreeAttempts: 0 });
+    receiver = new SlowReceiver(0, { status: 429, headers: { 'retry-after': '30' } });
+    const url = await receiver.start();
+    const { id } = await store.enqueue(message(url));
+    startDispatcher({ concurrency: 1, claimBatch: 1, leaseMs: 30_000, deliveryTimeoutMs: 15_000 });
+    // The deferral is declined and the delivery retried, spending one of its attempts…
+    await waitFor(async () => (await store.get(id))?.record.state === 'retrying', { what: 'the 429 to be recorded' });
+    // …and the destination waits all the same: the next message is not sent.
+    expect((await getDestination(store, new URL(url).origin))?.pausedUntil).toBeGreaterThan(Date.now() + 20_000);
+    await store.enqueue(message(url));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.received).toEqual([id]);
   });
 });

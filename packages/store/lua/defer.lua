@@ -2,7 +2,8 @@
   defer — the destination answered "not now" (429 or 503 with Retry-After): the whole
   destination is parked until then, and the delivery goes back to the front of its ready list
   without spending a retry. Bounded: once a delivery has had `maxFree` free attempts, the
-  caller retries it normally instead (the script answers 0 and changes nothing).
+  caller retries it normally instead, passing the wait on so that the destination is parked
+  all the same (retry.lua); the script then answers 0 and changes nothing.
 
   KEYS[1] deliveries    KEYS[2] leases   KEYS[3] attempts   KEYS[4] events
   KEYS[5] dest:<dest>   KEYS[6] ready:<dest>   KEYS[7] dests   KEYS[8] parked
@@ -44,13 +45,8 @@ if r.free >= maxFree then return 0 end
 -- The lease ends first, so that the script is not refused at Redis's memory limit (ack.lua).
 endLeases(leasesKey, inflightKey, { id })
 local now = nowMs()
-local untilMs = now + waitMs
-local current = tonumber(redis.call('HGET', destKey, 'until'))
-if not current or current < untilMs then
-  redis.call('HSET', destKey, 'until', untilMs)
-end
+holdDestination(destsKey, parkedKey, destKey, r.dest, now + waitMs)
 redis.call('HSET', destKey, 'error', lastError, 'errorAt', now)
-park(destsKey, parkedKey, r.dest, untilMs)
 
 r.state, r.free, r.updatedAt = 'ready', r.free + 1, now
 writeRecord(deliveriesKey, id, r)

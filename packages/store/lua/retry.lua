@@ -17,6 +17,8 @@
   ARGV[5] back-off before the next attempt, in ms (computed by the caller)
   ARGV[6] 1 when the failure is final (no retry whatever remains), else 0
   ARGV[7] the failure in a few words, kept as the destination's last error
+  ARGV[8] how long the destination asked to wait, in ms (Retry-After on a deferral defer.lua
+          declined); 0 for none. The destination is parked until then.
 
   Returns 1 retrying, 2 dead-lettered; -1 unknown delivery; -2 stale lease token.
   Events: retrying | failed
@@ -37,7 +39,7 @@ local k = { deliveries = KEYS[1], done = KEYS[4], dest = KEYS[6], ready = KEYS[7
             order = KEYS[16] }
 local leasesKey, attemptsKey, eventsKey, dlqKey, inflightKey = KEYS[2], KEYS[3], KEYS[5], KEYS[13], KEYS[14]
 local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local backoff, final, lastError = tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7]
+local backoff, final, lastError, destinationWait = tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7], tonumber(ARGV[8])
 
 local r = readRecord(k.deliveries, id)
 if not r then return -1 end
@@ -48,6 +50,8 @@ local now = nowMs()
 endLeases(leasesKey, inflightKey, { id })
 appendAttempt(attemptsKey, id, attemptJson)
 redis.call('HSET', k.dest, 'error', lastError, 'errorAt', now)
+-- Parked before its slot is freed, which would otherwise put it back in the rotation.
+if destinationWait > 0 then holdDestination(k.dests, k.parked, k.dest, r.dest, now + destinationWait) end
 releaseSlot(k, r.dest)
 r.updatedAt = now
 

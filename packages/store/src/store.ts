@@ -11,7 +11,7 @@ import { ScriptKeys } from './script-keys';
 import { registerScripts } from './scripts';
 import { ShardClaims } from './shard-claims';
 import { readDelivery, splitDelivery } from './state-record';
-import type { ClaimBatch, ClaimOptions, ClaimedDelivery, DeliveryView, Enqueued, EnqueueRequest, LeaseRef, StoreOptions } from './types';
+import type { ClaimBatch, ClaimOptions, ClaimedDelivery, DeliveryView, Enqueued, EnqueueRequest, LeaseRef, RetryPlan, StoreOptions } from './types';
 
 /** What ended a wait for work: a delivery handed over on arrival, or a shard's wake-up token. */
 export type WorkSignal = { kind: 'handoff'; delivery: ClaimedDelivery } | { kind: 'wake'; shard: number; dest: string };
@@ -123,7 +123,7 @@ export class Store {
   async retry(
     lease: LeaseRef,
     outcome: AttemptOutcome,
-    next: { backoffMs: number; final: boolean; summary: string },
+    next: RetryPlan,
   ): Promise<'retrying' | 'failed'> {
     const keys = this.scriptKeys.retry(lease);
     const result = await this.redis.ferryRetry(
@@ -131,6 +131,7 @@ export class Store {
       ...keys,
       this.options.eventsMaxLen, lease.id, lease.attempt, encodeAttempt(lease.attempt, outcome),
       Math.max(0, Math.round(next.backoffMs)), next.final ? 1 : 0, next.summary,
+      Math.max(0, Math.round(next.destinationWaitMs ?? 0)),
     );
     return checkScriptResult(result, lease.id) === 2 ? 'failed' : 'retrying';
   }
@@ -138,7 +139,8 @@ export class Store {
   /**
    * The destination asked to wait (Retry-After): parks it and hands the delivery back without
    * spending a retry. Answers false, changing nothing, once the delivery's free attempts are
-   * spent — the caller then retries it normally, so a destination cannot hold it for ever.
+   * spent — the caller then retries it normally, so a destination cannot hold it for ever, and
+   * passes the wait on (`destinationWaitMs`) so that the destination is parked all the same.
    */
   async defer(lease: LeaseRef, outcome: AttemptOutcome, wait: { waitMs: number; summary: string }): Promise<boolean> {
     const keys = this.scriptKeys.defer(lease);

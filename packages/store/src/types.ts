@@ -92,6 +92,16 @@ export interface FailureNote {
   summary: string;
 }
 
+/** What `retry` does after a failed attempt. */
+export interface RetryPlan extends FailureNote {
+  /** Wait before the next attempt (the back-off). */
+  backoffMs: number;
+  /** No further attempt whatever remains: dead-letter now. */
+  final: boolean;
+  /** How long the destination asked everyone to wait (a Retry-After); it is parked until then. */
+  destinationWaitMs?: number;
+}
+
 export interface DeliveryView {
   id: string;
   record: StateRecord;

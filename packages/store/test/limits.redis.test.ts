@@ -179,6 +179,20 @@ describe('destination limits', () => {
     expect((await store.get(id))?.record.state).toBe('in_flight');
   });
 
+  it('parks the destination for a wait it asked for on a retry that replaces a declined deferral', async () => {
+    const { store } = ctx;
+    await store.enqueue(message({ url: `${A}/1` }));
+    await store.enqueue(message({ url: `${A}/2` }));
+    await publish(B, 1);
+    const [held] = (await claimFrom(1)).deliveries;
+    expect(held?.dest).toBe(A);
+    expect(await store.retry(held!, outcome(429), { ...failed(1), destinationWaitMs: 60_000 })).toBe('retrying');
+
+    expect((await getDestination(store, A))?.pausedUntil).toBeGreaterThan(Date.now() + 50_000);
+    // Only the other destination is served, though the first has a message ready.
+    expect((await claimFrom(10)).deliveries.map((d) => d.dest)).toEqual([B]);
+  });
+
   it('lists destinations with their state, and forgets idle ones without settings', async () => {
     const { store } = ctx;
     await publish(A, 2);

@@ -38,3 +38,13 @@ local function park(destsKey, parkedKey, dest, untilMs)
   redis.call('ZREM', destsKey, dest)
   redis.call('ZADD', parkedKey, 'GT', untilMs, dest)
 end
+
+-- The destination asked to be left alone until `untilMs` (a Retry-After): it is parked until
+-- then, or until a later time it asked for already, and `until` says so to the API.
+local function holdDestination(destsKey, parkedKey, destKey, dest, untilMs)
+  local current = tonumber(redis.call('HGET', destKey, 'until'))
+  if not current or current < untilMs then
+    redis.call('HSET', destKey, 'until', untilMs)
+  end
+  park(destsKey, parkedKey, dest, untilMs)
+end
