@@ -18,7 +18,8 @@
   Returns one code per item, in order: 1 acked; -1 unknown delivery; -2 the lease is not held
   with this token (expired and re-queued, or taken by a newer claim, or the same delivery
   named twice in the batch): that outcome is refused.
-  Events: delivered (one entry per 16 deliveries of the batch)
+  Events: delivered (one entry per 16 deliveries of the batch); ready | scheduled for the
+          next delivery of an acked one's ordering key (includes/route.lua)
 
   Each kind of write is made once for the whole batch (records, leases, trails, done, event):
   Redis's cost per call dominates the work per delivery. A delivered record keeps its
@@ -62,7 +63,8 @@ for x, id in ipairs(ids) do
     if not k then
       k = { deliveries = deliveriesKey, done = KEYS[4], dests = KEYS[6], parked = KEYS[7], wake = KEYS[8],
             due = KEYS[9], backlog = KEYS[10], readyCount = KEYS[12], ready = KEYS[10 + 3 * j],
-            dest = KEYS[11 + 3 * j], order = KEYS[12 + 3 * j], name = r.dest }
+            dest = KEYS[11 + 3 * j], order = KEYS[12 + 3 * j], name = r.dest,
+            events = eventsKey, eventsMaxLen = maxLen }
       groups[j] = k
     end
     r.state, r.attempt, r.updatedAt = 'delivered', token, now

@@ -13,7 +13,8 @@
   ARGV[2] delivery id
 
   Returns 1; -1 unknown delivery; -3 it is in flight or finished already.
-  Events: cancelled
+  Events: cancelled; ready | scheduled for the next delivery of its ordering key
+          (includes/route.lua)
 ]]
 -- @include now
 -- @include record
@@ -23,11 +24,11 @@
 -- @include route
 -- @include finish
 
-local k = { deliveries = KEYS[1], due = KEYS[2], done = KEYS[3], backlog = KEYS[5], ready = KEYS[6],
-            dests = KEYS[7], parked = KEYS[8], dest = KEYS[9], wake = KEYS[10], readyCount = KEYS[12],
-            order = KEYS[13] }
 local eventsKey, inflightKey = KEYS[4], KEYS[11]
 local maxLen, id = ARGV[1], ARGV[2]
+local k = { deliveries = KEYS[1], due = KEYS[2], done = KEYS[3], backlog = KEYS[5], ready = KEYS[6],
+            dests = KEYS[7], parked = KEYS[8], dest = KEYS[9], wake = KEYS[10], readyCount = KEYS[12],
+            order = KEYS[13], events = eventsKey, eventsMaxLen = maxLen }
 
 local r = readRecord(k.deliveries, id)
 if not r then return -1 end

@@ -21,6 +21,15 @@ local destKey, readyKey, destsKey, parkedKey, wakeKey, indexKey = KEYS[1], KEYS[
 local dest, changes = ARGV[1], cjson.decode(ARGV[2])
 
 local now = nowMs()
+-- The pause first, out of the rotation before the flag: at Redis's memory limit a script is
+-- refused at its first write only if that write may grow memory (ack.lua), and pausing a
+-- destination is how an operator holds traffic back then.
+if changes.paused == true then
+  redis.call('ZREM', destsKey, dest)
+  redis.call('HSET', destKey, 'paused', 1)
+elseif changes.paused == false then
+  redis.call('HDEL', destKey, 'paused')
+end
 for _, field in ipairs({ 'concurrency', 'rate', 'burst', 'class' }) do
   local value = changes[field]
   if value == cjson.null then
@@ -41,13 +50,6 @@ if changes.rate ~= nil or changes.burst ~= nil then
     redis.call('ZADD', parkedKey, untilMs, dest)
   end
 end
-if changes.paused == true then
-  redis.call('HSET', destKey, 'paused', 1)
-  redis.call('ZREM', destsKey, dest)
-elseif changes.paused == false then
-  redis.call('HDEL', destKey, 'paused')
-end
-
 if redis.call('HGET', destKey, 'paused') ~= '1' and redis.call('LLEN', readyKey) > 0 then
   joinRotation(destsKey, parkedKey, destKey, dest)
   -- Even when it stays parked: its wait may be shorter now, and a claim tells a dispatcher so.

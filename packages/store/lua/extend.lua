@@ -22,6 +22,10 @@ if not holdsLease(inflightKey, id, token) then
   return redis.call('HEXISTS', deliveriesKey, id) == 1 and -2 or -1
 end
 
+-- Taken out and put back rather than updated in place: at Redis's memory limit a script is
+-- refused at its first write only if that write may grow memory (ack.lua), and a renewal that
+-- failed there would let the lease expire under a request in flight.
 local expiry = nowMs() + leaseMs
-redis.call('ZADD', leasesKey, 'XX', expiry, id)
+redis.call('ZREM', leasesKey, id)
+redis.call('ZADD', leasesKey, expiry, id)
 return expiry

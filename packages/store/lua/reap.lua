@@ -18,7 +18,8 @@
   ARGV[2i+1], ARGV[2i+2]: delivery id, j of its keys (0: no record)
 
   Returns { requeued, deadLettered }
-  Events: requeued | failed
+  Events: requeued | failed; ready | scheduled for the next delivery of its ordering key
+          (includes/route.lua)
 ]]
 -- @include now
 -- @include record
@@ -53,8 +54,10 @@ for i = 3, #ARGV, 2 do
       r.attempt = attempt
       local k = { deliveries = deliveriesKey, dests = KEYS[4], parked = KEYS[5], done = KEYS[7], wake = KEYS[9],
                   due = KEYS[10], backlog = KEYS[11], readyCount = KEYS[13],
-                  ready = KEYS[11 + 3 * j], dest = KEYS[12 + 3 * j], order = KEYS[13 + 3 * j] }
-      appendAttempt(attemptsKey, id, cjson.encode({ n = r.attempt, at = now,
+                  ready = KEYS[11 + 3 * j], dest = KEYS[12 + 3 * j], order = KEYS[13 + 3 * j],
+                  events = eventsKey, eventsMaxLen = maxLen }
+      -- On the trail as an attempt that began when the lease did, as the others begin at their start.
+      appendAttempt(attemptsKey, id, cjson.encode({ n = r.attempt, at = leasedAt,
         d = now - leasedAt, e = 'lease expired before an outcome was recorded' }))
       r.updatedAt = now
       if r.free >= maxFree and r.attempt - r.free >= r.maxAttempts then

@@ -21,7 +21,8 @@
           declined); 0 for none. The destination is parked until then.
 
   Returns 1 retrying, 2 dead-lettered; -1 unknown delivery; -2 stale lease token.
-  Events: retrying | failed
+  Events: retrying | failed; ready | scheduled for the next delivery of its ordering key
+          (includes/route.lua)
 ]]
 -- @include now
 -- @include record
@@ -34,11 +35,11 @@
 -- @include finish
 -- @include lease
 
-local k = { deliveries = KEYS[1], done = KEYS[4], dest = KEYS[6], ready = KEYS[7], dests = KEYS[8],
-            parked = KEYS[9], wake = KEYS[10], due = KEYS[11], backlog = KEYS[12], readyCount = KEYS[15],
-            order = KEYS[16] }
 local leasesKey, attemptsKey, eventsKey, dlqKey, inflightKey = KEYS[2], KEYS[3], KEYS[5], KEYS[13], KEYS[14]
 local maxLen, id, token, attemptJson = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local k = { deliveries = KEYS[1], done = KEYS[4], dest = KEYS[6], ready = KEYS[7], dests = KEYS[8],
+            parked = KEYS[9], wake = KEYS[10], due = KEYS[11], backlog = KEYS[12], readyCount = KEYS[15],
+            order = KEYS[16], events = eventsKey, eventsMaxLen = maxLen }
 local backoff, final, lastError, destinationWait = tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7], tonumber(ARGV[8])
 
 local r = readRecord(k.deliveries, id)

@@ -9,11 +9,16 @@ describe('leases', () => {
     const { store } = ctx;
     const { id } = await store.enqueue(message({ maxAttempts: 1 }));
     const lost = await claimOne(store, 50);
+    const claimedAt = Date.now();
     await waitFor(async () => (await reapExpired(store, 0, 100)).requeued === 1, { what: 'reap' });
 
     const view = await store.get(id);
     expect(view?.record).toMatchObject({ state: 'ready', free: 1 });
     expect(view?.attempts).toEqual([expect.objectContaining({ attempt: 1, error: expect.stringMatching(/lease expired/) })]);
+    // On the trail from when the lease began, as long as it lasted, like any other attempt.
+    const [trail] = view!.attempts;
+    expect(Date.parse(trail!.at)).toBeLessThanOrEqual(claimedAt);
+    expect(trail!.durationMs).toBeGreaterThanOrEqual(50);
     await expect(store.ack(lost, outcome())).rejects.toMatchObject({ message: expect.stringMatching(/no longer held/) });
 
     // The one real attempt allowed (maxAttempts 1) is still there.

@@ -336,6 +336,16 @@ describe('delivery lifecycle in the store', () => {
     expect(entries.every(([, fields]) => fields[3] === id)).toBe(true);
   });
 
+  it('logs the next delivery of an ordering key as ready when the one before it finishes', async () => {
+    const { store, redis } = ctx;
+    await store.enqueue(message({ orderingKey: 'k' }));
+    const { id: next } = await store.enqueue(message({ orderingKey: 'k' }));
+    await store.ack(await claimOne(store), outcome());
+    expect((await store.get(next))?.record.state).toBe('ready');
+    const entries = await redis.xrange(store.keys.events(0), '-', '+');
+    expect(entries.filter(([, fields]) => fields[3] === next).map(([, fields]) => fields[1])).toEqual(['accepted', 'ready']);
+  });
+
   it('logs a batch as one entry that names each delivery and its attempt', async () => {
     const { store, redis } = ctx;
     const ids = [];

@@ -1,4 +1,4 @@
-import { promoteDue } from '../src';
+import { promoteDue, updateDestination } from '../src';
 import { claim, failed, message, outcome, useStore } from './fixtures';
 
 /**
@@ -15,6 +15,8 @@ describe('at the memory limit', () => {
     await redis.config('SET', 'maxmemory', '1');
     try {
       await expect(store.enqueue(message())).rejects.toThrow(/OOM/);
+      // A request still running keeps its lease.
+      expect(await store.extend(toAck!, 60_000)).toBeGreaterThan(Date.now() + 50_000);
       await store.ack(toAck!, outcome());
       expect(await store.retry(toRetry!, outcome(500), failed(60_000))).toBe('retrying');
       expect(await store.defer(toDefer!, outcome(429), { waitMs: 60_000, summary: 'HTTP 429' })).toBe(true);
@@ -25,6 +27,18 @@ describe('at the memory limit', () => {
     const states = await Promise.all(ids.map(async (id) => (await store.get(id))?.record.state));
     expect(states).toEqual(['delivered', 'retrying', 'ready', 'ready']);
     expect(await redis.zcard(store.keys.leases(0))).toBe(0);
+  });
+
+  it('pauses a destination, so an operator can hold its traffic back', async () => {
+    const { store, redis } = ctx;
+    await store.enqueue(message());
+    await redis.config('SET', 'maxmemory', '1');
+    try {
+      await updateDestination(store, 'https://a.example', { paused: true });
+    } finally {
+      await redis.config('SET', 'maxmemory', '0');
+    }
+    expect(await claim(store)).toEqual([]);
   });
 
   it('promotes what falls due, so that delayed and retrying messages can be delivered and free memory', async () => {
