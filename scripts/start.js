@@ -74,7 +74,8 @@ async function resolveRedis() {
   if (process.env.REDIS_URL) {
     if (!URL.canParse(process.env.REDIS_URL)) return fail(`REDIS_URL is not a URL (${process.env.REDIS_URL}); give one like redis://127.0.0.1:6379`);
     const url = new URL(process.env.REDIS_URL);
-    if (!(await canConnect(Number(url.port || 6379), url.hostname))) {
+    // An IPv6 host comes in brackets ([::1]), which a socket does not take.
+    if (!(await canConnect(Number(url.port || 6379), url.hostname.replace(/^\[(.*)\]$/, '$1')))) {
       return fail(`REDIS_URL is set but nothing answers at ${url.hostname}:${url.port || 6379}. Start Redis there or unset REDIS_URL.`);
     }
     return process.env.REDIS_URL;
@@ -160,13 +161,22 @@ function stopChild({ child }) {
   return exited;
 }
 
+/**
+ * Stops the children in STOP_ORDER and exits with `code`, or 1 if a service did not stop
+ * cleanly (its drain deadline passed). A second signal meanwhile is passed on to the services
+ * still running, which then exit at once, as each does alone.
+ */
 async function shutdown(code) {
-  if (stopping) return;
+  if (stopping) {
+    for (const { name, child } of children) if (name !== 'redis' && isRunning(child)) child.kill('SIGTERM');
+    return;
+  }
   stopping = true;
   for (const names of STOP_ORDER) {
     await Promise.all(children.filter((c) => names.includes(c.name)).map(stopChild));
   }
-  process.exit(code);
+  const unclean = children.filter(({ name, child }) => name !== 'redis' && child.exitCode !== 0 && child.exitCode !== null);
+  process.exit(code || (unclean.length > 0 ? 1 : 0));
 }
 
 async function main() {

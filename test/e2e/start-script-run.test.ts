@@ -6,29 +6,36 @@ import { waitFor } from '../support/wait';
 
 const START = join(__dirname, '..', '..', 'scripts', 'start.js');
 
+interface RunningStart {
+  child: ChildProcess;
+  ports: { sink: number; ingest: number; scheduler: number; dispatcher: number };
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
 /** `npm start` as a newcomer runs it, against a Redis of the test's own and on free ports. */
 describe('npm start', () => {
   let redis: RedisServer;
-  let start: ChildProcess | undefined;
-  let output = '';
+  let start: RunningStart | undefined;
 
   beforeAll(async () => {
     redis = await RedisServer.start();
   });
-  afterAll(async () => {
-    // Should the test fail before it stops the script: a SIGTERM, which stops the services (in
+  afterEach(async () => {
+    // Should a test fail before it stops the script: a SIGTERM, which stops the services (in
     // process groups of their own, out of reach of a signal to the script's group) in order.
-    if (start?.pid !== undefined && start.exitCode === null && start.signalCode === null) {
-      const exited = new Promise((resolve) => start!.once('exit', resolve));
-      start.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    const child = start?.child;
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([start!.exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
     }
-    await redis.destroy();
+    start = undefined;
   }, 40_000);
+  afterAll(() => redis.destroy());
 
-  it('runs every service on 127.0.0.1 only, delivers a message, and stops gracefully on SIGINT', async () => {
+  async function startFerry(): Promise<RunningStart> {
     const [sink, ingest, scheduler, dispatcher] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    start = spawn(process.execPath, [START], {
+    const child = spawn(process.execPath, [START], {
       env: {
         PATH: process.env.PATH ?? '',
         REDIS_URL: redis.url,
@@ -41,36 +48,66 @@ describe('npm start', () => {
       // A process group of its own, as a terminal gives a foreground job.
       detached: true,
     });
-    start.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    start.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => start!.once('exit', (code) => resolve(code)));
-
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    start = { child, ports: { sink, ingest, scheduler, dispatcher }, output: () => output, exited };
     await waitFor(() => output.includes('Ferry is running'), { what: 'the banner', timeoutMs: 30_000 });
+    return start;
+  }
+
+  async function publish(ingest: number, destination: string): Promise<string> {
+    const answer = await fetch(`http://127.0.0.1:${ingest}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ destination, body: { hello: 'world' } }),
+    });
+    expect(answer.status).toBe(202);
+    return ((await answer.json()) as { messageId: string }).messageId;
+  }
+
+  /** Ctrl-C: the terminal signals the whole foreground process group, so only the script gets it. */
+  const ctrlC = (running: RunningStart) => process.kill(-running.child.pid!, 'SIGINT');
+
+  it('runs every service on 127.0.0.1 only, delivers a message, and stops gracefully on SIGINT', async () => {
+    const running = await startFerry();
+    const { sink, ingest, scheduler, dispatcher } = running.ports;
     for (const name of ['sink', 'ingest', 'scheduler', 'dispatcher']) {
-      const started = output.split('\n').find((line) => line.startsWith(`[${name}]`) && /"msg":"(sink )?listening"/.test(line));
+      const started = running.output().split('\n').find((line) => line.startsWith(`[${name}]`) && /"msg":"(sink )?listening"/.test(line));
       expect(started).toContain('"host":"127.0.0.1"');
     }
 
-    const publish = await fetch(`http://127.0.0.1:${ingest}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ destination: `http://127.0.0.1:${sink}/ok/start`, body: { hello: 'world' } }),
-    });
-    expect(publish.status).toBe(202);
-    const { messageId } = (await publish.json()) as { messageId: string };
+    const messageId = await publish(ingest, `http://127.0.0.1:${sink}/ok/start`);
     await waitFor(
       async () => ((await (await fetch(`http://127.0.0.1:${ingest}/v1/messages/${messageId}`)).json()) as { state: string }).state === 'delivered',
       { what: 'the message to be delivered' },
     );
 
-    // Ctrl-C: the terminal signals the whole foreground process group. The services have groups
-    // of their own, so only the script gets it, and it stops them one by one with one SIGTERM each.
-    process.kill(-start.pid!, 'SIGINT');
-    expect(await exited).toBe(0);
-    expect(output).not.toMatch(/second signal/);
-    expect(output).toMatch(/\[dispatcher\].*"msg":"shutdown complete"/);
+    // The services have groups of their own, so the script stops them one by one with one SIGTERM each.
+    ctrlC(running);
+    expect(await running.exited).toBe(0);
+    expect(running.output()).not.toMatch(/second signal/);
+    expect(running.output()).toMatch(/\[dispatcher\].*"msg":"shutdown complete"/);
     for (const port of [sink, ingest, scheduler, dispatcher]) {
       await expect(fetch(`http://127.0.0.1:${port}/livez`)).rejects.toThrow();
     }
+  });
+
+  it('stops at once on a second Ctrl-C while the dispatcher waits on a request, and says the stop was not clean', async () => {
+    const running = await startFerry();
+    const { sink, ingest } = running.ports;
+    // The sink never answers this one: the dispatcher's drain would wait for its timeout.
+    await publish(ingest, `http://127.0.0.1:${sink}/hang/start`);
+    const received = async () => JSON.stringify(await (await fetch(`http://127.0.0.1:${sink}/_sink/requests`)).json());
+    await waitFor(async () => (await received()).includes('/hang/start'), { what: 'the request to reach the sink' });
+
+    ctrlC(running);
+    await waitFor(async () => /\[dispatcher\].*"msg":"shutting down"/.test(running.output()), { what: "the dispatcher's shutdown to begin" });
+    const second = Date.now();
+    ctrlC(running);
+    expect(await running.exited).toBe(1);
+    expect(Date.now() - second).toBeLessThan(5_000);
+    expect(running.output()).toMatch(/\[dispatcher\].*second signal/);
   });
 });
