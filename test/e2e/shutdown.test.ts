@@ -104,3 +104,13 @@ describe('a dispatcher stopped while Redis is down', () => {
     expect(dispatcher.logsWith('shutdown deadline passed; abandoning the remaining handlers')).toEqual([]);
   }, 60_000);
 });
+
+describe('a scheduler with no shutdown budget', () => {
+  const startStack = stacksStoppedAfterEach();
+
+  it('still stops cleanly (FERRY_SHUTDOWN_TIMEOUT_MS=0): it has nothing to drain', async () => {
+    const stack = await startStack({ env: { FERRY_SHUTDOWN_TIMEOUT_MS: '0' }, dispatchers: 0 });
+    expect(await stack.scheduler.terminate()).toBe(0);
+    expect(stack.scheduler.logsWith('shutdown deadline passed; abandoning the remaining handlers')).toEqual([]);
+  });
+});

@@ -1,13 +1,10 @@
-import { connectRedis, createMetricsRegistry, createRedis, FERRY_VARIABLES, runService, startProbes } from '@ferry/runtime';
+import { CLOSE_ALLOWANCE_MS, connectRedis, createMetricsRegistry, createRedis, FERRY_VARIABLES, runService, startProbes } from '@ferry/runtime';
 import { openStore } from '@ferry/store';
 import { addressPolicy } from './address-policy';
 import { loadConfig } from './config';
 import { DispatcherService } from './dispatcher-service';
 import { createDeliveryAgent } from './http-agent';
 import { createDispatcherMetrics } from './metrics';
-
-// The drain gets the shutdown budget; a few seconds on top let hand-backs and closing finish.
-const CLOSE_ALLOWANCE_MS = 5_000;
 
 void runService({
   name: 'dispatcher',

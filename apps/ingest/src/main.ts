@@ -1,9 +1,6 @@
-import { createRedis, FERRY_VARIABLES, runService } from '@ferry/runtime';
+import { CLOSE_ALLOWANCE_MS, createRedis, FERRY_VARIABLES, runService } from '@ferry/runtime';
 import { loadConfig } from './config';
 import { IngestService } from './ingest-service';
-
-// Closing Redis after the drain takes a moment; the coordinator's deadline leaves room for it.
-const CLOSE_ALLOWANCE_MS = 5_000;
 
 void runService({
   name: 'ingest',

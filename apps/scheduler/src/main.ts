@@ -1,4 +1,4 @@
-import { connectRedis, createMetricsRegistry, FERRY_VARIABLES, runService, startProbes } from '@ferry/runtime';
+import { CLOSE_ALLOWANCE_MS, connectRedis, createMetricsRegistry, FERRY_VARIABLES, runService, startProbes } from '@ferry/runtime';
 import { openStore } from '@ferry/store';
 import { loadConfig } from './config';
 import { createSchedulerMetrics } from './metrics';
@@ -8,7 +8,8 @@ void runService({
   name: 'scheduler',
   loadConfig: () => loadConfig(process.env, { ignore: FERRY_VARIABLES }),
   logLevel: (config) => config.LOG_LEVEL,
-  shutdownDeadlineMs: (config) => config.FERRY_SHUTDOWN_TIMEOUT_MS,
+  // Nothing to drain: the step running ends, however short the budget (0 included).
+  shutdownDeadlineMs: (config) => config.FERRY_SHUTDOWN_TIMEOUT_MS + CLOSE_ALLOWANCE_MS,
   async start({ config, log, shutdown }) {
     const redis = await connectRedis(config.REDIS_URL, { name: 'scheduler', log, shutdown });
     const store = await openStore(redis, config);

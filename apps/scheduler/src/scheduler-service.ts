@@ -35,6 +35,8 @@ const ERROR_PAUSE_MS = 1_000;
  */
 export class SchedulerService {
   private running = false;
+  /** Set by stop(): a pass over the shards ends after the step running (eachShard). */
+  private stopping = false;
   private loops: Promise<void>[] = [];
   private wakeSleepers = new Set<() => void>();
   /** What the loops keep of each shard between their steps. */
@@ -66,6 +68,7 @@ export class SchedulerService {
 
   start(): void {
     this.running = true;
+    this.stopping = false;
     this.loops = [
       this.every('promote', () => this.promote()),
       this.every('reap', () => this.reap()),
@@ -75,6 +78,7 @@ export class SchedulerService {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     for (const wake of this.wakeSleepers) wake();
     await Promise.all(this.loops);
   }
@@ -114,7 +118,7 @@ export class SchedulerService {
 
   async reap(): Promise<number> {
     const { store, metrics, log } = this.options;
-    await eachShard(store.options.shards, async (shard) => {
+    await eachShard(store.options.shards, () => !this.stopping, async (shard) => {
       let more: boolean;
       do {
         const reaped = await reapExpired(store, shard, REAP_BATCH);
@@ -137,7 +141,7 @@ export class SchedulerService {
    */
   async expire(): Promise<number> {
     const { store, metrics, retentionMs } = this.options;
-    await eachShard(store.options.shards, async (shard) => {
+    await eachShard(store.options.shards, () => !this.stopping, async (shard) => {
       const state = this.shards[shard]!;
       if (!state.readyCounted) await this.countReady(shard, state);
       let forgotten: number;
@@ -239,12 +243,14 @@ class ShardsFailed extends Error {
 }
 
 /**
- * Runs `step` on every shard in turn; a shard that fails does not hold back the ones after it.
- * The failures are thrown together once all have run, for the loop to log and pause.
+ * Runs `step` on every shard in turn while `goOn()`; a shard that fails does not hold back
+ * the ones after it. The failures are thrown together once all have run, for the loop to log
+ * and pause. A stop ends the pass after the step running: while Redis is unreachable each step
+ * takes seconds to fail, and a pass over every shard would hold the stop that long.
  */
-async function eachShard(shards: number, step: (shard: number) => Promise<void>): Promise<void> {
+async function eachShard(shards: number, goOn: () => boolean, step: (shard: number) => Promise<void>): Promise<void> {
   const failures: ShardFailure[] = [];
-  for (let shard = 0; shard < shards; shard++) {
+  for (let shard = 0; shard < shards && goOn(); shard++) {
     try {
       await step(shard);
     } catch (err) {

@@ -1,4 +1,5 @@
-import { createMemoryLogger, createMetricsRegistry } from '@ferry/runtime';
+import { createMemoryLogger, createMetricsRegistry, createRedis } from '@ferry/runtime';
+import { freePort } from '../../../test/support/free-port';
 import { eventTimes, shardDepth, Store, updateDestination } from '@ferry/store';
 import { useRedis } from '../../../test/support/use-redis';
 import { waitFor } from '../../../test/support/wait';
@@ -181,6 +182,25 @@ describe('SchedulerService', () => {
     await waitFor(async () => (await depth()) === urls.length * 2, { what: 'the ready count of every shard' });
     const made = lines.filter((line) => line.msg === 'ready count made from the ready lists');
     expect(made.reduce((sum, line) => sum + Number(line['ready']), 0)).toBe(urls.length * 2);
+  });
+
+  it('stops within a step while Redis is gone, not after a pass over every shard', async () => {
+    await scheduler.stop();
+    const { log } = createMemoryLogger();
+    // Ferry's own client settings: each command fails only once a reconnect has failed too.
+    const gone = createRedis(`redis://127.0.0.1:${await freePort()}`, { name: 'scheduler-test', log });
+    try {
+      store = new Store(gone, { prefix: 'ferry', shards: 16, eventsMaxLen: 100, maxFreeAttempts: 3 });
+      scheduler = newScheduler(20, log);
+      scheduler.start();
+      // Long enough for the reconnect delay to reach its 2 s ceiling.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const stopping = Date.now();
+      await scheduler.stop();
+      expect(Date.now() - stopping).toBeLessThan(6_000);
+    } finally {
+      gone.disconnect();
+    }
   });
 
   it("expires finished deliveries while a ready count cannot be made (at Redis's memory limit), and makes it later", async () => {

@@ -72,6 +72,11 @@ describe('parseEnv', () => {
     expect(config).toMatchObject({ FERRY_SHARDS: 16, FERRY_LEASE_MS: 60_000 });
   });
 
+  it('refuses a shutdown timeout past an hour, which a timer could not hold anyway', () => {
+    expect(parseEnv(schema, { FERRY_SHUTDOWN_TIMEOUT_MS: '1h' }).FERRY_SHUTDOWN_TIMEOUT_MS).toBe(3_600_000);
+    expect(problemsOf({ FERRY_SHUTDOWN_TIMEOUT_MS: '30d' })).toEqual([expect.stringMatching(/^FERRY_SHUTDOWN_TIMEOUT_MS: must be at most 3600000/)]);
+  });
+
   it('names every invalid variable and says why, in one error', () => {
     expect(problemsOf({ FERRY_LEASE_MS: 'abc', FERRY_SHARDS: '0', LOG_LEVEL: 'loud', FERRY_DRY_RUN: 'maybe' })).toEqual([
       'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',

@@ -40,7 +40,8 @@ export const baseEnvSchema = {
   // Attempts a delivery may lose without spending a retry (lost lease, Retry-After wait).
   FERRY_MAX_FREE_ATTEMPTS: envInt({ min: 0, max: 100, default: 5 }),
   // How long a stop may take before it is cut short.
-  FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0 }),
+  // At most an hour: a drain longer than that is no drain, and timers overflow past 24.8 days.
+  FERRY_SHUTDOWN_TIMEOUT_MS: envDurationMs(30_000, { min: 0, max: 3_600_000 }),
   // The address to listen on. Unset: every interface (IPv6 and IPv4 where the host has both), as
   // a container needs; `npm start` sets 127.0.0.1, since it allows private destinations.
   FERRY_HOST: z

@@ -8,7 +8,7 @@ export { Counter, Gauge, Histogram, Registry, createMetricsRegistry } from './me
 export type { MetricsRegistryOptions } from './metrics';
 export { Redis, answersPing, checkRedis, createRedis, inOneWrite, waitForRedis } from './redis';
 export type { RedisClientOptions, RedisServerInfo } from './redis';
-export { ShutdownCoordinator, installSignalHandlers } from './shutdown';
+export { CLOSE_ALLOWANCE_MS, ShutdownCoordinator, installSignalHandlers } from './shutdown';
 export type { ShutdownCoordinatorOptions, ShutdownHandler, ShutdownResult } from './shutdown';
 export { OPS_PATHS, createOpsHandler, newRequestId, startOpsServer } from './ops-server';
 export type { OpsHandler, OpsHandlerOptions, OpsServer, OpsServerOptions } from './ops-server';

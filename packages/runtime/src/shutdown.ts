@@ -2,6 +2,12 @@ import type { Logger } from './logger';
 
 export type ShutdownHandler = () => Promise<void> | void;
 
+/**
+ * What a service's shutdown deadline adds to FERRY_SHUTDOWN_TIMEOUT_MS, the budget of its drain:
+ * time for hand-backs and closing connections once the drain ends.
+ */
+export const CLOSE_ALLOWANCE_MS = 5_000;
+
 export interface ShutdownResult {
   /** True when the deadline passed before every handler finished. */
   timedOut: boolean;
