@@ -1,5 +1,5 @@
-import { ReplyError } from 'ioredis';
-import { call, expectError, storedCount, useIngest } from './support/ingest-harness';
+import Redis, { ReplyError } from 'ioredis';
+import { call, expectError, startIngest, storedCount, testLookup, useIngest } from './support/ingest-harness';
 import { waitFor } from '../../../test/support/wait';
 
 const ingest = useIngest({ FERRY_SHARDS: '4' });
@@ -67,6 +67,26 @@ describe('Redis down', () => {
       what: 'readiness after Redis is back',
     });
     expect((await call(ingest.base, 'POST', '/v1/messages', { destination: DEST })).status).toBe(202);
+  });
+});
+
+describe('Redis that stops answering', () => {
+  it('answers 503 SERVICE_UNAVAILABLE once a command goes unanswered for its timeout, then recovers', async () => {
+    const stalled = await startIngest(ingest.redisServer.url, { FERRY_SHARDS: '4' }, { lookup: testLookup, redisCommandTimeoutMs: 300 });
+    const pauser = new Redis(ingest.redisServer.url);
+    try {
+      await pauser.call('CLIENT', 'PAUSE', '2000', 'ALL');
+      const started = Date.now();
+      expectError(await call(stalled.base, 'POST', '/v1/messages', { destination: DEST }), 503, 'SERVICE_UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(1_500);
+      await pauser.call('CLIENT', 'UNPAUSE');
+      await waitFor(async () => (await call(stalled.base, 'POST', '/v1/messages', { destination: DEST })).status === 202, {
+        what: 'publishing after Redis answers again',
+      });
+    } finally {
+      pauser.disconnect();
+      await stalled.close();
+    }
   });
 });
 

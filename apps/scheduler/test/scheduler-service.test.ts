@@ -203,6 +203,24 @@ describe('SchedulerService', () => {
     }
   });
 
+  it('says its steps fail while Redis stops answering, instead of waiting on them in silence', async () => {
+    await scheduler.stop();
+    const { log, lines } = createMemoryLogger();
+    const stalling = createRedis(ctx.server.url, { name: 'scheduler-test', log, commandTimeoutMs: 300 });
+    try {
+      store = new Store(stalling, { prefix: 'ferry', shards: 3, eventsMaxLen: 100, maxFreeAttempts: 3 });
+      await waitFor(() => stalling.status === 'ready', { what: 'the connection' });
+      scheduler = newScheduler(20, log);
+      scheduler.start();
+      await ctx.redis.call('CLIENT', 'PAUSE', '1500', 'ALL');
+      await waitFor(async () => lines.some((line) => line.msg === 'scheduler step failed; retrying'), { what: 'the failure to be logged', timeoutMs: 1_400 });
+      await scheduler.stop();
+    } finally {
+      await ctx.redis.call('CLIENT', 'UNPAUSE');
+      stalling.disconnect();
+    }
+  });
+
   it("expires finished deliveries while a ready count cannot be made (at Redis's memory limit), and makes it later", async () => {
     await scheduler.stop();
     const { id } = await store.enqueue(message);

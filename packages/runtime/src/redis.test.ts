@@ -157,6 +157,21 @@ describe('redis', () => {
     });
   });
 
+  describe('a Redis that stops answering', () => {
+    it('fails a command after the command timeout, as an outage, and answers again after', async () => {
+      const redis = createRedis(server.url, { name: 'stalled', log: createMemoryLogger().log, commandTimeoutMs: 300 });
+      clients.push(redis);
+      const pauser = client(server.url, { name: 'pauser' });
+      await waitFor(() => redis.status === 'ready');
+      await pauser.call('CLIENT', 'PAUSE', '1500', 'ALL');
+      const started = performance.now();
+      await expect(redis.get('key')).rejects.toThrow('Command timed out');
+      expect(performance.now() - started).toBeLessThan(1_000);
+      await pauser.call('CLIENT', 'UNPAUSE');
+      expect(await redis.get('key')).toBeNull();
+    });
+  });
+
   describe('checkRedis', () => {
     it('accepts the real server and reports its version, eviction policy and append-only file', async () => {
       const durable = await RedisServer.start({ appendfsync: 'always' });

@@ -12,20 +12,32 @@ export interface RedisClientOptions {
   /** For clients that issue blocking commands (BLMOVE, BZPOPMIN…), which may wait indefinitely. */
   blocking?: boolean;
   log: Logger;
+  /** Longest wait for a reply (not for blocking clients); REDIS_COMMAND_TIMEOUT_MS unless a test shortens it. */
+  commandTimeoutMs?: number;
 }
+
+/**
+ * Longest wait for the reply to a command. A Redis that stopped answering without closing its
+ * connections (frozen, or cut off by the network) would otherwise leave each command waiting
+ * for ever: a publish unanswered, a scheduler step silent. It then fails like an outage. Far
+ * above any script's run: the longest, a shard's first ready count on a large keyspace, takes
+ * about half a second a million keys, and does nothing when run again (ready-recount.lua).
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 10_000;
 
 /** Reconnect delay: 50 ms doubling to 2 s, so a restart of Redis is noticed fast but not hammered. */
 export function reconnectDelayMs(attempt: number): number {
   return Math.min(2_000, 50 * 2 ** Math.min(attempt - 1, 6));
 }
 
-export function createRedis(url: string, { name, blocking = false, log }: RedisClientOptions): Redis {
+export function createRedis(url: string, { name, blocking = false, log, commandTimeoutMs = REDIS_COMMAND_TIMEOUT_MS }: RedisClientOptions): Redis {
   const redis = new Redis(url, {
     connectionName: `ferry-${name}`,
     lazyConnect: false,
     // A normal command fails fast while Redis is down, so callers can answer 503 or retry on their
     // own schedule; a blocking command is expected to wait, so it must not be failed by a retry cap.
     maxRetriesPerRequest: blocking ? null : 1,
+    commandTimeout: blocking ? undefined : commandTimeoutMs,
     // No auto-pipelining (decisions/0005): commands are still sent without waiting for earlier
     // replies, each in its own write unless inOneWrite() groups them. ioredis's auto-pipelining
     // builds an object per event-loop turn that keeps what it touched alive past

@@ -83,13 +83,14 @@ export function isRedisOutOfMemory(err: unknown): boolean {
   return err instanceof Error && err instanceof ReplyError && err.message.startsWith('OOM ');
 }
 
-/** Connection loss, the retry cap, and error replies (READONLY, LOADING …) all mean "not now". */
+/** Connection loss, the retry cap, no reply in time, and error replies (READONLY, LOADING …) all mean "not now". */
 export function isRedisFailure(err: unknown): boolean {
   if (err instanceof ReplyError) return true;
   if (!(err instanceof Error)) return false;
   return (
     err.name === 'MaxRetriesPerRequestError' ||
     err.message === 'Connection is closed.' ||
+    err.message === 'Command timed out' ||
     err.message.startsWith("Stream isn't writeable")
   );
 }

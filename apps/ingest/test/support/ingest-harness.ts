@@ -26,7 +26,7 @@ let instances = 0;
 export async function startIngest(
   redisUrl: string,
   env: Record<string, string> = {},
-  { lookup }: { lookup?: HostLookup } = {},
+  { lookup, redisCommandTimeoutMs }: { lookup?: HostLookup; redisCommandTimeoutMs?: number } = {},
 ): Promise<RunningIngest> {
   const config = loadConfig({
     REDIS_URL: redisUrl,
@@ -37,7 +37,7 @@ export async function startIngest(
     ...env,
   });
   const { log, lines } = createMemoryLogger({ service: 'ingest', level: config.logLevel });
-  const redis = createRedis(config.redisUrl, { name: 'ingest-test', log });
+  const redis = createRedis(config.redisUrl, { name: 'ingest-test', log, commandTimeoutMs: redisCommandTimeoutMs });
   const service = new IngestService({
     config,
     redis,
