@@ -51,6 +51,16 @@ export function createSchedulerMetrics(registry: Registry, store: Store, options
       },
     });
 
+  const leasesExpired = new Counter({
+    name: 'ferry_leases_expired_total',
+    help: 'Leases that expired without an outcome. outcome: requeued, dead_lettered.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  // Both series exist from the start at 0, so that an alert on their rate has something to read
+  // before the first lease expires.
+  for (const outcome of ['requeued', 'dead_lettered']) leasesExpired.inc({ outcome }, 0);
+
   return {
     destinationReady: perDestination(
       'ferry_destination_ready',
@@ -72,12 +82,7 @@ export function createSchedulerMetrics(registry: Registry, store: Store, options
       help: 'Deliveries moved from waiting (delay or back-off) to ready.',
       registers: [registry],
     }),
-    leasesExpired: new Counter({
-      name: 'ferry_leases_expired_total',
-      help: 'Leases that expired without an outcome. outcome: requeued, dead_lettered.',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-    }),
+    leasesExpired,
     expired: new Counter({
       name: 'ferry_records_expired_total',
       help: 'Finished deliveries forgotten after the retention period.',

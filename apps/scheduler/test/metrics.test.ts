@@ -20,6 +20,9 @@ describe('scheduler metrics', () => {
     const text = await scrape(ctx.redis);
     expect(text).toMatch(/^ferry_queue_depth\{state="ready"[^}]*\} 0$/m);
     expect(text).toMatch(/^ferry_promoted_total\{[^}]*\} 3$/m);
+    // Before any lease has expired, for alerts on their rate.
+    expect(text).toMatch(/^ferry_leases_expired_total\{outcome="requeued"[^}]*\} 0$/m);
+    expect(text).toMatch(/^ferry_leases_expired_total\{outcome="dead_lettered"[^}]*\} 0$/m);
   });
 
   it('still answers, without the Redis-backed gauges, while Redis cannot be reached', async () => {

@@ -186,16 +186,26 @@ export class Store {
     const s = this.shardOf(id);
     if (s === undefined) return undefined;
     const k = this.keys;
-    const [raw, trail, due, lease] = await Promise.all([
-      this.redis.hget(k.deliveries(s), id),
-      this.redis.hget(k.attempts(s), id),
-      this.redis.zscore(k.due(s), id),
-      this.redis.hget(k.inflight(s), id),
-    ]);
-    if (raw === null) return undefined;
-    const { record, envelope } = readDelivery(raw, lease, due);
-    const view: DeliveryView = { id, record, envelope: decodeEnvelope(envelope), attempts: decodeAttempts(trail) };
-    if (due !== null) view.nextAttemptAt = Number(due);
+    // One snapshot (MULTI): read apart, an ack between the reads could show a delivered message
+    // as ready, its lease gone but its record not yet rewritten.
+    const replies = await this.redis
+      .multi()
+      .hget(k.deliveries(s), id)
+      .hget(k.attempts(s), id)
+      .zscore(k.due(s), id)
+      .hget(k.inflight(s), id)
+      .exec();
+    if (replies === null) throw new Error('the status read was aborted');
+    const [raw, trail, due, lease] = replies.map(([err, value]) => {
+      if (err) throw err;
+      return value as string | null;
+    });
+    if (raw === null || raw === undefined) return undefined;
+    const { record, envelope } = readDelivery(raw, lease ?? null, due ?? null);
+    const view: DeliveryView = { id, record, envelope: decodeEnvelope(envelope), attempts: decodeAttempts(trail ?? null) };
+    if (due !== null && due !== undefined) view.nextAttemptAt = Number(due);
+    // Waiting behind its ordering key, and not before its own delay either.
+    if (record.state === 'waiting' && record.dueAt > Date.now()) view.nextAttemptAt = record.dueAt;
     if (record.state === 'ready') {
       // Ready, but its destination asked to wait (Retry-After): it is not tried before then. A
       // paused destination has no such time.

@@ -109,7 +109,8 @@ export interface DeliveryView {
   attempts: Attempt[];
   /**
    * When it is tried next at the earliest, ms since the epoch: its due time when scheduled or
-   * retrying, or the end of its destination's Retry-After wait when ready behind one.
+   * retrying (or waiting behind its ordering key with a delay of its own), or the end of its
+   * destination's Retry-After wait when ready behind one.
    */
   nextAttemptAt?: number;
 }

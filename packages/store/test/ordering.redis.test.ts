@@ -62,6 +62,15 @@ describe('ordering keys', () => {
     expect(await redis.lrange(store.keys.order(0, 'https://a.example', 'default', 'k'), 0, -1)).toEqual([c.id]);
   });
 
+  it('says when a delivery waiting behind its key may start at the earliest: its own delay', async () => {
+    const { store } = ctx;
+    await ordered('k');
+    const next = await ordered('k', { delayMs: 60_000 });
+    const view = await store.get(next.id);
+    expect(view?.record.state).toBe('waiting');
+    expect(view?.nextAttemptAt).toBeGreaterThan(Date.now() + 50_000);
+  });
+
   it('waits for the head\'s own delay', async () => {
     const { store } = ctx;
     const head = await ordered('k', { delayMs: 150 });
