@@ -182,6 +182,30 @@ describe('WorkSource hand-off', () => {
     expect(taken.map((d) => d.id)).toContain(arrived);
   });
 
+  it('does not wait for work when a wake-up came while a claim round that found nothing ran', async () => {
+    const quiet = 'https://quiet.example';
+    const shard = store.shardOfDestination(quiet);
+    // The message arrives just after its shard's claim looked; its wake-up token is read (as the
+    // blocking wait would, taking it from Redis) before the round answers.
+    const claimOnce = store.claim.bind(store);
+    let arrived = false;
+    jest.spyOn(store, 'claim').mockImplementation(async (claimed, options) => {
+      const batch = await claimOnce(claimed, options);
+      if (claimed === shard && !arrived) {
+        arrived = true;
+        await store.enqueue(message(`${quiet}/1`));
+        await ctx.redis.del(store.keys.wake(shard));
+        source['onSignal']({ kind: 'wake', shard, dest: quiet });
+      }
+      return batch;
+    });
+    expect(await source.claim(10)).toBe(0);
+    const started = Date.now();
+    await source.waitForWork(); // the idle wait is 5 s
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await source.claim(10)).toBe(1);
+  });
+
   it('stops being handed deliveries once it stops waiting, and takes those handed over before', async () => {
     const waiting = source.waitForWork();
     await waitFor(registered, { what: 'the registration' });
