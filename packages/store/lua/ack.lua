@@ -47,7 +47,7 @@ local raws = #ids > 0 and redis.call('HMGET', deliveriesKey, unpack(ids)) or {}
 local held = #ids > 0 and redis.call('HMGET', inflightKey, unpack(ids)) or {}
 
 local results, groups, freed, seen = {}, {}, {}, {}
-local records, acked, attemptJsons, attempts = {}, {}, {}, {}
+local records, acked, attemptJsons, attempts, finishing = {}, {}, {}, {}, {}
 local batch = { done = {}, leaving = {}, at = nowText }
 for x, id in ipairs(ids) do
   local i = 2 + 4 * (x - 1)
@@ -75,7 +75,7 @@ for x, id in ipairs(ids) do
     attemptJsons[#attemptJsons + 1] = attemptJson
     attempts[#attempts + 1] = ARGV[i + 1]
     freed[j] = (freed[j] or 0) + 1
-    finish(k, id, r, now, batch)
+    finishing[#finishing + 1] = { k, id, r }
     results[x] = 1
   end
 end
@@ -85,9 +85,12 @@ if #acked > 0 then
   -- if that write may grow memory, and an ack must go through there, since it frees memory.
   endLeases(leasesKey, inflightKey, acked)
   redis.call('HSET', deliveriesKey, unpack(records))
-  redis.call('ZADD', KEYS[4], unpack(batch.done))
   appendAttempts(attemptsKey, acked, attemptJsons)
   logEvents(eventsKey, maxLen, 'delivered', acked, attempts)
+  -- After the delivered entry: the stream then shows an ordering key's next delivery moving on
+  -- (route.lua logs it) after the one before it finished.
+  for _, f in ipairs(finishing) do finish(f[1], f[2], f[3], now, batch) end
+  redis.call('ZADD', KEYS[4], unpack(batch.done))
 end
 -- Settled once per destination and tenant rather than per delivery.
 for j, count in pairs(freed) do releaseSlot(groups[j], groups[j].name, count) end

@@ -344,6 +344,8 @@ describe('delivery lifecycle in the store', () => {
     expect((await store.get(next))?.record.state).toBe('ready');
     const entries = await redis.xrange(store.keys.events(0), '-', '+');
     expect(entries.filter(([, fields]) => fields[3] === next).map(([, fields]) => fields[1])).toEqual(['accepted', 'ready']);
+    // In the stream's order: the one before it finished first.
+    expect(entries.map(([, fields]) => fields[1]).slice(-2)).toEqual(['delivered', 'ready']);
   });
 
   it('logs a batch as one entry that names each delivery and its attempt', async () => {

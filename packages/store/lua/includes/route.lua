@@ -1,7 +1,7 @@
 -- Sends a delivery on its way once nothing holds it back any more: into the due set when its
 -- time has not come, else onto its destination's ready list (joining the rotation, waking a
--- dispatcher), and logs the move as that state's event. `k` holds the keys: state, due, ready,
--- readyCount, dests, parked, dest, wake, events; and eventsMaxLen.
+-- dispatcher), and logs the move as that state's event. `k` holds the keys: deliveries, due,
+-- ready, readyCount, dests, parked, dest, wake, events; and eventsMaxLen.
 -- @include ready
 -- @include event
 local function route(k, id, r, now)
