@@ -60,6 +60,11 @@ export class ScriptKeys {
     ];
   }
 
+  status(shard: number): string[] {
+    const k = this.keys;
+    return [k.deliveries(shard), k.attempts(shard), k.due(shard), k.inflight(shard)];
+  }
+
   extend(shard: number): string[] {
     const k = this.keys;
     return [k.deliveries(shard), k.leases(shard), k.inflight(shard)];

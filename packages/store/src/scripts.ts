@@ -27,6 +27,7 @@ export const SCRIPT_NAMES = [
   'dest-settings',
   'dest-prune',
   'ready-recount',
+  'status',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -50,6 +51,7 @@ declare module 'ioredis' {
     ferryDestSettings(numKeys: number, ...args: Arg[]): Result<string[], Context>;
     ferryDestPrune(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryReadyRecount(numKeys: number, ...args: Arg[]): Result<number, Context>;
+    ferryStatus(numKeys: number, ...args: Arg[]): Result<Array<string | null>, Context>;
   }
 }
 

@@ -186,20 +186,9 @@ export class Store {
     const s = this.shardOf(id);
     if (s === undefined) return undefined;
     const k = this.keys;
-    // One snapshot (MULTI): read apart, an ack between the reads could show a delivered message
-    // as ready, its lease gone but its record not yet rewritten.
-    const replies = await this.redis
-      .multi()
-      .hget(k.deliveries(s), id)
-      .hget(k.attempts(s), id)
-      .zscore(k.due(s), id)
-      .hget(k.inflight(s), id)
-      .exec();
-    if (replies === null) throw new Error('the status read was aborted');
-    const [raw, trail, due, lease] = replies.map(([err, value]) => {
-      if (err) throw err;
-      return value as string | null;
-    });
+    // Read in one script, at one moment (lua/status.lua).
+    const keys = this.scriptKeys.status(s);
+    const [raw, trail, due, lease] = await this.redis.ferryStatus(keys.length, ...keys, id);
     if (raw === null || raw === undefined) return undefined;
     const { record, envelope } = readDelivery(raw, lease ?? null, due ?? null);
     const view: DeliveryView = { id, record, envelope: decodeEnvelope(envelope), attempts: decodeAttempts(trail ?? null) };

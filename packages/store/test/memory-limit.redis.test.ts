@@ -21,6 +21,8 @@ describe('at the memory limit', () => {
       expect(await store.retry(toRetry!, outcome(500), failed(60_000))).toBe('retrying');
       expect(await store.defer(toDefer!, outcome(429), { waitMs: 60_000, summary: 'HTTP 429' })).toBe(true);
       await store.release(toRelease!, { ...outcome(), error: 'handed back at shutdown' });
+      // What an operator asks then: the status of a message.
+      expect((await store.get(ids[0]!))?.record.state).toBe('delivered');
     } finally {
       await redis.config('SET', 'maxmemory', '0');
     }
