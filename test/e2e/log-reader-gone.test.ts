@@ -3,25 +3,48 @@ import { join } from 'node:path';
 
 const RUNTIME = join(__dirname, '..', '..', 'packages', 'runtime', 'dist', 'index.js');
 
+/** Runs `body` in a node process with a service logger `log`; stdout is a pipe this test holds. */
+function withLogger(body: string) {
+  const script = `
+    const { createLogger, exitAfterLogs } = require(${JSON.stringify(RUNTIME)});
+    const log = createLogger({ service: 'test', level: 'info' });
+    ${body}
+  `;
+  return spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function exitOf(child: ReturnType<typeof spawn>, killAfterMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  return new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    }),
+  );
+}
+
 /**
- * A service whose log reader has gone (a crashed log shipper, a parent killed with -9) must still
- * exit. Writing to a pipe nobody reads fails with EPIPE; a logger that retried the write at exit
- * kept the process alive for ever, deaf to a second SIGTERM.
+ * A service's log reader may go away (a crashed log shipper, a parent killed with -9) or stop
+ * reading (a paused terminal). Neither may stop the service from working, or from exiting.
  */
-describe('a service logger whose reader has gone', () => {
-  it('lets the process exit', async () => {
-    // Logs a moment after our end of its stdout is closed, then exits at once, as a service's
-    // shutdown does after its last lines.
-    const script = `
-      const { createLogger } = require(${JSON.stringify(RUNTIME)});
-      const log = createLogger({ service: 'test', level: 'info' });
-      setTimeout(() => { log.info('shutting down'); log.info('shutdown complete'); process.exit(0); }, 300);
-    `;
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.destroy();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
-    clearTimeout(timer);
-    expect({ code, signal }).toEqual({ code: 0, signal: null });
+describe('a service logger', () => {
+  it('lets the process exit when its reader has gone', async () => {
+    // Logs a moment after our end of its stdout is closed, then exits as a service's shutdown does.
+    const child = withLogger(`setTimeout(() => { log.info('shutting down'); log.info('shutdown complete'); void exitAfterLogs(log, 0); }, 300);`);
+    child.stdout!.destroy();
+    expect(await exitOf(child, 10_000)).toEqual({ code: 0, signal: null });
+  });
+
+  it('keeps the event loop running, and exits, while its reader does not read', async () => {
+    // Far more than a pipe holds (64 KiB): a writer that blocks stops the loop at the first full pipe.
+    const child = withLogger(`
+      for (let i = 0; i < 5000; i++) log.info({ filler: 'x'.repeat(1000) }, 'line');
+      setTimeout(() => { process.stderr.write('alive\\n'); void exitAfterLogs(log, 0); }, 100);
+    `);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.pause();
+    expect(await exitOf(child, 10_000)).toEqual({ code: 0, signal: null });
+    expect(stderr).toContain('alive');
   });
 });

@@ -2,7 +2,7 @@ export { ConfigError, LOG_LEVELS, baseEnvSchema, deliveryEnvSchema, parseEnv, wi
 export type { LogLevel, ParseEnvOptions } from './config';
 export { envBool, envDurationMs, envEnum, envInt, envList, envString, parseDurationMs } from './env-fields';
 export type { IntOptions } from './env-fields';
-export { createLogger } from './logger';
+export { createLogger, exitAfterLogs } from './logger';
 export type { Logger, LoggerOptions } from './logger';
 export { Counter, Gauge, Histogram, Registry, createMetricsRegistry } from './metrics';
 export type { MetricsRegistryOptions } from './metrics';

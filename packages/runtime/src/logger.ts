@@ -22,9 +22,21 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** How long a process that is exiting waits for its last log lines to be written. */
+const EXIT_FLUSH_MS = 1_000;
+/** Log lines held while stdout's reader falls behind; lines past this are dropped. */
+const STDOUT_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/** The stdout writer of each logger createLogger made with it (not those given a destination). */
+const stdoutWriters = new WeakMap<Logger, ReturnType<typeof pino.destination>>();
+
 /** One JSON line per event, tagged with the service so lines from all services can be mixed. */
 export function createLogger({ service, level, destination }: LoggerOptions): Logger {
-  return pino(
+  // Lines are written without blocking: a log reader that falls behind costs memory (up to
+  // STDOUT_BUFFER_BYTES), not the event loop. Opening process.stdout first makes a pipe
+  // non-blocking, so no write waits in a thread either, which would hold the process at exit.
+  const stdout = destination === undefined ? pino.destination({ dest: process.stdout.fd, minLength: 0, maxLength: STDOUT_BUFFER_BYTES }) : undefined;
+  const log = pino(
     {
       level,
       base: { service },
@@ -32,8 +44,34 @@ export function createLogger({ service, level, destination }: LoggerOptions): Lo
       serializers: { err: pino.stdSerializers.err },
       redact: { paths: REDACT, censor: '[redacted]' },
     },
-    // Written as each line is logged. The buffered writer flushes at exit and retries a failed
-    // write without end: with its reader gone (EPIPE) a process then never exits.
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? stdout!,
   );
+  if (stdout !== undefined) stdoutWriters.set(log, stdout);
+  return log;
+}
+
+/**
+ * Ends the process with `code` once its last log lines are written, or after EXIT_FLUSH_MS if
+ * they cannot be: a log reader that stalls or has gone must not keep a stopped service alive.
+ * (pino's own flush at exit retries a write that failed for a gone reader, EPIPE, for ever; the
+ * writer is closed first so that flush is skipped.)
+ */
+export async function exitAfterLogs(log: Logger, code: number): Promise<never> {
+  const stdout = stdoutWriters.get(log);
+  if (stdout !== undefined) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, EXIT_FLUSH_MS);
+      stdout.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      try {
+        stdout.end(); // closes once every line is written (stdout itself stays open)
+      } catch {
+        resolve(); // closed already
+      }
+    });
+    stdout.destroy();
+  }
+  process.exit(code);
 }

@@ -1,5 +1,5 @@
 import { ConfigError, type LogLevel } from './config';
-import { createLogger, type Logger } from './logger';
+import { createLogger, exitAfterLogs, type Logger } from './logger';
 import { installSignalHandlers, ShutdownCoordinator } from './shutdown';
 
 /**
@@ -48,13 +48,13 @@ export async function runService<C>(definition: ServiceDefinition<C>): Promise<v
   }
   const log = createLogger({ service: name, level: definition.logLevel(config) });
   const shutdown = new ShutdownCoordinator({ log, deadlineMs: definition.shutdownDeadlineMs(config) });
-  installSignalHandlers(shutdown, log);
+  installSignalHandlers(shutdown, log, (code) => void exitAfterLogs(log, code));
   try {
     await definition.start({ config, log, shutdown });
   } catch (err) {
     log.fatal({ err }, `${name} failed to start`);
     await shutdown.shutdown('start failed');
     // A client made before the failure and not yet registered would keep the process alive.
-    process.exit(1);
+    await exitAfterLogs(log, 1);
   }
 }
