@@ -28,6 +28,9 @@ const STOP_ORDER = [['ingest'], ['dispatcher', 'scheduler'], ['sink'], ['redis']
 
 const children = [];
 let stopping = false;
+/** When the first signal came: under `npm start` one Ctrl-C arrives twice (from the terminal, and passed on by npm). */
+let stoppingSince = 0;
+const SAME_SIGNAL_MS = 1_000;
 
 /**
  * Says what went wrong and stops everything. Never resolves, so `return fail(…)` (or `await`)
@@ -163,19 +166,22 @@ function stopChild({ child }) {
 
 /**
  * Stops the children in STOP_ORDER and exits with `code`, or 1 if a service did not stop
- * cleanly (its drain deadline passed). A second signal meanwhile is passed on to the services
- * still running, which then exit at once, as each does alone.
+ * cleanly (its drain deadline passed, or a signal ended it). A second signal meanwhile (not
+ * the same Ctrl-C arriving twice) is passed on to the services still running, which then exit
+ * at once, as each does alone.
  */
 async function shutdown(code) {
   if (stopping) {
+    if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return;
     for (const { name, child } of children) if (name !== 'redis' && isRunning(child)) child.kill('SIGTERM');
     return;
   }
   stopping = true;
+  stoppingSince = Date.now();
   for (const names of STOP_ORDER) {
     await Promise.all(children.filter((c) => names.includes(c.name)).map(stopChild));
   }
-  const unclean = children.filter(({ name, child }) => name !== 'redis' && child.exitCode !== 0 && child.exitCode !== null);
+  const unclean = children.filter(({ name, child }) => name !== 'redis' && child.pid !== undefined && child.exitCode !== 0);
   process.exit(code || (unclean.length > 0 ? 1 : 0));
 }
 

@@ -94,6 +94,24 @@ describe('npm start', () => {
     }
   });
 
+  it('takes the one Ctrl-C that npm start passes on as well as one, and lets the drain finish', async () => {
+    const running = await startFerry();
+    const { sink, ingest } = running.ports;
+    // The sink answers this one after 2 s: the dispatcher's drain waits for it.
+    const messageId = await publish(ingest, `http://127.0.0.1:${sink}/slow/2000/start`);
+    const received = async () => JSON.stringify(await (await fetch(`http://127.0.0.1:${sink}/_sink/requests`)).json());
+    await waitFor(async () => (await received()).includes(messageId), { what: 'the request to reach the sink' });
+
+    // Under `npm start` one Ctrl-C reaches the script twice: from the terminal, and passed on by
+    // npm a moment later.
+    ctrlC(running);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    ctrlC(running);
+    expect(await running.exited).toBe(0);
+    expect(running.output()).not.toMatch(/second signal/);
+    expect(running.output()).toMatch(/\[dispatcher\].*"msg":"shutdown complete"/);
+  });
+
   it('stops at once on a second Ctrl-C while the dispatcher waits on a request, and says the stop was not clean', async () => {
     const running = await startFerry();
     const { sink, ingest } = running.ports;
@@ -104,6 +122,7 @@ describe('npm start', () => {
 
     ctrlC(running);
     await waitFor(async () => /\[dispatcher\].*"msg":"shutting down"/.test(running.output()), { what: "the dispatcher's shutdown to begin" });
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // a second press, not the first one twice
     const second = Date.now();
     ctrlC(running);
     expect(await running.exited).toBe(1);
