@@ -1,4 +1,4 @@
-import { CLOSE_ALLOWANCE_MS, connectRedis, createMetricsRegistry, FERRY_VARIABLES, runService, startProbes } from '@ferry/runtime';
+import { CLOSE_ALLOWANCE_MS, connectRedis, createMetricsRegistry, FERRY_VARIABLES, REDIS_COMMAND_TIMEOUT_MS, runService, startProbes } from '@ferry/runtime';
 import { openStore } from '@ferry/store';
 import { loadConfig } from './config';
 import { createSchedulerMetrics } from './metrics';
@@ -11,7 +11,7 @@ void runService({
   // Nothing to drain: the step running ends, however short the budget (0 included).
   shutdownDeadlineMs: (config) => config.FERRY_SHUTDOWN_TIMEOUT_MS + CLOSE_ALLOWANCE_MS,
   async start({ config, log, shutdown }) {
-    const redis = await connectRedis(config.REDIS_URL, { name: 'scheduler', log, shutdown });
+    const redis = await connectRedis(config.REDIS_URL, { name: 'scheduler', log, shutdown, commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
     const store = await openStore(redis, config);
     const registry = createMetricsRegistry({ service: 'scheduler' });
     const scheduler = new SchedulerService({

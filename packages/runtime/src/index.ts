@@ -6,7 +6,7 @@ export { createLogger, exitAfterLogs } from './logger';
 export type { Logger, LoggerOptions } from './logger';
 export { Counter, Gauge, Histogram, Registry, createMetricsRegistry } from './metrics';
 export type { MetricsRegistryOptions } from './metrics';
-export { Redis, answersPing, checkRedis, createRedis, inOneWrite, waitForRedis } from './redis';
+export { Redis, REDIS_COMMAND_TIMEOUT_MS, answersPing, checkRedis, createRedis, inOneWrite, waitForRedis } from './redis';
 export type { RedisClientOptions, RedisServerInfo } from './redis';
 export { CLOSE_ALLOWANCE_MS, ShutdownCoordinator, installSignalHandlers } from './shutdown';
 export type { ShutdownCoordinatorOptions, ShutdownHandler, ShutdownResult } from './shutdown';

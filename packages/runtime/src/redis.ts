@@ -12,16 +12,22 @@ export interface RedisClientOptions {
   /** For clients that issue blocking commands (BLMOVE, BZPOPMIN…), which may wait indefinitely. */
   blocking?: boolean;
   log: Logger;
-  /** Longest wait for a reply (not for blocking clients); REDIS_COMMAND_TIMEOUT_MS unless a test shortens it. */
+  /**
+   * Longest wait for a reply, after which the command fails as in an outage; none when unset.
+   * Only for a client whose commands may be given up on: one that Redis runs late anyway must
+   * not leave its effect unused (a claim's leases, an outcome written).
+   */
   commandTimeoutMs?: number;
 }
 
 /**
- * Longest wait for the reply to a command. A Redis that stopped answering without closing its
- * connections (frozen, or cut off by the network) would otherwise leave each command waiting
- * for ever: a publish unanswered, a scheduler step silent. It then fails like an outage. Far
- * above any script's run: the longest, a shard's first ready count on a large keyspace, takes
- * about half a second a million keys, and does nothing when run again (ready-recount.lua).
+ * The ingest's and the scheduler's reply timeout. A Redis that stopped answering without
+ * closing its connections (frozen, or cut off by the network) would otherwise leave their
+ * commands waiting for ever: a publish unanswered, a scheduler step silent. Far above any
+ * script's run: the longest, a shard's first ready count on a large keyspace, takes about half a
+ * second a million keys, and does nothing when run again (ready-recount.lua). The dispatcher
+ * has none: a claim that timed out would still lease its batch, unsent until the leases expire,
+ * and an outcome written late would be taken for a lost lease; it waits for the replies.
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 10_000;
 
@@ -30,7 +36,7 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.min(2_000, 50 * 2 ** Math.min(attempt - 1, 6));
 }
 
-export function createRedis(url: string, { name, blocking = false, log, commandTimeoutMs = REDIS_COMMAND_TIMEOUT_MS }: RedisClientOptions): Redis {
+export function createRedis(url: string, { name, blocking = false, log, commandTimeoutMs }: RedisClientOptions): Redis {
   const redis = new Redis(url, {
     connectionName: `ferry-${name}`,
     lazyConnect: false,

@@ -13,9 +13,9 @@ const REDIS_START_TIMEOUT_MS = 30_000;
  */
 export async function connectRedis(
   url: string,
-  { name, log, shutdown }: { name: string; log: Logger; shutdown: ShutdownCoordinator },
+  { name, log, shutdown, commandTimeoutMs }: { name: string; log: Logger; shutdown: ShutdownCoordinator; commandTimeoutMs?: number },
 ): Promise<Redis> {
-  const redis = createRedis(url, { name, log });
+  const redis = createRedis(url, { name, log, commandTimeoutMs });
   shutdown.register(`redis (${name})`, async () => {
     await redis.quit().catch(() => redis.disconnect());
   });

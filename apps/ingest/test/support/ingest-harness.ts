@@ -1,4 +1,4 @@
-import { createMemoryLogger, createMetricsRegistry, createRedis, type LogLine, type Redis } from '@ferry/runtime';
+import { createMemoryLogger, createMetricsRegistry, createRedis, REDIS_COMMAND_TIMEOUT_MS, type LogLine, type Redis } from '@ferry/runtime';
 import type { Store } from '@ferry/store';
 import { ErrorEnvelope } from '@ferry/contracts';
 import { loadConfig } from '../../src/config';
@@ -37,7 +37,7 @@ export async function startIngest(
     ...env,
   });
   const { log, lines } = createMemoryLogger({ service: 'ingest', level: config.logLevel });
-  const redis = createRedis(config.redisUrl, { name: 'ingest-test', log, commandTimeoutMs: redisCommandTimeoutMs });
+  const redis = createRedis(config.redisUrl, { name: 'ingest-test', log, commandTimeoutMs: redisCommandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS });
   const service = new IngestService({
     config,
     redis,
