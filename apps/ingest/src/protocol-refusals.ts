@@ -3,6 +3,11 @@ import type { Duplex } from 'node:stream';
 import { ApiError, type ErrorEnvelope } from '@ferry/contracts';
 import { newRequestId, type Logger } from '@ferry/runtime';
 
+interface PendingResponse {
+  headersSent: boolean;
+  req?: { complete: boolean };
+}
+
 /**
  * Answers for what never reaches a response object: requests node's HTTP parser refuses (a bad
  * method, broken framing, oversized headers) and CONNECT. They get the same error envelope and
@@ -27,10 +32,12 @@ export function protocolRefusals(log: Logger): {
 
   return {
     onClientError(err, socket) {
-      // A response still pending on the socket (a pipelined request before this one) would take
-      // this answer for its own: close the connection instead, as for any other socket error.
-      const pending = (socket as Duplex & { _httpMessage?: unknown })._httpMessage;
-      if (!socket.writable || !err.code?.startsWith('HPE_') || pending) {
+      // The response pending on the socket, if any, is this request's (its body was malformed)
+      // while the request is incomplete; else it is an earlier pipelined request's, which would
+      // take this answer for its own: close the connection then, as for any other socket error.
+      const pending = (socket as Duplex & { _httpMessage?: PendingResponse })._httpMessage;
+      const answersAnother = pending !== undefined && pending !== null && (pending.headersSent || pending.req?.complete !== false);
+      if (!socket.writable || !err.code?.startsWith('HPE_') || answersAnother) {
         socket.destroy();
         return;
       }

@@ -33,18 +33,18 @@ function jsonParser(limitBytes: number): ReturnType<typeof express.json> {
 }
 
 /**
- * Refusals that need no byte of the body: a charset JSON is not sent in, and a declared length
- * over the limit. The latter is answered at once, and its connection closed rather than kept
- * for a body that will not be read (the parser would read all of it first).
+ * Refusals that need no byte of the body: a charset JSON is not sent in (an empty one is taken
+ * as none), and a declared length over the limit. The latter is answered at once, where the
+ * parser would read the whole body first; node then reads and drops the rest of it, keeping
+ * the connection (closing it under a body still being sent would reset it, and the sender
+ * would see a network error instead of the 413).
  */
-function refuseBeforeReading(req: IncomingMessage, res: ServerResponse, limitBytes: number): void {
+function refuseBeforeReading(req: IncomingMessage, limitBytes: number): void {
   const charset = CHARSET_PARAMETER.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  if (charset !== undefined && !JSON_CHARSETS.has(charset)) {
+  if (charset !== undefined && charset !== '' && !JSON_CHARSETS.has(charset)) {
     throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `Send JSON in UTF-8, UTF-16 or UTF-32, not "${charset.slice(0, 40)}"`);
   }
-  const declared = Number(req.headers['content-length']);
-  if (declared > limitBytes) {
-    res.setHeader('Connection', 'close');
+  if (Number(req.headers['content-length']) > limitBytes) {
     throw new ApiError('PAYLOAD_TOO_LARGE', `The request body is larger than the ${limitBytes} bytes accepted here`);
   }
 }
@@ -60,7 +60,7 @@ export function jsonBody(limitBytes: number): RequestHandler {
     if (req.headers['content-type'] === undefined || req.is(JSON_TYPES) === false) {
       throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json');
     }
-    refuseBeforeReading(req, res, limitBytes);
+    refuseBeforeReading(req, limitBytes);
     parse(req, res, next);
   };
 }
@@ -72,7 +72,7 @@ export function jsonBodyReader(limitBytes: number): JsonBodyReader {
   const parse = jsonParser(limitBytes);
   return (req, res) =>
     new Promise((resolve, reject) => {
-      refuseBeforeReading(req, res, limitBytes);
+      refuseBeforeReading(req, limitBytes);
       parse(req, res, (err?: unknown) => {
         if (err === undefined) resolve((req as IncomingMessage & { body?: unknown }).body);
         else reject(err);
