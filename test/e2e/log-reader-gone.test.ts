@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../support/wait';
 
 const RUNTIME = join(__dirname, '..', '..', 'packages', 'runtime', 'dist', 'index.js');
 
@@ -46,5 +49,52 @@ describe('a service logger', () => {
     child.stdout!.pause();
     expect(await exitOf(child, 10_000)).toEqual({ code: 0, signal: null });
     expect(stderr).toContain('alive');
+  });
+
+  it('exits while the terminal it logs to is not read (a paused terminal)', async () => {
+    // `script` gives the process a terminal and copies it to a pipe that this test never reads,
+    // so the terminal fills up. The process writes its pid; it has exited once it is a zombie
+    // (`script`, stuck on the pipe, cannot reap it) or gone.
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-tty-'));
+    const pidFile = join(dir, 'pid');
+    const inner = `
+      require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+      const { createLogger, exitAfterLogs } = require(${JSON.stringify(RUNTIME)});
+      const log = createLogger({ service: 'test', level: 'info' });
+      for (let i = 0; i < 2000; i++) log.info({ filler: 'x'.repeat(1000) }, 'line');
+      setTimeout(() => void exitAfterLogs(log, 0), 100);
+    `;
+    const scriptFile = join(dir, 'logs.js');
+    writeFileSync(scriptFile, inner);
+    const terminal = spawn('script', ['-qfec', `'${process.execPath}' '${scriptFile}'`, '/dev/null'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    terminal.stdout!.pause();
+    try {
+      const pid = await waitFor(async () => { try { return Number(readFileSync(pidFile, 'utf8')) || undefined; } catch { return undefined; } }, { what: 'the pid' });
+      const state = () => {
+        try {
+          return /^State:\s+(\w)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+        } catch {
+          return 'gone';
+        }
+      };
+      await waitFor(async () => state() === 'Z' || state() === 'gone', { what: 'the process to exit', timeoutMs: 5_000 });
+    } finally {
+      terminal.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets a process that crashes while its reader does not read die, with its error on stderr', async () => {
+    const child = withLogger(`
+      for (let i = 0; i < 5000; i++) log.info({ filler: 'x'.repeat(1000) }, 'line');
+      setTimeout(() => { throw new Error('boom'); }, 100);
+    `);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.pause();
+    const ended = await exitOf(child, 10_000);
+    expect(ended.signal).toBeNull();
+    expect(ended.code).not.toBe(0);
+    expect(stderr).toContain('boom');
   });
 });

@@ -1,3 +1,4 @@
+import { constants, openSync } from 'node:fs';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config';
 
@@ -30,12 +31,31 @@ const STDOUT_BUFFER_BYTES = 16 * 1024 * 1024;
 /** The stdout writer of each logger createLogger made with it (not those given a destination). */
 const stdoutWriters = new WeakMap<Logger, ReturnType<typeof pino.destination>>();
 
+/**
+ * A descriptor for stdout on which no write waits. A write that waited would hold a thread of
+ * the pool, and a process does not exit while one is held. Opening process.stdout makes a pipe
+ * non-blocking. Node keeps a terminal blocking, so a terminal gets a descriptor of its own,
+ * opened non-blocking, on systems that can name it (Linux); elsewhere it stays as it is.
+ */
+function nonBlockingStdout(): number {
+  if (!process.stdout.isTTY) return process.stdout.fd;
+  try {
+    return openSync('/proc/self/fd/1', constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch {
+    return process.stdout.fd;
+  }
+}
+
 /** One JSON line per event, tagged with the service so lines from all services can be mixed. */
 export function createLogger({ service, level, destination }: LoggerOptions): Logger {
   // Lines are written without blocking: a log reader that falls behind costs memory (up to
-  // STDOUT_BUFFER_BYTES), not the event loop. Opening process.stdout first makes a pipe
-  // non-blocking, so no write waits in a thread either, which would hold the process at exit.
-  const stdout = destination === undefined ? pino.destination({ dest: process.stdout.fd, minLength: 0, maxLength: STDOUT_BUFFER_BYTES }) : undefined;
+  // STDOUT_BUFFER_BYTES), not the event loop.
+  const stdout = destination === undefined ? pino.destination({ dest: nonBlockingStdout(), minLength: 0, maxLength: STDOUT_BUFFER_BYTES }) : undefined;
+  if (stdout !== undefined) {
+    // Any other way out (a crash, an exit of its own): lines not yet written are dropped rather
+    // than left to pino's flush at exit, which retries a write that cannot go through for ever.
+    process.prependListener('exit', () => stdout.destroy());
+  }
   const log = pino(
     {
       level,
