@@ -244,6 +244,25 @@ describe('refusals made before the body is read', () => {
     expect(answer).toContain('PAYLOAD_TOO_LARGE');
   });
 
+  it('cuts a body refused for its declared length a little after the answer, however much is still coming', async () => {
+    const socket = connect(ingest.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000000\r\n\r\n');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    // Keeps sending for up to 8 s, as a sender of a 100 GB body would.
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const sending = setInterval(() => socket.writable && socket.write(chunk), 10);
+    const started = Date.now();
+    const cutOff = setTimeout(() => socket.destroy(), 8_000);
+    await closed;
+    clearInterval(sending);
+    clearTimeout(cutOff);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(Date.now() - started).toBeLessThan(6_000);
+  });
+
   it('takes an empty charset as none', async () => {
     const answer = await call(ingest.base, 'POST', '/v1/messages', JSON.stringify({ destination: DEST }), { 'content-type': 'application/json; charset=' });
     expect(answer.status).toBe(202);

@@ -33,18 +33,31 @@ function jsonParser(limitBytes: number): ReturnType<typeof express.json> {
 }
 
 /**
+ * How long the rest of a body refused for its declared length is read and dropped after the 413
+ * before the connection is cut: long enough for the sender to read its answer (cutting at once,
+ * under a body still being sent, can show it a reset instead), short enough that a huge or
+ * trickling body does not hold the connection.
+ */
+const REFUSED_BODY_LINGER_MS = 2_000;
+
+/**
  * Refusals that need no byte of the body: a charset JSON is not sent in (an empty one is taken
  * as none), and a declared length over the limit. The latter is answered at once, where the
- * parser would read the whole body first; node then reads and drops the rest of it, keeping
- * the connection (closing it under a body still being sent would reset it, and the sender
- * would see a network error instead of the 413).
+ * parser would read the whole body first; node reads and drops the rest of the body after the
+ * answer, for REFUSED_BODY_LINGER_MS at most.
  */
-function refuseBeforeReading(req: IncomingMessage, limitBytes: number): void {
+function refuseBeforeReading(req: IncomingMessage, res: ServerResponse, limitBytes: number): void {
   const charset = CHARSET_PARAMETER.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
   if (charset !== undefined && charset !== '' && !JSON_CHARSETS.has(charset)) {
     throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `Send JSON in UTF-8, UTF-16 or UTF-32, not "${charset.slice(0, 40)}"`);
   }
   if (Number(req.headers['content-length']) > limitBytes) {
+    res.once('finish', () => {
+      if (req.complete) return;
+      const cut = setTimeout(() => req.socket.destroy(), REFUSED_BODY_LINGER_MS);
+      req.once('end', () => clearTimeout(cut));
+      req.once('close', () => clearTimeout(cut));
+    });
     throw new ApiError('PAYLOAD_TOO_LARGE', `The request body is larger than the ${limitBytes} bytes accepted here`);
   }
 }
@@ -60,7 +73,7 @@ export function jsonBody(limitBytes: number): RequestHandler {
     if (req.headers['content-type'] === undefined || req.is(JSON_TYPES) === false) {
       throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json');
     }
-    refuseBeforeReading(req, limitBytes);
+    refuseBeforeReading(req, res, limitBytes);
     parse(req, res, next);
   };
 }
@@ -72,7 +85,7 @@ export function jsonBodyReader(limitBytes: number): JsonBodyReader {
   const parse = jsonParser(limitBytes);
   return (req, res) =>
     new Promise((resolve, reject) => {
-      refuseBeforeReading(req, limitBytes);
+      refuseBeforeReading(req, res, limitBytes);
       parse(req, res, (err?: unknown) => {
         if (err === undefined) resolve((req as IncomingMessage & { body?: unknown }).body);
         else reject(err);
