@@ -129,12 +129,16 @@ function startService({ name, port }, redisUrl) {
     PORT: port,
   };
   const child = spawn(process.execPath, [...nodeFlags(name), main], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  children.push({ name, child });
+  const entry = { name, child, started: false };
+  children.push(entry);
   // Started once the service says so: "listening" (the sink: "sink listening"), logged after
   // its work has begun, not the probes server's "ops server listening" before it.
   const started = new Promise((resolve) =>
     printLines(name, child, (line) => {
-      if (/"msg":"(sink )?listening"/.test(line)) resolve();
+      if (/"msg":"(sink )?listening"/.test(line)) {
+        entry.started = true;
+        resolve();
+      }
     }),
   );
   child.once('exit', (code) => !stopping && fail(`${name} exited (code ${code}); see its log lines above`));
@@ -181,7 +185,8 @@ async function shutdown(code) {
   for (const names of STOP_ORDER) {
     await Promise.all(children.filter((c) => names.includes(c.name)).map(stopChild));
   }
-  const unclean = children.filter(({ name, child }) => name !== 'redis' && child.pid !== undefined && child.exitCode !== 0);
+  // A service stopped before it was up (a Ctrl-C during start) may die of the signal: not unclean.
+  const unclean = children.filter(({ name, child, started }) => name !== 'redis' && started && child.exitCode !== 0);
   process.exit(code || (unclean.length > 0 ? 1 : 0));
 }
 

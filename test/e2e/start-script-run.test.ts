@@ -94,6 +94,23 @@ describe('npm start', () => {
     }
   });
 
+  it('stops cleanly on a Ctrl-C while the services are still starting', async () => {
+    const [sink, ingest, scheduler, dispatcher] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const child = spawn(process.execPath, [START], {
+      env: { PATH: process.env.PATH ?? '', REDIS_URL: redis.url, SINK_PORT: String(sink), INGEST_PORT: String(ingest), SCHEDULER_PORT: String(scheduler), DISPATCHER_PORT: String(dispatcher) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    start = { child, ports: { sink, ingest, scheduler, dispatcher }, output: () => output, exited };
+    // As soon as the first service says anything: the others are still coming up.
+    await waitFor(() => output.includes('[sink]'), { what: 'the first service line' });
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+  });
+
   it('takes the one Ctrl-C that npm start passes on as well as one, and lets the drain finish', async () => {
     const running = await startFerry();
     const { sink, ingest } = running.ports;
