@@ -84,6 +84,33 @@ describe('a service logger', () => {
     }
   });
 
+  it('writes every line of a process that exits at once after logging, while its reader keeps up', async () => {
+    const child = withLogger(`
+      for (let i = 0; i < 200; i++) log.info({ i }, 'line');
+      process.exit(3);
+    `);
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const read = new Promise((resolve) => child.stdout!.once('close', resolve));
+    expect(await exitOf(child, 10_000)).toEqual({ code: 3, signal: null });
+    await read;
+    expect(stdout.split('\n').filter((line) => line.includes('"msg":"line"'))).toHaveLength(200);
+  });
+
+  it('logs a fatal line without waiting while its reader does not read', async () => {
+    const child = withLogger(`
+      for (let i = 0; i < 3000; i++) log.info({ filler: 'x'.repeat(1000) }, 'line');
+      log.fatal('giving up');
+      process.stderr.write('after the fatal line\n');
+      void exitAfterLogs(log, 1);
+    `);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.pause();
+    expect(await exitOf(child, 10_000)).toEqual({ code: 1, signal: null });
+    expect(stderr).toContain('after the fatal line');
+  });
+
   it('lets a process that crashes while its reader does not read die, with its error on stderr', async () => {
     const child = withLogger(`
       for (let i = 0; i < 5000; i++) log.info({ filler: 'x'.repeat(1000) }, 'line');
