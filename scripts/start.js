@@ -186,7 +186,9 @@ async function shutdown(code) {
     await Promise.all(children.filter((c) => names.includes(c.name)).map(stopChild));
   }
   // A service stopped before it was up (a Ctrl-C during start) may die of the signal: not unclean.
-  const unclean = children.filter(({ name, child, started }) => name !== 'redis' && started && child.exitCode !== 0);
+  const unclean = children.filter(
+    ({ name, child, started }) => name !== 'redis' && child.exitCode !== 0 && (started || child.signalCode === null),
+  );
   process.exit(code || (unclean.length > 0 ? 1 : 0));
 }
 
