@@ -26,6 +26,16 @@ function exitOf(child: ReturnType<typeof spawn>, killAfterMs: number): Promise<{
   );
 }
 
+/** Runs `body` with stdout a pipe this test never reads (paused), until it exits (10 s at most). */
+async function runWithStalledReader(body: string) {
+  const child = withLogger(body);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout!.pause();
+  const ended = await exitOf(child, 10_000);
+  return { ...ended, stderr };
+}
+
 /**
  * A service's log reader may go away (a crashed log shipper, a parent killed with -9) or stop
  * reading (a paused terminal). Neither may stop the service from working, or from exiting.
@@ -40,15 +50,11 @@ describe('a service logger', () => {
 
   it('keeps the event loop running, and exits, while its reader does not read', async () => {
     // Far more than a pipe holds (64 KiB): a writer that blocks stops the loop at the first full pipe.
-    const child = withLogger(`
+    const ended = await runWithStalledReader(`
       for (let i = 0; i < 5000; i++) log.info({ filler: 'x'.repeat(1000) }, 'line');
       setTimeout(() => { process.stderr.write('alive\\n'); void exitAfterLogs(log, 0); }, 100);
     `);
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.pause();
-    expect(await exitOf(child, 10_000)).toEqual({ code: 0, signal: null });
-    expect(stderr).toContain('alive');
+    expect(ended).toEqual({ code: 0, signal: null, stderr: 'alive\n' });
   });
 
   it('exits while the terminal it logs to is not read (a paused terminal)', async () => {
@@ -98,30 +104,22 @@ describe('a service logger', () => {
   });
 
   it('logs a fatal line without waiting while its reader does not read', async () => {
-    const child = withLogger(`
+    const ended = await runWithStalledReader(`
       for (let i = 0; i < 3000; i++) log.info({ filler: 'x'.repeat(1000) }, 'line');
       log.fatal('giving up');
-      process.stderr.write('after the fatal line\n');
+      process.stderr.write('after the fatal line\\n');
       void exitAfterLogs(log, 1);
     `);
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.pause();
-    expect(await exitOf(child, 10_000)).toEqual({ code: 1, signal: null });
-    expect(stderr).toContain('after the fatal line');
+    expect(ended).toEqual({ code: 1, signal: null, stderr: 'after the fatal line\n' });
   });
 
   it('lets a process that crashes while its reader does not read die, with its error on stderr', async () => {
-    const child = withLogger(`
+    const ended = await runWithStalledReader(`
       for (let i = 0; i < 5000; i++) log.info({ filler: 'x'.repeat(1000) }, 'line');
       setTimeout(() => { throw new Error('boom'); }, 100);
     `);
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.pause();
-    const ended = await exitOf(child, 10_000);
     expect(ended.signal).toBeNull();
     expect(ended.code).not.toBe(0);
-    expect(stderr).toContain('boom');
+    expect(ended.stderr).toContain('Error: boom');
   });
 });
