@@ -11,6 +11,7 @@
 
 const { spawn, spawnSync } = require('node:child_process');
 const { mkdirSync, existsSync } = require('node:fs');
+const http = require('node:http');
 const net = require('node:net');
 const path = require('node:path');
 const readline = require('node:readline');
@@ -31,6 +32,8 @@ let stopping = false;
 /** When the first signal came: under `npm start` one Ctrl-C arrives twice (from the terminal, and passed on by npm). */
 let stoppingSince = 0;
 const SAME_SIGNAL_MS = 1_000;
+/** Log levels at which a service does not log its "listening" line (an info line). */
+const QUIET_LEVELS = new Set(['warn', 'error', 'fatal', 'silent']);
 
 /**
  * Says what went wrong and stops everything. Never resolves, so `return fail(…)` (or `await`)
@@ -50,6 +53,18 @@ function freePort() {
       const { port } = server.address();
       server.close(() => resolve(port));
     });
+  });
+}
+
+/** Whether GET `url` answers 200 within a second. */
+function answers200(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(false));
   });
 }
 
@@ -132,15 +147,20 @@ function startService({ name, port }, redisUrl) {
   const entry = { name, child, started: false };
   children.push(entry);
   // Started once the service says so: "listening" (the sink: "sink listening"), logged after
-  // its work has begun, not the probes server's "ops server listening" before it.
-  const started = new Promise((resolve) =>
+  // its work has begun, not the probes server's "ops server listening" before it. At a
+  // LOG_LEVEL that hides that line, once its /readyz answers 200 (the sink logs it at any level).
+  const started = new Promise((resolve) => {
+    const up = () => {
+      entry.started = true;
+      resolve();
+    };
     printLines(name, child, (line) => {
-      if (/"msg":"(sink )?listening"/.test(line)) {
-        entry.started = true;
-        resolve();
-      }
-    }),
-  );
+      if (/"msg":"(sink )?listening"/.test(line)) up();
+    });
+    if (name !== 'sink' && QUIET_LEVELS.has(String(process.env.LOG_LEVEL).toLowerCase())) {
+      void waitUntil(() => answers200(`http://127.0.0.1:${port}/readyz`), 60_000).then((ready) => ready && up());
+    }
+  });
   child.once('exit', (code) => !stopping && fail(`${name} exited (code ${code}); see its log lines above`));
   return started;
 }

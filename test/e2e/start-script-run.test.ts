@@ -33,7 +33,7 @@ describe('npm start', () => {
   }, 40_000);
   afterAll(() => redis.destroy());
 
-  async function startFerry(): Promise<RunningStart> {
+  async function startFerry(env: Record<string, string> = {}): Promise<RunningStart> {
     const [sink, ingest, scheduler, dispatcher] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const child = spawn(process.execPath, [START], {
       env: {
@@ -43,6 +43,7 @@ describe('npm start', () => {
         INGEST_PORT: String(ingest),
         SCHEDULER_PORT: String(scheduler),
         DISPATCHER_PORT: String(dispatcher),
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       // A process group of its own, as a terminal gives a foreground job.
@@ -92,6 +93,13 @@ describe('npm start', () => {
     for (const port of [sink, ingest, scheduler, dispatcher]) {
       await expect(fetch(`http://127.0.0.1:${port}/livez`)).rejects.toThrow();
     }
+  });
+
+  it('says it is running at a log level that hides the services\' "listening" lines', async () => {
+    const running = await startFerry({ LOG_LEVEL: 'warn' });
+    expect(running.output()).not.toMatch(/"msg":"listening"/);
+    ctrlC(running);
+    expect(await running.exited).toBe(0);
   });
 
   it('stops cleanly on a Ctrl-C while the services are still starting', async () => {
