@@ -131,9 +131,10 @@ export class WorkSource {
 
   /**
    * Waits until a shard signals new work, a parked destination may send again, or the idle
-   * wait runs out — whichever comes first; not at all when a signal came during the last claim. The time a parked destination may send is kept by a
-   * local timer: Redis ends a blocking wait only at its own tick (100 ms at the default `hz`),
-   * which would hold a rate-limited destination below its rate.
+   * wait runs out — whichever comes first; not at all when a signal came during the last claim.
+   * The time a parked destination may send is kept by a local timer: Redis ends a blocking wait
+   * only at its own tick (100 ms at the default `hz`), which would hold a rate-limited
+   * destination below its rate.
    */
   async waitForWork(): Promise<void> {
     // A wake-up read while the last claim round ran names work that round may have missed, and

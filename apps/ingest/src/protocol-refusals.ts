@@ -35,8 +35,8 @@ export function protocolRefusals(log: Logger): {
       // The response pending on the socket, if any, is this request's (its body was malformed)
       // while the request is incomplete; else it is an earlier pipelined request's, which would
       // take this answer for its own: close the connection then, as for any other socket error.
-      const pending = (socket as Duplex & { _httpMessage?: PendingResponse })._httpMessage;
-      const answersAnother = pending !== undefined && pending !== null && (pending.headersSent || pending.req?.complete !== false);
+      const pending = (socket as Duplex & { _httpMessage?: PendingResponse | null })._httpMessage;
+      const answersAnother = pending ? pending.headersSent || pending.req?.complete !== false : false;
       if (!socket.writable || !err.code?.startsWith('HPE_') || answersAnother) {
         socket.destroy();
         return;
