@@ -8,6 +8,12 @@ interface PendingResponse {
   req?: { complete: boolean };
 }
 
+/** What node keeps on a server socket: the response being written and the parser reading requests. */
+type ServerSocket = Duplex & {
+  _httpMessage?: PendingResponse | null;
+  parser?: { incoming?: { complete: boolean } | null } | null;
+};
+
 /**
  * Answers for what never reaches a response object: requests node's HTTP parser refuses (a bad
  * method, broken framing, oversized headers) and CONNECT. They get the same error envelope and
@@ -32,23 +38,35 @@ export function protocolRefusals(log: Logger): {
 
   return {
     onClientError(err, socket) {
-      // The response pending on the socket, if any, is this request's (its body was malformed)
-      // while the request is incomplete; else it is an earlier pipelined request's, which would
-      // take this answer for its own: close the connection then, as for any other socket error.
-      const pending = (socket as Duplex & { _httpMessage?: PendingResponse | null })._httpMessage;
-      const answersAnother = pending ? pending.headersSent || pending.req?.complete !== false : false;
-      if (!socket.writable || !err.code?.startsWith('HPE_') || answersAnother) {
+      // An answer fits only where none is owed or sent already. The response pending on the
+      // socket, if any, is this request's (its body was malformed) while the request is
+      // incomplete; else it is an earlier pipelined request's, which would take this answer for
+      // its own. With none pending, a request whose body was still being read has had its answer
+      // (a 415 or 413 before the body), and a second one would go to a request never sent.
+      // Close the connection in both cases, as for any other socket error.
+      const { _httpMessage: pending, parser } = socket as ServerSocket;
+      const answered = pending ? pending.headersSent || pending.req?.complete !== false : parser?.incoming?.complete === false;
+      if (!socket.writable || !err.code?.startsWith('HPE_') || answered) {
         socket.destroy();
         return;
       }
-      const error =
-        err.code === 'HPE_HEADER_OVERFLOW'
-          ? new ApiError('HEADERS_TOO_LARGE', 'The request headers are larger than this server accepts')
-          : new ApiError('VALIDATION_FAILED', `Malformed HTTP request (${err.code})`);
-      refuse(socket, error, { reason: err.code });
+      refuse(socket, parserRefusal(err.code), { reason: err.code });
     },
     onConnect(_req, socket) {
       refuse(socket, new ApiError('METHOD_NOT_ALLOWED', 'CONNECT is not supported'), { method: 'CONNECT', route: 'other' }, 'Allow: GET, HEAD, POST, PUT, DELETE\r\n');
     },
   };
+}
+
+/** The refusal for an error code of node's HTTP parser. */
+function parserRefusal(code: string): ApiError {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return new ApiError('HEADERS_TOO_LARGE', 'The request headers are larger than this server accepts');
+    case 'HPE_INVALID_EOF_STATE':
+      // The client closed its side mid-request: it may be gone, or be waiting for this answer.
+      return new ApiError('VALIDATION_FAILED', 'The connection ended before the whole request was sent');
+    default:
+      return new ApiError('VALIDATION_FAILED', `Malformed HTTP request (${code})`);
+  }
 }

@@ -155,13 +155,15 @@ async function rawExchange(port: number, request: string): Promise<{ status: num
 }
 
 /**
- * Writes `request` as raw bytes without ending the request side, and reads what comes back until
- * the server closes the connection, or has sent one whole response when `firstAnswer` is set
- * (or `ms` pass).
+ * Writes `request` as raw bytes without ending the request side (its parts 200 ms apart, each
+ * after the answers to what came before), and reads what comes back until the server closes the
+ * connection, or has sent one whole response when `firstAnswer` is set (or `ms` pass).
  */
-async function rawAnswerWithin(port: number, request: string, ms: number, { firstAnswer = false } = {}): Promise<string> {
+async function rawAnswerWithin(port: number, request: string | string[], ms: number, { firstAnswer = false } = {}): Promise<string> {
   const socket = connect(port, '127.0.0.1');
-  socket.write(request);
+  const [first = '', ...rest] = typeof request === 'string' ? [request] : request;
+  socket.write(first);
+  const writing = rest.map((part, i) => setTimeout(() => socket.writable && socket.write(part), 200 * (i + 1)));
   let text = '';
   const answered = () => {
     const split = text.indexOf('\r\n\r\n');
@@ -177,6 +179,7 @@ async function rawAnswerWithin(port: number, request: string, ms: number, { firs
   socket.on('error', () => undefined);
   await closed;
   clearTimeout(timer);
+  writing.forEach(clearTimeout);
   return text;
 }
 
@@ -201,6 +204,23 @@ describe('requests the HTTP parser refuses', () => {
     expect(ingest.lines).toContainEqual(expect.objectContaining({ msg: 'request refused', requestId: parsed.error.requestId, code, status }));
   });
 
+  it('logs a broken chunked body once, as refused, and not again when the body reading stops', async () => {
+    const from = ingest.lines.length;
+    const answer = await rawExchange(
+      ingest.port,
+      'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"des\r\nZZ\r\n',
+    );
+    expect(answer.status).toBe(400);
+    await waitFor(() => ingest.lines.slice(from).some((line) => line.msg === 'request body cut short'), { what: 'the body reading to stop' });
+    expect(ingest.lines.slice(from).filter((line) => line.msg === 'request refused')).toHaveLength(1);
+  });
+
+  it('does not answer a request twice when its body breaks after its refusal: the connection closes instead', async () => {
+    const head = 'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const answer = await rawAnswerWithin(ingest.port, [head, '5\r\nhello\r\nZZ\r\n'], 5_000);
+    expect(answer).toMatch(/^HTTP\/1\.1 415 /);
+    expect(answer.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
+  });
 });
 
 describe('a publish still being answered', () => {
@@ -324,6 +344,23 @@ describe('routing', () => {
 });
 
 describe('refusals', () => {
+  it('logs a client that leaves mid-body once, for its unfinished request, and does not count it as a refused publish', async () => {
+    const rejected = async () => (await ingest.service.registry.metrics()).match(/^ferry_publish_rejected_total\{.*$/gm);
+    const countedBefore = await rejected();
+    const from = ingest.lines.length;
+    const socket = connect(ingest.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"destination":');
+    // Long enough for the body reading to begin on loopback.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.destroy();
+    await waitFor(() => ingest.lines.slice(from).some((line) => line.msg === 'request body cut short'), { what: 'the body reading to stop' });
+    expect(ingest.lines.slice(from).filter((line) => line.msg === 'request refused')).toEqual([
+      expect.objectContaining({ reason: 'HPE_INVALID_EOF_STATE', status: 400 }),
+    ]);
+    expect(await rejected()).toEqual(countedBefore);
+  });
+
   it('refuses bad requests without a 5xx or a failure in the log', async () => {
     const from = ingest.lines.length;
     const answers = [

@@ -38,6 +38,12 @@ export interface ErrorContext {
 
 /** Logs the error, counts a refused publish, and answers with the error envelope. */
 export function answerError(err: unknown, res: ServerResponse, { requestId, log, method, route, metrics }: ErrorContext): void {
+  if (isBodyCutShort(err)) {
+    // No one is left to answer, and nothing was refused: the client went away mid-body, or the
+    // connection was closed under it (a refusal of its framing, logged where it was made).
+    log().debug({ method, route }, 'request body cut short');
+    return;
+  }
   const error = toApiError(err);
   if (error.status < 500) {
     log().info({ code: error.code, status: error.status, method, route }, 'request refused');
@@ -93,6 +99,11 @@ export function isRedisFailure(err: unknown): boolean {
     err.message === 'Command timed out' ||
     err.message.startsWith("Stream isn't writeable")
   );
+}
+
+/** The body parser's error for a request whose connection closed before its body ended. */
+function isBodyCutShort(err: unknown): boolean {
+  return err instanceof Error && (err as HttpError).type === 'request.aborted';
 }
 
 interface HttpError extends Error {
