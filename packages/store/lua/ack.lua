@@ -15,9 +15,10 @@
   ARGV[4i-2], ARGV[4i-1], ARGV[4i], ARGV[4i+1]: delivery id, lease token (the attempt number
     the claim returned), attempt record (JSON object), j of its keys
 
-  Returns one code per item, in order: 1 acked; -1 unknown delivery; -2 the lease is not held
-  with this token (expired and re-queued, or taken by a newer claim, or the same delivery
-  named twice in the batch): that outcome is refused.
+  Returns one code per item, in order: 1 acked; 0 acked already by this very attempt (the call
+  sent again after a reconnect; nothing is written twice); -1 unknown delivery; -2 the lease is
+  not held with this token (expired and re-queued, or taken by a newer claim, or the same
+  delivery named twice in the batch): that outcome is refused.
   Events: delivered (one entry per 16 deliveries of the batch); ready | scheduled for the
           next delivery of an acked one's ordering key (includes/route.lua)
 
@@ -56,7 +57,8 @@ for x, id in ipairs(ids) do
   if not r then
     results[x] = -1
   elseif not leaseHeld(held[x], token) or seen[id] then
-    results[x] = -2
+    -- Attempt numbers only grow, and only an ack makes a record delivered.
+    results[x] = (r.state == 'delivered' and r.attempt == token) and 0 or -2
   else
     seen[id] = true
     local k = groups[j]

@@ -392,6 +392,17 @@ describe('delivery lifecycle in the store', () => {
     expect((await eventTimes(store, 'delivered')).size).toBe(0);
   });
 
+  it('takes an ack sent again after it was recorded (a resend after a reconnect) as done, writing nothing twice', async () => {
+    const { store } = ctx;
+    await store.enqueue(message());
+    const [lease] = await claim(store);
+    await store.ack(lease!, outcome());
+    await expect(store.ack(lease!, outcome())).resolves.toBeUndefined();
+    expect((await store.get(lease!.id))?.attempts).toHaveLength(1);
+    // Another attempt's ack is still refused.
+    await expect(store.ack({ ...lease!, attempt: lease!.attempt + 1 }, outcome())).rejects.toMatchObject({ code: StoreErrorCode.StaleLease });
+  });
+
   it('refuses a delivery named twice in one ack batch the second time', async () => {
     const { store } = ctx;
     await store.enqueue(message());
