@@ -134,12 +134,13 @@ function startService({ name, port }, redisUrl) {
   const main = path.join(ROOT, 'apps', name, 'dist', 'main.js');
   if (!existsSync(main)) return fail(`${main} is missing; run \`npm run build\` first (npm start does it for you)`);
   // Private destinations are allowed so the local sink can be reached; then nothing may listen
-  // beyond this machine, or anyone on the network could make Ferry fetch internal URLs for them.
+  // beyond this machine, or anyone on the network could make Ferry fetch internal URLs for them:
+  // an exported FERRY_HOST or SINK_HOST does not count here.
   const env = {
     FERRY_ALLOW_PRIVATE_DESTINATIONS: 'true',
+    ...process.env,
     FERRY_HOST: '127.0.0.1',
     SINK_HOST: '127.0.0.1',
-    ...process.env,
     REDIS_URL: redisUrl,
     PORT: port,
   };

@@ -71,8 +71,8 @@ describe('npm start', () => {
   /** Ctrl-C: the terminal signals the whole foreground process group, so only the script gets it. */
   const ctrlC = (running: RunningStart) => process.kill(-running.child.pid!, 'SIGINT');
 
-  it('runs every service on 127.0.0.1 only, delivers a message, and stops gracefully on SIGINT', async () => {
-    const running = await startFerry();
+  it('runs every service on 127.0.0.1 only, whatever FERRY_HOST says, delivers a message, and stops gracefully on SIGINT', async () => {
+    const running = await startFerry({ FERRY_HOST: '0.0.0.0', SINK_HOST: '0.0.0.0' });
     const { sink, ingest, scheduler, dispatcher } = running.ports;
     for (const name of ['sink', 'ingest', 'scheduler', 'dispatcher']) {
       const started = running.output().split('\n').find((line) => line.startsWith(`[${name}]`) && /"msg":"(sink )?listening"/.test(line));
