@@ -74,4 +74,11 @@ describe('judge', () => {
     expect(judge({ ...base, kind: 'http_error', statusCode: 410 }, nth(1), policy)).toMatchObject({ final: true });
     expect(judge({ ...base, kind: 'refused' }, nth(1), policy)).toMatchObject({ final: true });
   });
+
+  it('makes a non-retryable 429 or 503 final even with a Retry-After it would defer on', () => {
+    const strict = { ...policy, nonRetryableStatuses: new Set([429, 503]) };
+    for (const statusCode of [429, 503]) {
+      expect(judge({ ...base, kind: 'http_error', statusCode, retryAfterMs: 1_000 }, nth(1), strict)).toMatchObject({ action: 'retry', final: true });
+    }
+  });
 });

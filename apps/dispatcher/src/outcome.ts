@@ -26,7 +26,8 @@ const DEFER_STATUSES = new Set([429, 503]);
  * policy accepts defers: the destination is left alone until then, and no retry is spent. Any
  * other Retry-After is a floor under the computed back-off (both up to its cap): the receiver
  * asked for nothing sooner, and a short one must not spend the retries in seconds that the
- * back-off would spread over hours. A refused destination never becomes acceptable by waiting.
+ * back-off would spread over hours. A refused destination never becomes acceptable by waiting,
+ * and a status the operator made non-retryable is final, Retry-After or not.
  * The back-off grows with the failures that spent a retry, this one included: `attempt - free`,
  * as the store's retry budget counts them (lua/retry.lua), so the free attempts before it
  * (Retry-After waits, releases, lost leases) do not lengthen it.
@@ -42,10 +43,10 @@ export function judge(
   const wait = result.retryAfterMs;
   const failures = delivery.attempt - delivery.free;
   const backoff = Math.min(Math.max(backoffMs(failures, policy.backoff), wait ?? 0), policy.backoff.maxMs);
-  if (status !== undefined && DEFER_STATUSES.has(status) && wait !== undefined && wait <= policy.maxRetryAfterMs) {
+  const final = result.kind === 'refused' || (status !== undefined && policy.nonRetryableStatuses.has(status));
+  if (!final && status !== undefined && DEFER_STATUSES.has(status) && wait !== undefined && wait <= policy.maxRetryAfterMs) {
     return { action: 'defer', waitMs: wait, backoffMs: backoff, summary };
   }
-  const final = result.kind === 'refused' || (status !== undefined && policy.nonRetryableStatuses.has(status));
   return { action: 'retry', backoffMs: backoff, final, summary };
 }
 
