@@ -10,7 +10,6 @@ describe('Keys', () => {
     expect(keys.order(3, 'https://a.example', 'default', 'user-1')).toBe('ferry:{3}:order:https://a.example:default:user-1');
     expect(keys.parked(3)).toBe('ferry:{3}:parked');
     expect(keys.backlog(3)).toBe('ferry:{3}:backlog');
-    expect(keys.dedup(3, 'default', 'k')).toBe('ferry:{3}:dedup:default:k');
     expect(keys.readyCount(3)).toBe('ferry:{3}:ready-count');
     expect(keys.shardCount()).toBe('ferry:shards');
   });
@@ -25,7 +24,7 @@ describe('Keys', () => {
     const perShard = [
       keys.deliveries(7), keys.attempts(7), keys.due(7), keys.ready(7, 'http://x'), keys.dests(7),
       keys.dest(7, 'http://x'), keys.leases(7), keys.dlq(7), keys.done(7), keys.events(7), keys.wake(7),
-      keys.order(7, 'http://x', 't', 'k'), keys.dedup(7, 't', 'k'), keys.parked(7), keys.destinations(7), keys.backlog(7),
+      keys.order(7, 'http://x', 't', 'k'), keys.parked(7), keys.destinations(7), keys.backlog(7),
       keys.waiting(7), keys.handoff(7), keys.inflight(7), keys.readyCount(7),
     ];
     for (const key of perShard) {

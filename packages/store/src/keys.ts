@@ -32,7 +32,6 @@
  *   <p>:{s}:handoff              list    deliveries leased on arrival to a waiting dispatcher (BLPOP), each
  *                                        "id|attempt|dest", "\n", envelope (lua/includes/handoff.lua)
  *   <p>:{s}:order:<dest>:<t>:<k> list    unfinished deliveries of an ordering key, head first
- *   <p>:{s}:dedup:<t>:<k>        string  message id for a de-duplication key (with TTL)
  *   <p>:shards                   string  the shard count this keyspace was created with
  *
  * `<p>` is the configurable prefix (default `ferry`), `<dest>` a destination origin such as
@@ -106,9 +105,6 @@ export class Keys {
   }
   order(shard: number, dest: string, tenant: string, orderingKey: string): string {
     return `${this.tag(shard)}:order:${dest}:${tenant}:${orderingKey}`;
-  }
-  dedup(shard: number, tenant: string, dedupKey: string): string {
-    return `${this.tag(shard)}:dedup:${tenant}:${dedupKey}`;
   }
   shardCount(): string {
     return `${this.prefix}:shards`;
