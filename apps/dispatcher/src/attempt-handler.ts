@@ -66,6 +66,8 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, RunningReques
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
+    // An interim answer (103 Early Hints) is not the receiver's answer: the final one follows.
+    if (statusCode < 200) return;
     this.statusCode = statusCode;
     this.retryAfter = retryAfterMs(headerValue(headers['retry-after']));
   }
@@ -87,8 +89,10 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, RunningReques
   }
 
   private fail(err: Error): void {
-    // Once the status has arrived it is the receiver's answer, however the body ends.
-    const answered = err instanceof ResponseCutShort || (err instanceof DeadlinePassed && this.statusCode !== 0);
+    // Once the status has arrived it is the receiver's answer, however the body ends: cut off
+    // by a deadline, a shutdown, a stalled or closed connection. Sending a 2xx again would
+    // deliver the message twice.
+    const answered = this.statusCode !== 0;
     this.finish(answered ? this.answered() : { ...describeFailure(err, this.options.timeoutMs), startedAt: this.startedAt, durationMs: 0 });
   }
 

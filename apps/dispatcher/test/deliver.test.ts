@@ -31,6 +31,16 @@ describe('deliver', () => {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         if (req.url === '/hang') return;
+        if (req.url === '/cut') {
+          // A 200 whose body is cut off by the closed connection.
+          req.socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n12345678');
+          return;
+        }
+        if (req.url === '/hints') {
+          // An interim answer, then nothing.
+          res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+          return;
+        }
         if (req.url === '/drip') {
           // Answers at once, then sends its body a byte at a time, never ending it.
           res.writeHead(200);
@@ -119,6 +129,17 @@ describe('deliver', () => {
     expect(result.durationMs).toBeGreaterThanOrEqual(280);
     expect(result.durationMs).toBeLessThan(1_000);
     expect(running.size).toBe(0);
+  });
+
+  it('takes a 2xx whose body the connection cut off as the receiver\'s answer', async () => {
+    const result = await deliver(delivery('/cut'), options);
+    expect(result).toMatchObject({ kind: 'success', statusCode: 200, responseExcerpt: '12345678' });
+  });
+
+  it('does not take an interim 1xx answer for the receiver\'s answer', async () => {
+    const { result } = await withDeadlineChecks((running) => deliver(delivery('/hints'), { ...options, timeoutMs: 300, running }));
+    expect(result).toMatchObject({ kind: 'timeout' });
+    expect(result.statusCode).toBeUndefined();
   });
 
   it('reports an attempt past its deadline before any answer as a timeout', async () => {
