@@ -28,9 +28,26 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
   });
 
+  it('reads the obsolete date forms a recipient must accept too', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfterMs('Thursday, 01-Jan-26 00:01:00 GMT', now)).toBe(60_000);
+    expect(retryAfterMs('Thu Jan  1 00:02:00 2026', now)).toBe(120_000);
+    // A two-digit year more than 50 years ahead is in the past.
+    expect(retryAfterMs('Friday, 01-Jan-99 00:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('Thursday, 01-Jan-76 00:00:00 GMT', now)).toBe(Date.parse('2076-01-01T00:00:00Z') - now);
+  });
+
   it('ignores what it cannot read', () => {
     expect(retryAfterMs(undefined)).toBeUndefined();
     expect(retryAfterMs('soon')).toBeUndefined();
     expect(retryAfterMs('-3')).toBeUndefined();
+    // Date.parse reads each of these as a date in the past, which would mean "now".
+    for (const text of ['abc, 10', 'Sun, 1', 'Mon, 12', 'Mon, 31 Feb 2026 00:00:00 GMT', 'Thu, 01 Jan 2026 25:00:00 GMT']) {
+      expect(retryAfterMs(text)).toBeUndefined();
+    }
+  });
+
+  it('reads a huge delay-seconds as a long wait, not as infinity', () => {
+    expect(retryAfterMs('9'.repeat(400))).toBe(1e12);
   });
 });

@@ -17,6 +17,9 @@ export function backoffMs(failures: number, policy: BackoffPolicy, random: () =>
   return Math.round(Math.min(policy.maxMs, jittered));
 }
 
+/** Delay-seconds past this (about 31 years) are read as this: a longer wait means the same. */
+const MAX_RETRY_AFTER_SECONDS = 1e9;
+
 /**
  * Reads a Retry-After header: delay-seconds or an HTTP date. Answers milliseconds from `now`,
  * or undefined when absent or unreadable.
@@ -24,11 +27,36 @@ export function backoffMs(failures: number, policy: BackoffPolicy, random: () =>
 export function retryAfterMs(header: string | undefined, now: number = Date.now()): number | undefined {
   if (header === undefined) return undefined;
   const text = header.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  // An HTTP date names its weekday and month ("Wed, 21 Oct 2026 07:28:00 GMT"); Date.parse
-  // alone would also read "-3" as a year.
-  if (!/^[A-Za-z]{3},/.test(text)) return undefined;
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  if (/^\d+$/.test(text)) return Math.min(Number(text), MAX_RETRY_AFTER_SECONDS) * 1000;
+  const at = parseHttpDate(text, now);
+  return at === undefined ? undefined : Math.max(0, at - now);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH = `(?<month>${MONTHS.join('|')})`;
+const TIME = '(?<hour>\\d{2}):(?<minute>\\d{2}):(?<second>\\d{2})';
+// The three forms of RFC 9110 §5.6.7, which a recipient must all read. Date.parse would read
+// far more, "abc, 10" among them (as the year 2010).
+const HTTP_DATES = [
+  new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?<day>\\d{2}) ${MONTH} (?<year>\\d{4}) ${TIME} GMT$`),
+  new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (?<day>\\d{2})-${MONTH}-(?<year>\\d{2}) ${TIME} GMT$`),
+  new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} (?<day>[ \\d]\\d) ${TIME} (?<year>\\d{4})$`),
+];
+
+/** An HTTP date as epoch milliseconds; undefined when it is not one, or names no real day and time. */
+function parseHttpDate(text: string, now: number): number | undefined {
+  const fields = HTTP_DATES.map((pattern) => pattern.exec(text)?.groups).find((groups) => groups !== undefined);
+  if (fields === undefined) return undefined;
+  const [day, hour, minute, second] = [fields.day, fields.hour, fields.minute, fields.second].map(Number) as [number, number, number, number];
+  let year = Number(fields.year);
+  if (fields.year!.length === 2) {
+    // A two-digit year more than 50 years ahead is the latest such year in the past.
+    const thisYear = new Date(now).getUTCFullYear();
+    year += thisYear - (thisYear % 100);
+    if (year > thisYear + 50) year -= 100;
+  }
+  const at = new Date(Date.UTC(year, MONTHS.indexOf(fields.month!), day, hour, minute, second));
+  // Date.UTC rolls 31 Feb over into March and 25:00 into the next day.
+  const real = at.getUTCDate() === day && at.getUTCHours() === hour && at.getUTCMinutes() === minute && at.getUTCSeconds() === second;
+  return real ? at.getTime() : undefined;
 }
