@@ -1,10 +1,11 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, type ErrorEnvelope } from '@ferry/contracts';
 import { newRequestId, type Logger } from '@ferry/runtime';
 import type { ErrorRequestHandler } from 'express';
 import { ReplyError } from 'ioredis';
 import { ZodError } from 'zod';
 import { isPublishRoute, routeLabel, type IngestMetrics, type RouteLabel } from '../metrics';
+import { endedByProtocolRefusal } from '../protocol-refusals';
 import { sendJson } from '../send-json';
 
 const MAX_DETAILS = 50;
@@ -38,9 +39,11 @@ export interface ErrorContext {
 
 /** Logs the error, counts a refused publish, and answers with the error envelope. */
 export function answerError(err: unknown, res: ServerResponse, { requestId, log, method, route, metrics }: ErrorContext): void {
-  if (isBodyCutShort(err)) {
-    // No one is left to answer, and nothing was refused: the client went away mid-body, or the
-    // connection was closed under it (a refusal of its framing, logged where it was made).
+  const req = res.req as IncomingMessage | undefined;
+  if (isBodyCutShort(err) || (req?.complete === false && endedByProtocolRefusal(req.socket))) {
+    // The body reading broke off: the client went away mid-body, or a refusal of the
+    // connection's framing or a timeout ended it, answered and logged where it was made
+    // (protocol-refusals.ts). No one is left to answer, and nothing more was refused.
     log().debug({ method, route }, 'request body cut short');
     return;
   }
