@@ -20,7 +20,9 @@
   ARGV[8] how long the destination asked to wait, in ms (Retry-After on a deferral defer.lua
           declined); 0 for none. The destination is parked until then.
 
-  Returns 1 retrying, 2 dead-lettered; -1 unknown delivery; -2 stale lease token.
+  Returns 1 retrying, 2 dead-lettered; -1 unknown delivery; -2 stale lease token. A retry
+  sent again after a reconnect, its first sending recorded as retrying, answers 1 again and
+  writes nothing (one sent again after a dead-letter reads as stale: a lost lease can end so too).
   Events: retrying | failed; ready | scheduled for the next delivery of its ordering key
           (includes/route.lua)
 ]]
@@ -44,7 +46,11 @@ local backoff, final, lastError, destinationWait = tonumber(ARGV[5]), ARGV[6] ==
 
 local r = readRecord(k.deliveries, id)
 if not r then return -1 end
-if not holdsLease(inflightKey, id, token) then return -2 end
+if not holdsLease(inflightKey, id, token) then
+  -- Attempt numbers only grow, and only this script makes a record retrying.
+  if r.state == 'retrying' and r.attempt == token then return 1 end
+  return -2
+end
 r.attempt = token
 
 local now = nowMs()

@@ -403,6 +403,15 @@ describe('delivery lifecycle in the store', () => {
     await expect(store.ack({ ...lease!, attempt: lease!.attempt + 1 }, outcome())).rejects.toMatchObject({ code: StoreErrorCode.StaleLease });
   });
 
+  it('takes a retry sent again after it was recorded as retrying as done, writing nothing twice', async () => {
+    const { store } = ctx;
+    await store.enqueue(message());
+    const [lease] = await claim(store);
+    expect(await store.retry(lease!, outcome(500), failed(60_000, false))).toBe('retrying');
+    await expect(store.retry(lease!, outcome(500), failed(60_000, false))).resolves.toBe('retrying');
+    expect((await store.get(lease!.id))?.attempts).toHaveLength(1);
+  });
+
   it('refuses a delivery named twice in one ack batch the second time', async () => {
     const { store } = ctx;
     await store.enqueue(message());
