@@ -40,26 +40,33 @@ export function endedByProtocolRefusal(socket: Duplex | null | undefined): boole
  * They get the same error envelope and request id header as every other refusal, written to the
  * socket, which is then closed, and the same `request refused` log line.
  *
- * Answers go out in order. A refusal that comes while an earlier pipelined request is still
- * being answered waits for that answer (closing the connection at once would lose it, and the
- * sender would publish again). A request that already has its answer (a 415 or 413 sent
+ * Answers go out in order. A refusal that comes while earlier pipelined requests are still
+ * being answered waits for their answers (closing the connection at once would lose them, and
+ * the sender would publish again). A request that already has its answer (a 415 or 413 sent
  * before its body) gets no second one when its body then breaks: the connection just closes.
+ * A timeout closes the connection at once.
  */
 export function protocolRefusals(log: Logger): {
   onClientError: (err: NodeJS.ErrnoException, socket: Duplex) => void;
   onConnect: (req: http.IncomingMessage, socket: Duplex) => void;
 } {
-  const refuse = (socket: Duplex, error: ApiError, fields: Record<string, unknown>, headers = ''): void => {
+  /**
+   * Logs the refusal and writes it as the connection's last answer. Nothing is written, or
+   * logged, on a connection node is closing already (an earlier answer said Connection: close).
+   * `cut` closes the connection at once instead of letting the sender finish.
+   */
+  const refuse = (socket: Duplex, error: ApiError, fields: Record<string, unknown>, { headers = '', cut = false } = {}): void => {
+    if (!socket.writable) return;
     const requestId = newRequestId();
     log.info({ requestId, code: error.code, status: error.status, ...fields }, 'request refused');
     const envelope: ErrorEnvelope = { error: { code: error.code, message: error.message, requestId } };
     const body = JSON.stringify(envelope);
-    closeAfter(
-      socket,
+    const response =
       `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `X-Request-Id: ${requestId}\r\nCache-Control: no-store\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Connection: close\r\n\r\n${body}`,
-    );
+      `X-Request-Id: ${requestId}\r\nCache-Control: no-store\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`;
+    if (cut) socket.end(response);
+    else closeAfter(socket, response);
   };
 
   return {
@@ -71,29 +78,47 @@ export function protocolRefusals(log: Logger): {
         return;
       }
       refusedSockets.add(socket);
+      const fields = { reason: err.code };
       const { _httpMessage: pending, parser } = socket as ServerSocket;
+      // The request being read when the error came, if it was still incomplete.
       const broken = parser?.incoming?.complete === false ? parser.incoming : undefined;
-      if (pending && !pending.headersSent && pending.req === broken) {
-        // The request whose body broke is the one being answered, and nothing is sent yet.
-        refuse(socket, error, { reason: err.code });
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        // Unlike a parse error, a timeout leaves node's parser reading: a request completed
+        // after the answer would still run, and a publish be stored. So the connection goes at
+        // once, as in node's own handling, answered only if no earlier answer is pending.
+        if (!pending || (pending.req === broken && !pending.headersSent)) refuse(socket, error, fields, { cut: true });
+        socket.destroy();
         return;
       }
-      // A broken body belongs to a request already answered (or being answered); broken framing
-      // or headers start a request of their own, answered after those before it.
-      const answer = broken ? () => closeAfter(socket) : () => refuse(socket, error, { reason: err.code });
-      if (!pending) {
-        answer();
-        return;
-      }
-      // node hands the socket to the next queued response before listeners added later hear
-      // 'finish'; one still queued then is a request whose answer will not come: close.
-      pending.once('finish', () => ((socket as ServerSocket)._httpMessage ? socket.destroy() : answer()));
+      afterEarlierAnswers(socket as ServerSocket, broken, (own) => {
+        // A broken body of a request already answered gets no second answer; broken framing or
+        // headers, or the body of the request being answered, get this refusal.
+        if (broken && !own) closeAfter(socket);
+        else refuse(socket, error, fields);
+      });
     },
     onConnect(_req, socket) {
       refusedSockets.add(socket);
-      refuse(socket, new ApiError('METHOD_NOT_ALLOWED', 'CONNECT is not supported'), { method: 'CONNECT', route: 'other' }, 'Allow: GET, HEAD, POST, PUT, DELETE\r\n');
+      // node gave the socket over with no error listener: a reset during the answer would crash the process.
+      socket.on('error', () => socket.destroy());
+      refuse(socket, new ApiError('METHOD_NOT_ALLOWED', 'CONNECT is not supported'), { method: 'CONNECT', route: 'other' }, {
+        headers: 'Allow: GET, HEAD, POST, PUT, DELETE\r\n',
+      });
     },
   };
+}
+
+/**
+ * Calls `then` once the answers of the requests pipelined before the broken one have gone out:
+ * with `own` true when the response pending then is the broken request's own and has sent
+ * nothing (its body broke while it was read), else once no response is pending. node hands the
+ * socket to the next queued response before listeners added later hear 'finish'.
+ */
+function afterEarlierAnswers(socket: ServerSocket, broken: Request | undefined, then: (own: boolean) => void): void {
+  const pending = socket._httpMessage;
+  if (!pending) then(false);
+  else if (pending.req === broken && !pending.headersSent) then(true);
+  else pending.once('finish', () => afterEarlierAnswers(socket, broken, then));
 }
 
 /**

@@ -257,6 +257,17 @@ describe('a publish still being answered', () => {
     expect(answer).toContain('"messageId"');
   });
 
+  it('gets every answer of several publishes pipelined before a refused request, however long each takes', async () => {
+    // The first publish's host is looked up already, so it is answered well before the second.
+    expect((await call(slow.base, 'POST', '/v1/messages', { destination: 'https://warm.example.test/in' })).status).toBe(202);
+    const request = (destination: string) => {
+      const body = JSON.stringify({ destination });
+      return `POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    };
+    const answer = await rawAnswerWithin(slow.port, `${request('https://warm.example.test/in')}${request('https://cold.example.test/in')}GARBAGE\r\n\r\n`, 5_000);
+    expect(answer.match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 202 ', 'HTTP/1.1 202 ', 'HTTP/1.1 400 ']);
+  });
+
   it('is timed as aborted, not as a 2xx, when its client leaves before the answer', async () => {
     await expect(fetch(`${slow.base}/v1/messages`, {
       method: 'POST',
