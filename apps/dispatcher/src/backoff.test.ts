@@ -35,6 +35,16 @@ describe('retryAfterMs', () => {
     // A two-digit year more than 50 years ahead is in the past.
     expect(retryAfterMs('Friday, 01-Jan-99 00:00:00 GMT', now)).toBe(0);
     expect(retryAfterMs('Thursday, 01-Jan-76 00:00:00 GMT', now)).toBe(Date.parse('2076-01-01T00:00:00Z') - now);
+    // Within 50 years ahead, the next century's.
+    expect(retryAfterMs('Thursday, 01-Jan-05 00:00:00 GMT', Date.parse('2060-01-01T00:00:00Z'))).toBe(Date.parse('2105-01-01T00:00:00Z') - Date.parse('2060-01-01T00:00:00Z'));
+  });
+
+  it('reads the ways senders stray from the form: a one-digit day, UTC written otherwise, a leap second', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    for (const text of ['Thu, 1 Jan 2026 00:01:00 GMT', 'Thu, 01 Jan 2026 00:01:00 +0000', 'Thu, 01 Jan 2026 00:01:00 UTC']) {
+      expect(retryAfterMs(text, now)).toBe(60_000);
+    }
+    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:60 GMT', now)).toBe(59_000);
   });
 
   it('ignores what it cannot read', () => {

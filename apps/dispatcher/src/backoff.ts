@@ -35,11 +35,14 @@ export function retryAfterMs(header: string | undefined, now: number = Date.now(
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const MONTH = `(?<month>${MONTHS.join('|')})`;
 const TIME = '(?<hour>\\d{2}):(?<minute>\\d{2}):(?<second>\\d{2})';
-// The three forms of RFC 9110 §5.6.7, which a recipient must all read. Date.parse would read
-// far more, "abc, 10" among them (as the year 2010).
+// Senders write GMT in other ways too; each means UTC.
+const ZONE = '(?:GMT|UTC|[+-]0000)';
+// The three forms of RFC 9110 §5.6.7, which a recipient must all read, a little leniently (a
+// one-digit day, UTC written otherwise). Date.parse would read far more, "abc, 10" among them
+// (as the year 2010).
 const HTTP_DATES = [
-  new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?<day>\\d{2}) ${MONTH} (?<year>\\d{4}) ${TIME} GMT$`),
-  new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (?<day>\\d{2})-${MONTH}-(?<year>\\d{2}) ${TIME} GMT$`),
+  new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?<day>\\d{1,2}) ${MONTH} (?<year>\\d{4}) ${TIME} ${ZONE}$`),
+  new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (?<day>\\d{1,2})-${MONTH}-(?<year>\\d{2}) ${TIME} ${ZONE}$`),
   new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} (?<day>[ \\d]\\d) ${TIME} (?<year>\\d{4})$`),
 ];
 
@@ -48,15 +51,18 @@ function parseHttpDate(text: string, now: number): number | undefined {
   const fields = HTTP_DATES.map((pattern) => pattern.exec(text)?.groups).find((groups) => groups !== undefined);
   if (fields === undefined) return undefined;
   const [day, hour, minute, second] = [fields.day, fields.hour, fields.minute, fields.second].map(Number) as [number, number, number, number];
-  let year = Number(fields.year);
-  if (fields.year!.length === 2) {
-    // A two-digit year more than 50 years ahead is the latest such year in the past.
-    const thisYear = new Date(now).getUTCFullYear();
-    year += thisYear - (thisYear % 100);
-    if (year > thisYear + 50) year -= 100;
-  }
-  const at = new Date(Date.UTC(year, MONTHS.indexOf(fields.month!), day, hour, minute, second));
+  const year = fields.year!.length === 2 ? fullYear(Number(fields.year), now) : Number(fields.year);
+  // A leap second (:60) is read as the second before it.
+  const at = new Date(Date.UTC(year, MONTHS.indexOf(fields.month!), day, hour, minute, Math.min(second, 59)));
   // Date.UTC rolls 31 Feb over into March and 25:00 into the next day.
-  const real = at.getUTCDate() === day && at.getUTCHours() === hour && at.getUTCMinutes() === minute && at.getUTCSeconds() === second;
+  const real = at.getUTCDate() === day && at.getUTCHours() === hour && at.getUTCMinutes() === minute && second <= 60;
   return real ? at.getTime() : undefined;
+}
+
+/** The year a two-digit one means: never more than 50 years ahead of `now`, else the latest such year before it. */
+function fullYear(twoDigits: number, now: number): number {
+  const thisYear = new Date(now).getUTCFullYear();
+  const year = thisYear - (thisYear % 100) + twoDigits;
+  if (year > thisYear + 50) return year - 100;
+  return year <= thisYear - 50 ? year + 100 : year;
 }

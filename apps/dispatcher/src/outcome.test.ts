@@ -75,10 +75,14 @@ describe('judge', () => {
     expect(judge({ ...base, kind: 'refused' }, nth(1), policy)).toMatchObject({ final: true });
   });
 
-  it('makes a non-retryable 429 or 503 final even with a Retry-After it would defer on', () => {
+  it('makes a non-retryable 429 or 503 final even with a Retry-After it would defer on, its destination still parked', () => {
     const strict = { ...policy, nonRetryableStatuses: new Set([429, 503]) };
     for (const statusCode of [429, 503]) {
-      expect(judge({ ...base, kind: 'http_error', statusCode, retryAfterMs: 1_000 }, nth(1), strict)).toMatchObject({ action: 'retry', final: true });
+      expect(judge({ ...base, kind: 'http_error', statusCode, retryAfterMs: 1_000 }, nth(1), strict)).toMatchObject({
+        action: 'retry',
+        final: true,
+        destinationWaitMs: 1_000,
+      });
     }
   });
 });

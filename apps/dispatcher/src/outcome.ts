@@ -9,7 +9,8 @@ export type Verdict =
    * `backoffMs` is the retry's wait should the store decline (the free attempts are spent).
    */
   | { action: 'defer'; waitMs: number; backoffMs: number; summary: string }
-  | { action: 'retry'; backoffMs: number; final: boolean; summary: string };
+  /** `destinationWaitMs`: the destination asked to wait (a final 429 or 503): park it for as long. */
+  | { action: 'retry'; backoffMs: number; final: boolean; summary: string; destinationWaitMs?: number };
 
 export interface OutcomePolicy {
   backoff: BackoffPolicy;
@@ -44,10 +45,11 @@ export function judge(
   const failures = delivery.attempt - delivery.free;
   const backoff = Math.min(Math.max(backoffMs(failures, policy.backoff), wait ?? 0), policy.backoff.maxMs);
   const final = result.kind === 'refused' || (status !== undefined && policy.nonRetryableStatuses.has(status));
-  if (!final && status !== undefined && DEFER_STATUSES.has(status) && wait !== undefined && wait <= policy.maxRetryAfterMs) {
-    return { action: 'defer', waitMs: wait, backoffMs: backoff, summary };
-  }
-  return { action: 'retry', backoffMs: backoff, final, summary };
+  const asksToWait = status !== undefined && DEFER_STATUSES.has(status) && wait !== undefined && wait <= policy.maxRetryAfterMs;
+  if (asksToWait && !final) return { action: 'defer', waitMs: wait, backoffMs: backoff, summary };
+  // The destination's wait holds for its other messages whatever becomes of this one.
+  const destinationWait = asksToWait ? { destinationWaitMs: wait } : {};
+  return { action: 'retry', backoffMs: backoff, final, summary, ...destinationWait };
 }
 
 /** A few words on a failed attempt, kept as the destination's last error. */
