@@ -74,7 +74,7 @@ describe('PUT and GET /v1/destinations/:origin', () => {
     ['an unknown field', { colour: 'red' }, []],
     ['concurrency 0', { concurrency: 0 }, ['concurrency']],
     ['a fractional concurrency', { concurrency: 1.5 }, ['concurrency']],
-    ['concurrency over 10000', { concurrency: 10_001 }, ['concurrency']],
+    ['concurrency over 100000', { concurrency: 100_001 }, ['concurrency']],
     ['a negative rate', { ratePerSecond: -1 }, ['ratePerSecond']],
     ['a zero rate', { ratePerSecond: 0 }, ['ratePerSecond']],
     ['a rate slower than one start a day', { ratePerSecond: 1e-6 }, ['ratePerSecond']],

@@ -63,7 +63,10 @@ describe('validation', () => {
 
   it('refuses a top-level array or an empty body for one message, and a non-array for a batch', async () => {
     expectError(await publish([{ destination: DEST }]), 400, 'VALIDATION_FAILED');
-    expectError(await publish(''), 400, 'VALIDATION_FAILED');
+    expect(expectError(await publish(''), 400, 'VALIDATION_FAILED').message).toBe('The request has no body; send the message as JSON');
+    expect(expectError(await call(ingest.base, 'POST', '/v1/messages/batch', ''), 400, 'VALIDATION_FAILED').message).toBe(
+      'The request has no body; send the messages as a JSON array',
+    );
     expectError(await call(ingest.base, 'POST', '/v1/messages/batch', { destination: DEST }), 400, 'VALIDATION_FAILED');
     expectError(await call(ingest.base, 'POST', '/v1/messages/batch', []), 400, 'VALIDATION_FAILED');
   });
@@ -343,6 +346,11 @@ describe('routing', () => {
       expectError(await call(ingest.base, 'GET', path), 404, 'NOT_FOUND');
     }
     expectError(await call(ingest.base, 'POST', '/v1/topics', {}), 404, 'NOT_FOUND');
+  });
+
+  it('says to URL-encode an origin given with its slashes', async () => {
+    const error = expectError(await call(ingest.base, 'PUT', '/v1/destinations/https://api.example.test', { paused: true }), 404, 'NOT_FOUND');
+    expect(error.message).toContain('URL-encode the origin');
   });
 
   it('answers 405 with Allow for a known path asked with the wrong method', async () => {

@@ -45,6 +45,13 @@ describe('API token', () => {
     expect(await storedCount(guarded.store)).toBe(before);
   });
 
+  it('says how to send the token to a request that sends it another way, and that a wrong one is wrong', async () => {
+    const basic = await call(guarded.base, 'POST', '/v1/messages', message, { authorization: `Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}` });
+    expect(expectError(basic, 401, 'UNAUTHORIZED').message).toBe('Send the API token as Authorization: Bearer <token>');
+    const wrong = await call(guarded.base, 'POST', '/v1/messages', message, { authorization: 'Bearer wrong' });
+    expect(expectError(wrong, 401, 'UNAUTHORIZED').message).toBe('The API token is not valid');
+  });
+
   it('accepts the right token', async () => {
     const answer = await call(guarded.base, 'POST', '/v1/messages', message, auth);
     expect(answer.status).toBe(202);

@@ -47,7 +47,9 @@ describe('Redis down', () => {
     await ingest.redisServer.kill9();
 
     const started = Date.now();
-    expectError(await call(ingest.base, 'POST', '/v1/messages', { destination: DEST }), 503, 'SERVICE_UNAVAILABLE');
+    const refused = await call(ingest.base, 'POST', '/v1/messages', { destination: DEST });
+    expectError(refused, 503, 'SERVICE_UNAVAILABLE');
+    expect(refused.headers.get('retry-after')).toBe('5');
     expect(Date.now() - started).toBeLessThan(3_000);
     expectError(await call(ingest.base, 'POST', '/v1/messages/batch', [{ destination: DEST }]), 503, 'SERVICE_UNAVAILABLE');
     expectError(await call(ingest.base, 'GET', '/v1/messages/msg_0_abcdefghijklm'), 503, 'SERVICE_UNAVAILABLE');

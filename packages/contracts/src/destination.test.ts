@@ -48,7 +48,7 @@ describe('DestinationSettingsBody', () => {
 
   it.each([
     { concurrency: 0 },
-    { concurrency: 10_001 },
+    { concurrency: 100_001 },
     { ratePerSecond: 0 },
     { ratePerSecond: 100_001 },
     { burst: 1.5 },

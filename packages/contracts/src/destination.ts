@@ -45,8 +45,8 @@ const MIN_RATE_PER_SECOND = 1 / 86_400;
  * no class).
  */
 export const DestinationSettingsBody = z.strictObject({
-  /** Most deliveries in flight at once, across all dispatchers. */
-  concurrency: z.number().int().min(1).max(10_000).nullable().optional(),
+  /** Most deliveries in flight at once, across all dispatchers (as high as FERRY_DEST_CONCURRENCY may go). */
+  concurrency: z.number().int().min(1).max(100_000).nullable().optional(),
   /** Most delivery starts per second; fractions allowed (0.5 is one every two seconds). */
   ratePerSecond: z
     .number()

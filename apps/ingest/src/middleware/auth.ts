@@ -20,10 +20,9 @@ export function tokenCheck(token: string | undefined): TokenCheck {
     const given = header === undefined ? undefined : BEARER.exec(header)?.[1];
     if (given !== undefined && timingSafeEqual(digest(given), expected)) return;
     res.setHeader('WWW-Authenticate', 'Bearer realm="ferry"');
-    throw new ApiError(
-      'UNAUTHORIZED',
-      header === undefined ? 'Send the API token as Authorization: Bearer <token>' : 'The API token is not valid',
-    );
+    const message =
+      header === undefined || given === undefined ? 'Send the API token as Authorization: Bearer <token>' : 'The API token is not valid';
+    throw new ApiError('UNAUTHORIZED', message);
   };
 }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, type ErrorEnvelope } from '@ferry/contracts';
+import { ApiError, type ErrorCode, type ErrorEnvelope } from '@ferry/contracts';
 import { newRequestId, type Logger } from '@ferry/runtime';
 import type { ErrorRequestHandler } from 'express';
 import { ReplyError } from 'ioredis';
@@ -10,8 +10,12 @@ import { sendJson } from '../send-json';
 
 const MAX_DETAILS = 50;
 const MAX_MESSAGE_LENGTH = 300;
-// Backpressure lifts as soon as the backlog or memory reading is refreshed (within a second).
-const RETRY_AFTER_SECONDS = 1;
+/**
+ * The Retry-After of the answers that say "not now": backpressure lifts as soon as the backlog
+ * or memory reading is refreshed (within a second); an unreachable store is retried by the
+ * ingest all along, but an outage rarely ends within a second.
+ */
+const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = { RATE_LIMITED: 1, SERVICE_UNAVAILABLE: 5 };
 
 /**
  * The one place an error becomes an answer: every refusal and failure leaves as the error
@@ -61,7 +65,8 @@ export function answerError(err: unknown, res: ServerResponse, { requestId, log,
 
   const body: ErrorEnvelope = { error: { code: error.code, message: error.message, requestId } };
   if (error.details !== undefined) body.error.details = error.details;
-  if (error.code === 'RATE_LIMITED') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  const retryAfter = RETRY_AFTER_SECONDS[error.code];
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   res.setHeader('Cache-Control', 'no-store');
   sendJson(res, error.status, body);
 }

@@ -13,5 +13,7 @@ export function methodNotAllowed(allow: readonly string[]): RequestHandler {
 /** The last route: nothing matched. */
 export const notFound: RequestHandler = (req) => {
   const path = req.path.length > 100 ? `${req.path.slice(0, 97)}...` : req.path;
-  throw new ApiError('NOT_FOUND', `No route for ${req.method} ${path}`);
+  // An origin left unencoded brings its slashes into the path.
+  const hint = req.path.startsWith('/v1/destinations/') ? ' (URL-encode the origin, e.g. https%3A%2F%2Fapi.example.com)' : '';
+  throw new ApiError('NOT_FOUND', `No route for ${req.method} ${path}${hint}`);
 };
