@@ -68,10 +68,24 @@ describe('protocol refusals', () => {
     expect(completed).not.toContain('/late-head');
   });
 
+  it('closes the connection at once, and says so, when a request times out behind an answer still pending', async () => {
+    const from = lines.length;
+    const answer = await converse([`${get('/slow/1500')}POST /late-behind HTTP/1.1\r\nHost: x\r\n`]);
+    expect(answer).toBe('');
+    expect(lines.slice(from)).toEqual([
+      expect.objectContaining({ msg: 'connection closed: a request timed out behind one still unanswered', reason: 'ERR_HTTP_REQUEST_TIMEOUT' }),
+    ]);
+  });
+
   it('answers every request pipelined before broken framing, in order, then refuses it', async () => {
     const answer = await converse([`${get('/slow/50')}${get('/slow/300')}GARBAGE\r\n\r\n`]);
     expect(statusLines(answer)).toEqual(['HTTP/1.1 200 ', 'HTTP/1.1 200 ', 'HTTP/1.1 400 ']);
     expect(answer.indexOf('ok /slow/50')).toBeLessThan(answer.indexOf('ok /slow/300'));
+  });
+
+  it('answers a request pipelined before a CONNECT, then refuses the CONNECT', async () => {
+    const answer = await converse([`${get('/slow/300')}CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n`]);
+    expect(statusLines(answer)).toEqual(['HTTP/1.1 200 ', 'HTTP/1.1 405 ']);
   });
 
   it('neither answers nor logs a refusal after an answer that closes the connection', async () => {

@@ -85,8 +85,11 @@ export function protocolRefusals(log: Logger): {
       if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
         // Unlike a parse error, a timeout leaves node's parser reading: a request completed
         // after the answer would still run, and a publish be stored. So the connection goes at
-        // once, as in node's own handling, answered only if no earlier answer is pending.
+        // once, as in node's own handling, answered only if no earlier answer is pending. (One
+        // pending means a handler slower than node's limits, 66 s and 5 min, which the ingest's
+        // own bounds on Redis and name look-ups keep far off; its answer is lost.)
         if (!pending || (pending.req === broken && !pending.headersSent)) refuse(socket, error, fields, { cut: true });
+        else log.warn({ ...fields }, 'connection closed: a request timed out behind one still unanswered');
         socket.destroy();
         return;
       }
@@ -101,9 +104,12 @@ export function protocolRefusals(log: Logger): {
       refusedSockets.add(socket);
       // node gave the socket over with no error listener: a reset during the answer would crash the process.
       socket.on('error', () => socket.destroy());
-      refuse(socket, new ApiError('METHOD_NOT_ALLOWED', 'CONNECT is not supported'), { method: 'CONNECT', route: 'other' }, {
-        headers: 'Allow: GET, HEAD, POST, PUT, DELETE\r\n',
-      });
+      // node stops reading requests at a CONNECT, so waiting for the answers before it is safe.
+      afterEarlierAnswers(socket as ServerSocket, undefined, () =>
+        refuse(socket, new ApiError('METHOD_NOT_ALLOWED', 'CONNECT is not supported'), { method: 'CONNECT', route: 'other' }, {
+          headers: 'Allow: GET, HEAD, POST, PUT, DELETE\r\n',
+        }),
+      );
     },
   };
 }
