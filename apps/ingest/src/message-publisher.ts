@@ -67,7 +67,7 @@ export class MessagePublisher {
    * `raw` is the request body's UTF-8 bytes, where the message body is taken from as written.
    */
   async publish(body: unknown, requestLog: () => Logger, raw?: Buffer): Promise<Enqueued> {
-    if (isBodyless(body, raw)) throw new ApiError('VALIDATION_FAILED', 'The request has no body; send the message as JSON');
+    if (body === undefined) throw new ApiError('VALIDATION_FAILED', 'The request has no body; send the message as JSON');
     const message = this.schema.parse(body);
     const bodySource = raw && message.body !== undefined ? findBodySources(raw, 'message')[0] : undefined;
     const request = toEnqueueRequest(message, this.policy, { bodySource });
@@ -85,7 +85,7 @@ export class MessagePublisher {
    * the ones it accepted.
    */
   async publishBatch(body: unknown, requestLog: () => Logger, raw?: Buffer): Promise<BatchOutcome> {
-    if (isBodyless(body, raw)) throw new ApiError('VALIDATION_FAILED', 'The request has no body; send the messages as a JSON array');
+    if (body === undefined) throw new ApiError('VALIDATION_FAILED', 'The request has no body; send the messages as a JSON array');
     const messages = this.batchSchema.parse(body);
     const now = Date.now();
     let bodySources = raw ? findBodySources(raw, 'batch') : [];
@@ -113,9 +113,4 @@ export interface BatchOutcome {
 function logAccepted(log: Logger, requestLog: () => Logger, enqueued: readonly Enqueued[]): void {
   if (!log.isLevelEnabled('debug')) return;
   for (const { id, state } of enqueued) requestLog().debug({ messageId: id, state }, 'message accepted');
-}
-
-/** Whether a request had no body, or an empty one (which the body parser reads as `{}`). */
-function isBodyless(body: unknown, raw: Buffer | undefined): boolean {
-  return body === undefined || raw?.length === 0;
 }

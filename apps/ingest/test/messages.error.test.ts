@@ -64,6 +64,11 @@ describe('validation', () => {
   it('refuses a top-level array or an empty body for one message, and a non-array for a batch', async () => {
     expectError(await publish([{ destination: DEST }]), 400, 'VALIDATION_FAILED');
     expect(expectError(await publish(''), 400, 'VALIDATION_FAILED').message).toBe('The request has no body; send the message as JSON');
+    // A byte order mark alone is no body either, in any charset JSON may be sent in.
+    for (const [bytes, charset] of [[[0xef, 0xbb, 0xbf], 'utf-8'], [[0xff, 0xfe], 'utf-16le'], [[], 'utf-16']] as const) {
+      const answer = await publish(Buffer.from(bytes), { 'content-type': `application/json; charset=${charset}` });
+      expect(expectError(answer, 400, 'VALIDATION_FAILED').message).toBe('The request has no body; send the message as JSON');
+    }
     expect(expectError(await call(ingest.base, 'POST', '/v1/messages/batch', ''), 400, 'VALIDATION_FAILED').message).toBe(
       'The request has no body; send the messages as a JSON array',
     );

@@ -10,6 +10,9 @@ const CHARSET_PARAMETER = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
 // The bytes of each UTF-8 JSON body read, for the message bodies cut out of it (body-source.ts).
 const rawBodies = new WeakMap<IncomingMessage, Buffer>();
+// Requests whose body was empty: no bytes, or a byte order mark alone (UTF-8, -16 or -32).
+const emptyBodies = new WeakSet<IncomingMessage>();
+const BYTE_ORDER_MARKS = [[0xef, 0xbb, 0xbf], [0xff, 0xfe], [0xfe, 0xff], [0xff, 0xfe, 0, 0], [0, 0, 0xfe, 0xff]].map((mark) => Buffer.from(mark));
 
 /** The bytes a JSON body was parsed from, when they were UTF-8 (nearly always); undefined otherwise. */
 export function rawBodyOf(req: IncomingMessage): Buffer | undefined {
@@ -19,17 +22,27 @@ export function rawBodyOf(req: IncomingMessage): Buffer | undefined {
 /**
  * The body-parser, keeping the bytes of a UTF-8 body beside what it parsed. Strict mode is off:
  * any JSON value parses, and the schema names what the top level should be (an object, or an
- * array for a batch) instead of calling a bare string invalid JSON.
+ * array for a batch) instead of calling a bare string invalid JSON. An empty body leaves
+ * `req.body` undefined, as no body does, where the body-parser makes it `{}`.
  */
-function jsonParser(limitBytes: number): ReturnType<typeof express.json> {
-  return express.json({
+type BodyParser = ReturnType<typeof express.json>;
+
+function jsonParser(limitBytes: number): BodyParser {
+  const parse = express.json({
     limit: limitBytes,
     strict: false,
     type: () => true,
     verify: (req, _res, buf, encoding) => {
       if (encoding === 'utf-8') rawBodies.set(req, buf);
+      if (buf.length === 0 || BYTE_ORDER_MARKS.some((mark) => mark.equals(buf))) emptyBodies.add(req);
     },
   });
+  return (req, res, next) => {
+    parse(req, res, (err?: unknown) => {
+      if (err === undefined && emptyBodies.has(req)) (req as IncomingMessage & { body?: unknown }).body = undefined;
+      next(err);
+    });
+  };
 }
 
 /**
