@@ -63,6 +63,9 @@ describe('PUT and GET /v1/destinations/:origin', () => {
     const created = status(await api('PUT', pathOf(fresh), {}));
     expect(created).toEqual({ destination: fresh, paused: false, inFlight: 0, backlog: 0, lastActivityAt: expect.any(String) });
     expect(status(await api('GET', pathOf(fresh)))).toEqual(created);
+    // A JSON body with no bytes does the same as {}.
+    const empty = 'http://empty.example.test:8080';
+    expect(status(await call(ingest.base, 'PUT', pathOf(empty), '', { ...auth, 'content-type': 'application/json' })).destination).toBe(empty);
   });
 
   it('answers 404 DESTINATION_NOT_FOUND for an origin it has never seen', async () => {

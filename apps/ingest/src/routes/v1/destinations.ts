@@ -37,7 +37,8 @@ export function destinationsRouter(deps: DestinationsRouteDeps): Router {
 
   const update: RequestHandler<{ origin: string }> = async (req, res) => {
     const { origin } = OriginParams.parse(req.params);
-    const settings = DestinationSettingsBody.parse(req.body);
+    // No body changes nothing, as `{}` does.
+    const settings = DestinationSettingsBody.parse(req.body ?? {});
     const view = await updateDestination(store, origin, toChange(settings));
     req.log.info({ destination: origin, settings }, 'destination settings changed');
     res.setHeader('Cache-Control', 'no-store').json(toDestinationStatus(view));
