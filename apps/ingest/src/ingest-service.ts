@@ -37,6 +37,7 @@ export class IngestService {
   readonly store: Store;
   readonly registry: Registry;
   private server: http.Server | undefined;
+  private refusals: ReturnType<typeof protocolRefusals> | undefined;
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private readonly inFlight = new Set<http.ServerResponse>();
@@ -88,6 +89,7 @@ export class IngestService {
     // with node's bare 417, which has no error envelope.
     server.on('checkExpectation', handle);
     const refusals = protocolRefusals(log);
+    this.refusals = refusals;
     server.on('clientError', refusals.onClientError);
     server.on('connect', refusals.onConnect);
     this.server = server;
@@ -120,6 +122,7 @@ export class IngestService {
     const timer = setTimeout(() => {
       log.warn({ inFlight: this.inFlight.size, drainTimeoutMs }, 'requests still in flight after the drain timeout; closing their connections');
       server.closeAllConnections();
+      this.refusals?.closeAll();
     }, drainTimeoutMs);
     try {
       await closed;

@@ -13,6 +13,11 @@ describe('protocol refusals', () => {
   beforeAll(async () => {
     // node's own time limits, short: a request must arrive whole within half a second.
     server = http.createServer({ headersTimeout: 400, requestTimeout: 500, connectionsCheckingInterval: 50 }, (req, res) => {
+      // `/early` is refused before its body is read, as the ingest refuses a wrong content type.
+      if (req.url === '/early') {
+        res.writeHead(415).end();
+        return;
+      }
       req.resume();
       req.on('end', () => {
         completed.push(req.url ?? '');
@@ -66,6 +71,13 @@ describe('protocol refusals', () => {
     ]);
     expect(completed).not.toContain('/late-body');
     expect(completed).not.toContain('/late-head');
+  });
+
+  it('does not answer a request again when it times out after its answer', async () => {
+    const from = lines.length;
+    const answer = await converse(['POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n0123456789', '0123456789']);
+    expect(statusLines(answer)).toEqual(['HTTP/1.1 415 ']);
+    expect(lines.slice(from)).toEqual([]);
   });
 
   it('closes the connection at once, and says so, when a request times out behind an answer still pending', async () => {

@@ -49,7 +49,10 @@ export function endedByProtocolRefusal(socket: Duplex | null | undefined): boole
 export function protocolRefusals(log: Logger): {
   onClientError: (err: NodeJS.ErrnoException, socket: Duplex) => void;
   onConnect: (req: http.IncomingMessage, socket: Duplex) => void;
+  /** Cuts the connections of CONNECTs still open: node no longer counts them as its own, and server.closeAllConnections() misses them. */
+  closeAll: () => void;
 } {
+  const connects = new Set<Duplex>();
   /**
    * Logs the refusal and writes it as the connection's last answer. Nothing is written, or
    * logged, on a connection node is closing already (an earlier answer said Connection: close).
@@ -88,8 +91,9 @@ export function protocolRefusals(log: Logger): {
         // once, as in node's own handling, answered only if no earlier answer is pending. (One
         // pending means a handler slower than node's limits, 66 s and 5 min, which the ingest's
         // own bounds on Redis and name look-ups keep far off; its answer is lost.)
-        if (!pending || (pending.req === broken && !pending.headersSent)) refuse(socket, error, fields, { cut: true });
-        else log.warn({ ...fields }, 'connection closed: a request timed out behind one still unanswered');
+        // A request already answered (a 415 before its body) gets no second answer.
+        if (broken ? pending?.req === broken && !pending.headersSent : !pending) refuse(socket, error, fields, { cut: true });
+        else if (pending && pending.req !== broken) log.warn({ ...fields }, 'connection closed: a request timed out behind one still unanswered');
         socket.destroy();
         return;
       }
@@ -102,6 +106,8 @@ export function protocolRefusals(log: Logger): {
     },
     onConnect(_req, socket) {
       refusedSockets.add(socket);
+      connects.add(socket);
+      socket.once('close', () => connects.delete(socket));
       // node gave the socket over with no error listener: a reset during the answer would crash the process.
       socket.on('error', () => socket.destroy());
       // node stops reading requests at a CONNECT, so waiting for the answers before it is safe.
@@ -110,6 +116,9 @@ export function protocolRefusals(log: Logger): {
           headers: 'Allow: GET, HEAD, POST, PUT, DELETE\r\n',
         }),
       );
+    },
+    closeAll() {
+      for (const socket of connects) socket.destroy();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { createMemoryLogger, createRedis, Redis } from '@ferry/runtime';
 import { loadConfig } from '../src/config';
 import { IngestService } from '../src/ingest-service';
@@ -45,6 +46,37 @@ describe('IngestService', () => {
       expect((await ingest.store.get(messageId))?.record.state).toBe('ready');
     } finally {
       release();
+      await ingest.close();
+    }
+  });
+
+  it('stop() cuts, at its drain timeout, a connection whose CONNECT waits behind a publish', async () => {
+    let release!: () => void;
+    const dnsAnswer = new Promise<void>((resolve) => (release = resolve));
+    let asked = false;
+    const ingest = await startIngest(redisServer.url, {}, {
+      drainTimeoutMs: 300,
+      lookup: async (host) => {
+        asked = true;
+        await dnsAnswer;
+        return testLookup(host);
+      },
+    });
+    const socket = connect(ingest.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    try {
+      const body = JSON.stringify({ destination: 'https://held.example.test/' });
+      socket.write(
+        `POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
+          'CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n',
+      );
+      await waitFor(() => asked, { what: 'the publish to be waiting on DNS' });
+      // node no longer counts a connection as its own once it has read a CONNECT on it.
+      const stopped = await Promise.race([ingest.service.stop().then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 5_000))]);
+      expect(stopped).toBe(true);
+    } finally {
+      release();
+      socket.destroy();
       await ingest.close();
     }
   });

@@ -26,7 +26,7 @@ let instances = 0;
 export async function startIngest(
   redisUrl: string,
   env: Record<string, string> = {},
-  { lookup, redisCommandTimeoutMs }: { lookup?: HostLookup; redisCommandTimeoutMs?: number } = {},
+  { lookup, redisCommandTimeoutMs, drainTimeoutMs }: { lookup?: HostLookup; redisCommandTimeoutMs?: number; drainTimeoutMs?: number } = {},
 ): Promise<RunningIngest> {
   const config = loadConfig({
     REDIS_URL: redisUrl,
@@ -43,6 +43,7 @@ export async function startIngest(
     redis,
     log,
     lookup,
+    drainTimeoutMs,
     host: '127.0.0.1',
     registry: createMetricsRegistry({ service: 'ingest', collectDefault: false }),
   });
