@@ -94,6 +94,7 @@ describe('PUT and GET /v1/destinations/:origin', () => {
 
   it('refuses a body that is not a JSON object', async () => {
     expectError(await api('PUT', pathOf('https://api.example.test'), [{ paused: true }]), 400, 'VALIDATION_FAILED');
+    expectError(await api('PUT', pathOf('https://api.example.test'), 'null'), 400, 'VALIDATION_FAILED');
     expectError(await api('PUT', pathOf('https://api.example.test'), 'paused=true'), 400, 'MALFORMED_JSON');
     const text = { ...auth, 'content-type': 'text/plain' };
     expectError(await call(ingest.base, 'PUT', pathOf('https://api.example.test'), 'paused=true', text), 415, 'UNSUPPORTED_MEDIA_TYPE');

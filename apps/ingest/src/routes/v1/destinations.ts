@@ -37,8 +37,8 @@ export function destinationsRouter(deps: DestinationsRouteDeps): Router {
 
   const update: RequestHandler<{ origin: string }> = async (req, res) => {
     const { origin } = OriginParams.parse(req.params);
-    // No body changes nothing, as `{}` does.
-    const settings = DestinationSettingsBody.parse(req.body ?? {});
+    // No body changes nothing, as `{}` does (a JSON `null` is still refused).
+    const settings = DestinationSettingsBody.parse(req.body === undefined ? {} : req.body);
     const view = await updateDestination(store, origin, toChange(settings));
     req.log.info({ destination: origin, settings }, 'destination settings changed');
     res.setHeader('Cache-Control', 'no-store').json(toDestinationStatus(view));
