@@ -18,6 +18,12 @@ describe('protocol refusals', () => {
         res.writeHead(415).end();
         return;
       }
+      // `/stream` starts its answer at once and ends it when the body has come.
+      if (req.url === '/stream') {
+        res.writeHead(200).write('part');
+        req.resume().on('end', () => res.end());
+        return;
+      }
       req.resume();
       req.on('end', () => {
         completed.push(req.url ?? '');
@@ -85,7 +91,16 @@ describe('protocol refusals', () => {
     const answer = await converse([`${get('/slow/1500')}POST /late-behind HTTP/1.1\r\nHost: x\r\n`]);
     expect(answer).toBe('');
     expect(lines.slice(from)).toEqual([
-      expect.objectContaining({ msg: 'connection closed: a request timed out behind one still unanswered', reason: 'ERR_HTTP_REQUEST_TIMEOUT' }),
+      expect.objectContaining({ msg: 'connection closed: a request timed out while an answer was under way', reason: 'ERR_HTTP_REQUEST_TIMEOUT' }),
+    ]);
+  });
+
+  it('says so when a request times out while its own answer is under way', async () => {
+    const from = lines.length;
+    const answer = await converse(['POST /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n0123456789']);
+    expect(statusLines(answer)).toEqual(['HTTP/1.1 200 ']);
+    expect(lines.slice(from)).toEqual([
+      expect.objectContaining({ msg: 'connection closed: a request timed out while an answer was under way', reason: 'ERR_HTTP_REQUEST_TIMEOUT' }),
     ]);
   });
 

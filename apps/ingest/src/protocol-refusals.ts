@@ -88,12 +88,12 @@ export function protocolRefusals(log: Logger): {
       if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
         // Unlike a parse error, a timeout leaves node's parser reading: a request completed
         // after the answer would still run, and a publish be stored. So the connection goes at
-        // once, as in node's own handling, answered only if no earlier answer is pending. (One
-        // pending means a handler slower than node's limits, 66 s and 5 min, which the ingest's
-        // own bounds on Redis and name look-ups keep far off; its answer is lost.)
-        // A request already answered (a 415 before its body) gets no second answer.
+        // once, as in node's own handling, answered only if no answer is under way. (One under
+        // way means a handler or its answer slower than node's limits, 66 s and 5 min, which the
+        // ingest's own bounds on Redis and name look-ups keep far off; the close cuts it.) A
+        // request already answered (a 415 before its body) gets no second answer.
         if (broken ? pending?.req === broken && !pending.headersSent : !pending) refuse(socket, error, fields, { cut: true });
-        else if (pending && pending.req !== broken) log.warn({ ...fields }, 'connection closed: a request timed out behind one still unanswered');
+        else if (pending) log.warn({ ...fields }, 'connection closed: a request timed out while an answer was under way');
         socket.destroy();
         return;
       }
