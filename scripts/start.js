@@ -223,10 +223,15 @@ async function main() {
   await Promise.all(SERVICES.map((service) => startService(service, redisUrl)));
   const ingest = `http://127.0.0.1:${SERVICES[1].port}`;
   const sink = `http://127.0.0.1:${SERVICES[0].port}`;
+  // The sink is a private address: with private destinations turned off, Ferry refuses it.
+  const privateAllowed = ['true', '1', 'yes'].includes((process.env.FERRY_ALLOW_PRIVATE_DESTINATIONS ?? 'true').trim().toLowerCase());
+  const publish = privateAllowed
+    ? `Publish a message for the sink:`
+    : `FERRY_ALLOW_PRIVATE_DESTINATIONS is off, so the sink, on 127.0.0.1, is refused (422).\n  Unset it to publish a message for the sink:`;
   console.log(`
   Ferry is running.  API: ${ingest}   Sink (demo receiver): ${sink}
 
-  Publish a message for the sink:
+  ${publish}
     curl -s -X POST ${ingest}/v1/messages -H 'content-type: application/json' \\
       -d '{"destination":"${sink}/ok/hello","body":{"hello":"world"}}'
 

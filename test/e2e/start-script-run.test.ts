@@ -95,9 +95,10 @@ describe('npm start', () => {
     }
   });
 
-  it('says it is running at a log level that hides the services\' "listening" lines', async () => {
-    const running = await startFerry({ LOG_LEVEL: 'warn' });
+  it('says it is running at a log level that hides the services\' "listening" lines, and that the sink is refused with private destinations off', async () => {
+    const running = await startFerry({ LOG_LEVEL: 'warn', FERRY_ALLOW_PRIVATE_DESTINATIONS: 'false' });
     expect(running.output()).not.toMatch(/"msg":"listening"/);
+    expect(running.output()).toContain('FERRY_ALLOW_PRIVATE_DESTINATIONS is off, so the sink, on 127.0.0.1, is refused (422).');
     ctrlC(running);
     expect(await running.exited).toBe(0);
   });
