@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError, type ErrorEnvelope } from '@ferry/contracts';
 import { newRequestId, type Logger } from '@ferry/runtime';
+import { cutAfterLinger } from './answer-linger';
 
 interface Request {
   complete: boolean;
@@ -17,12 +18,6 @@ type ServerSocket = Duplex & {
   _httpMessage?: PendingResponse | null;
   parser?: { incoming?: Request | null } | null;
 };
-
-/**
- * How long a connection is kept after its last answer, for the sender to read it: closing it at
- * once, with request bytes still unread, can show the sender a reset instead of the answer.
- */
-const CLOSE_LINGER_MS = 2_000;
 
 // Connections whose requests a refusal here ended. The parser reports each later read as an
 // error again, and the body reading of the request it broke off fails too: neither is another
@@ -56,9 +51,8 @@ export function protocolRefusals(log: Logger): {
   /**
    * Logs the refusal and writes it as the connection's last answer. Nothing is written, or
    * logged, on a connection node is closing already (an earlier answer said Connection: close).
-   * `cut` closes the connection at once instead of letting the sender finish.
    */
-  const refuse = (socket: Duplex, error: ApiError, fields: Record<string, unknown>, { headers = '', cut = false } = {}): void => {
+  const refuse = (socket: Duplex, error: ApiError, fields: Record<string, unknown>, headers = ''): void => {
     if (!socket.writable) return;
     const requestId = newRequestId();
     log.info({ requestId, code: error.code, status: error.status, ...fields }, 'request refused');
@@ -68,8 +62,7 @@ export function protocolRefusals(log: Logger): {
       `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `X-Request-Id: ${requestId}\r\nCache-Control: no-store\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n` +
       `Connection: close\r\n\r\n${body}`;
-    if (cut) socket.end(response);
-    else closeAfter(socket, response);
+    closeAfter(socket, response);
   };
 
   return {
@@ -92,7 +85,7 @@ export function protocolRefusals(log: Logger): {
         // way means a handler or its answer slower than node's limits, 66 s and 5 min, which the
         // ingest's own bounds on Redis and name look-ups keep far off; the close cuts it.) A
         // request already answered (a 415 before its body) gets no second answer.
-        if (broken ? pending?.req === broken && !pending.headersSent : !pending) refuse(socket, error, fields, { cut: true });
+        if (broken ? pending?.req === broken && !pending.headersSent : !pending) refuse(socket, error, fields);
         else if (pending) log.warn({ ...fields }, 'connection closed: a request timed out while an answer was under way');
         socket.destroy();
         return;
@@ -111,10 +104,9 @@ export function protocolRefusals(log: Logger): {
       // node gave the socket over with no error listener: a reset during the answer would crash the process.
       socket.on('error', () => socket.destroy());
       // node stops reading requests at a CONNECT, so waiting for the answers before it is safe.
+      const error = new ApiError('METHOD_NOT_ALLOWED', 'CONNECT is not supported');
       afterEarlierAnswers(socket as ServerSocket, undefined, () =>
-        refuse(socket, new ApiError('METHOD_NOT_ALLOWED', 'CONNECT is not supported'), { method: 'CONNECT', route: 'other' }, {
-          headers: 'Allow: GET, HEAD, POST, PUT, DELETE\r\n',
-        }),
+        refuse(socket, error, { method: 'CONNECT', route: 'other' }, 'Allow: GET, HEAD, POST, PUT, DELETE\r\n'),
       );
     },
     closeAll() {
@@ -138,14 +130,13 @@ function afterEarlierAnswers(socket: ServerSocket, broken: Request | undefined, 
 
 /**
  * Ends the connection after `last` (if any), and cuts it if the sender has not closed its side
- * by CLOSE_LINGER_MS. One node is closing already (its last answer said so) is left to it.
+ * after a short while (answer-linger.ts). One node is closing already (its last answer said so)
+ * is left to it.
  */
 function closeAfter(socket: Duplex, last?: string): void {
   if (!socket.writable) return;
   socket.end(last);
-  const cut = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
-  cut.unref();
-  socket.once('close', () => clearTimeout(cut));
+  cutAfterLinger(socket);
 }
 
 /** The refusal for an error of node's HTTP server, or undefined for one that is not the request's fault (a reset). */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '@ferry/contracts';
 import express, { type RequestHandler } from 'express';
+import { cutAfterLinger } from '../answer-linger';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 // The charsets JSON may be sent in (RFC 8259 §8.1, and RFC 7159's UTF-16 and UTF-32); the
@@ -46,18 +47,10 @@ function jsonParser(limitBytes: number): BodyParser {
 }
 
 /**
- * How long the rest of a body refused for its declared length is read and dropped after the 413
- * before the connection is cut: long enough for the sender to read its answer (cutting at once,
- * under a body still being sent, can show it a reset instead), short enough that a huge or
- * trickling body does not hold the connection.
- */
-const REFUSED_BODY_LINGER_MS = 2_000;
-
-/**
  * Refusals that need no byte of the body: a charset JSON is not sent in (an empty one is taken
  * as none), and a declared length over the limit. The latter is answered at once, where the
  * parser would read the whole body first; node reads and drops the rest of the body after the
- * answer, for REFUSED_BODY_LINGER_MS at most.
+ * answer, for a short while at most (answer-linger.ts).
  */
 function refuseBeforeReading(req: IncomingMessage, res: ServerResponse, limitBytes: number): void {
   const charset = CHARSET_PARAMETER.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
@@ -66,10 +59,7 @@ function refuseBeforeReading(req: IncomingMessage, res: ServerResponse, limitByt
   }
   if (Number(req.headers['content-length']) > limitBytes) {
     res.once('finish', () => {
-      if (req.complete) return;
-      const cut = setTimeout(() => req.socket.destroy(), REFUSED_BODY_LINGER_MS);
-      req.once('end', () => clearTimeout(cut));
-      req.once('close', () => clearTimeout(cut));
+      if (!req.complete) cutAfterLinger(req.socket, req);
     });
     throw new ApiError('PAYLOAD_TOO_LARGE', `The request body is larger than the ${limitBytes} bytes accepted here`);
   }
