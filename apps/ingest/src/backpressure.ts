@@ -22,8 +22,9 @@ interface MemoryReading {
  * FERRY_MAX_BACKLOG, or Redis is near its `maxmemory` (past it, Redis refuses every write and
  * the dispatchers could no longer record deliveries either). Both readings are cached briefly
  * (see CachedReading), so the check costs no round trip on most requests; messages accepted
- * here count against the cached backlog at once, so a burst cannot slip past the limit between
- * two reads. Several ingest processes each keep their own count and may pass the limit
+ * here count against the cached backlog at once, and each request checks the count as it stands
+ * when it resumes, so a burst cannot slip past the limit between two reads or while one is
+ * under way. Several ingest processes each keep their own count and may pass the limit
  * together by what they accept within one cache period: it is a brake, not a quota.
  */
 export class Backpressure {
@@ -52,7 +53,10 @@ export class Backpressure {
       );
     }
     const backlogReading = this.backlogOf(tenant);
-    const [backlog, memory] = await Promise.all([backlogReading.get(), this.memory.get()]);
+    const [read, memory] = await Promise.all([backlogReading.get(), this.memory.get()]);
+    // Requests that waited on one read all got its number; what those resumed before this one
+    // accepted since is in the current value. Checked and counted with no wait between.
+    const backlog = backlogReading.current() ?? read;
     if (backlog + count > maxBacklog) {
       const more = count === 1 ? 'one more' : `${count} more`;
       throw new ApiError(

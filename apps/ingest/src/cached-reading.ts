@@ -32,6 +32,15 @@ export class CachedReading<T> {
   }
 
   /**
+   * The value as it stands now, with every change made since it was read; undefined before the
+   * first read. Callers that waited on a shared read use it to see what the others who waited
+   * with them have changed since.
+   */
+  current(): T | undefined {
+    return this.value;
+  }
+
+  /**
    * Applies a change this process has just made to what the reading measures (such as messages
    * it enqueued), so the value stays right until the next read.
    */

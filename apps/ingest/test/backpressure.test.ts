@@ -73,6 +73,29 @@ describe('FERRY_MAX_BACKLOG', () => {
   });
 });
 
+describe('FERRY_MAX_BACKLOG under a burst', () => {
+  const ingest = useIngest({ FERRY_MAX_BACKLOG: '5' });
+  const BURST = 30;
+
+  async function acceptedOfBurst(): Promise<number> {
+    const answers = await Promise.all(Array.from({ length: BURST }, (_, i) => publish(ingest, i)));
+    for (const answer of answers) if (answer.status !== 202) expectRateLimited(answer);
+    return answers.filter((answer) => answer.status === 202).length;
+  }
+
+  it('accepts no more than the limit from publishes that arrive together, while the count is being read', async () => {
+    expect(await acceptedOfBurst()).toBe(5);
+    expect(await storedCount(ingest.store)).toBe(5);
+  });
+
+  it('holds the limit again for a burst after the cached count has gone stale', async () => {
+    expect(await deliverAll(ingest.store)).toBe(5);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await acceptedOfBurst()).toBe(5);
+    expect(await tenantBacklog(ingest.store)).toBe(5);
+  });
+});
+
 describe('FERRY_MAX_REDIS_MEMORY', () => {
   const MAX_MEMORY = 64 * 1_048_576;
   // An empty Redis uses about a megabyte, well past 0.1% of 64 MiB.
