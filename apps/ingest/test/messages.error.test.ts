@@ -29,6 +29,7 @@ describe('validation', () => {
     ['a notBefore past FERRY_MAX_DELAY', { destination: DEST, notBefore: Date.now() + 2 * 86_400_000 }, ['notBefore']],
     ['a notBefore that is no date', { destination: DEST, notBefore: 'tomorrow' }, ['notBefore']],
     ['a header named __proto__', { destination: DEST, headers: { ['__proto__']: 'x' } }, ['headers', '__proto__']],
+    ['a header named __Proto__, stored in lower case', { destination: DEST, headers: { __Proto__: 'x' } }, ['headers', '__Proto__']],
     ['a GET with a body', { destination: DEST, method: 'GET', body: { a: 1 } }, ['body']],
     ['an unknown method', { destination: DEST, method: 'BREW' }, ['method']],
     ['a timeout over FERRY_DELIVERY_TIMEOUT_MS', { destination: DEST, timeout: '1m' }, ['timeout']],

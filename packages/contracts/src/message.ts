@@ -56,12 +56,15 @@ const destination = z
     }
   });
 
+const UNFORWARDABLE_NAME = 'is not a header name Ferry can forward';
+
 // A record keeps no `__proto__` key (assigning one sets the prototype), so the name is refused
-// on the object as parsed, before it would silently go missing.
+// on the object as parsed, before it would silently go missing; in any other case it is refused
+// below, since names are stored in lower case.
 const headers = z.preprocess(
   (value, ctx) => {
     if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
-      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'is not a header name Ferry can forward' });
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: UNFORWARDABLE_NAME });
     }
     return value;
   },
@@ -77,6 +80,8 @@ const headers = z.preprocess(
       bytes += name.length + value.length;
       if (!HEADER_NAME.test(name)) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
+      } else if (lower === '__proto__') {
+        ctx.addIssue({ code: 'custom', path: [name], message: UNFORWARDABLE_NAME });
       } else if (RESERVED_HEADER.test(lower)) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'is set by Ferry and cannot be forwarded' });
       } else if (seen.has(lower)) {
