@@ -1,4 +1,7 @@
+import Redis from 'ioredis';
+import { RedisServer } from '../../../test/support/redis-server';
 import { createMemoryLogger } from './memory-logger';
+import { createRedis, waitForRedis } from './redis';
 
 describe('createLogger', () => {
   it('writes JSON lines tagged with the service and an ISO timestamp', () => {
@@ -21,6 +24,43 @@ describe('createLogger', () => {
     log.error({ err: Object.assign(new Error('boom'), { code: 'ECONNRESET' }) }, 'failed');
     expect(lines[0]?.err).toMatchObject({ type: 'Error', message: 'boom', code: 'ECONNRESET' });
     expect(lines[0]?.err).toHaveProperty('stack', expect.stringContaining('boom'));
+  });
+
+  describe('with the errors of Redis commands', () => {
+    let server: RedisServer;
+    beforeAll(async () => {
+      server = await RedisServer.start({ args: ['--requirepass', 'hunter2'] });
+    });
+    afterAll(() => server.destroy());
+
+    it("keeps the command's name but not its arguments, which hold message bodies and headers", async () => {
+      const redis = new Redis(server.url.replace('redis://', 'redis://:hunter2@'));
+      try {
+        const failure = redis.eval("return redis.error_reply('refused')", 0, '{"authorization":"Bearer CUSTOMER-SECRET"}');
+        const err = await failure.then(() => undefined, (error: unknown) => error);
+        expect(err).toHaveProperty('command.args', expect.arrayContaining([expect.stringContaining('CUSTOMER-SECRET')]));
+        const { log, lines } = createMemoryLogger();
+        log.error({ err }, 'publish failed');
+        expect(JSON.stringify(lines[0])).not.toContain('CUSTOMER-SECRET');
+        expect(lines[0]?.err).toMatchObject({ message: expect.stringContaining('refused'), command: { name: 'eval' } });
+      } finally {
+        redis.disconnect();
+      }
+    });
+
+    it('logs a refused password without the password', async () => {
+      const { log, lines } = createMemoryLogger();
+      const redis = createRedis(server.url.replace('redis://', 'redis://:wrong-s3cret@'), { name: 'auth', log });
+      try {
+        await expect(waitForRedis(redis, 1_000)).rejects.toThrow();
+        const logged = lines.filter((line) => line.msg === 'redis connection error');
+        expect(logged.length).toBeGreaterThan(0);
+        expect(JSON.stringify(logged)).not.toContain('wrong-s3cret');
+        expect(logged[0]?.err).toMatchObject({ command: { name: 'auth' } });
+      } finally {
+        redis.disconnect();
+      }
+    });
   });
 
   it('redacts credentials', () => {

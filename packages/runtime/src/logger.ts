@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config';
+import { serializeError } from './error-serializer';
 import { StdoutWriter } from './stdout-writer';
 
 export type { Logger };
@@ -38,7 +39,7 @@ export function createLogger({ service, level, destination }: LoggerOptions): Lo
       level,
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: serializeError },
       redact: { paths: REDACT, censor: '[redacted]' },
     },
     destination ?? stdout!,
