@@ -137,6 +137,21 @@ describe('baseEnvSchema', () => {
     ]);
   });
 
+  it('requires a host, and a database given as a number', () => {
+    for (const url of ['redis://127.0.0.1:6379/2', 'redis://[::1]:6379', 'redis://redis/', 'rediss://redis:6380?db=3']) {
+      expect(parseEnv(schema, { REDIS_URL: url }).REDIS_URL).toBe(url);
+    }
+    expect(problemsOf({ REDIS_URL: 'redis::hunter2@127.0.0.1:6379' })).toEqual([
+      'REDIS_URL: must name a host, as in redis://127.0.0.1:6379 (got "redis:***@127.0.0.1:6379")',
+    ]);
+    expect(problemsOf({ REDIS_URL: 'redis:127.0.0.1:6379' })).toHaveLength(1);
+    for (const url of ['redis://127.0.0.1:6379/abc', 'redis://127.0.0.1:6379/1/2', 'redis://127.0.0.1:6379/-1', 'redis://127.0.0.1:6379?db=x']) {
+      expect(problemsOf({ REDIS_URL: url })).toEqual([
+        `REDIS_URL: must give the database as a number, as in redis://127.0.0.1:6379/2 (got "${url}")`,
+      ]);
+    }
+  });
+
   it('restricts the key prefix to short plain names', () => {
     expect(parseEnv(schema, { FERRY_KEY_PREFIX: 'ferry_test-1' }).FERRY_KEY_PREFIX).toBe('ferry_test-1');
     expect(problemsOf({ FERRY_KEY_PREFIX: 'Ferry:{x}' })).toEqual([

@@ -22,11 +22,7 @@ const HOST_NAME = /^[A-Za-z0-9.-]{1,253}$/;
 
 /** Variables every service reads; spread into a service's own `z.object({ ...baseEnvSchema, PORT })`. */
 export const baseEnvSchema = {
-  REDIS_URL: envField((raw) => {
-    const url = URL.canParse(raw) ? new URL(raw) : undefined;
-    if (url?.protocol === 'redis:' || url?.protocol === 'rediss:') return accept(raw);
-    return refuse('must be a redis:// or rediss:// URL', withoutPassword(raw));
-  }, 'redis://127.0.0.1:6379'),
+  REDIS_URL: envField(redisUrl, 'redis://127.0.0.1:6379'),
   LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
   // The prefix ends up in every key name; keeping it short and plain keeps keys readable in redis-cli.
   FERRY_KEY_PREFIX: envField(
@@ -66,6 +62,28 @@ export const deliveryEnvSchema = {
  * The URL as written, with the password masked, for error messages and logs. Works on the raw
  * text rather than `new URL()` so it also covers URLs that do not parse.
  */
+/** A database number as ioredis reads it from a URL's path or its `db` parameter. */
+const DATABASE = /^\d{1,5}$/;
+
+/**
+ * A Redis URL that ioredis reads as it looks: with a host, and a database number if any. ioredis
+ * would take `redis:host:6379` for a URL without a host and fail at start with a bare stack,
+ * and a path that is no number for a database it cannot select.
+ */
+function redisUrl(raw: string) {
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  const shown = withoutPassword(raw);
+  if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') return refuse('must be a redis:// or rediss:// URL', shown);
+  if (!raw.slice(url.protocol.length).startsWith('//') || url.hostname === '') {
+    return refuse('must name a host, as in redis://127.0.0.1:6379', shown);
+  }
+  const databases = [url.pathname.length > 1 ? url.pathname.slice(1) : undefined, url.searchParams.get('db') ?? undefined];
+  if (databases.some((database) => database !== undefined && !DATABASE.test(database))) {
+    return refuse('must give the database as a number, as in redis://127.0.0.1:6379/2', shown);
+  }
+  return accept(raw);
+}
+
 export function withoutPassword(raw: string): string {
   const at = raw.lastIndexOf('@');
   const scheme = raw.indexOf('//');

@@ -98,6 +98,23 @@ describe('redis', () => {
     });
   });
 
+  describe('waitForRedis and the database in the URL', () => {
+    it('uses the database the URL names', async () => {
+      const redis = client(`${server.url}/3`, { name: 'db3' });
+      await waitForRedis(redis, 5_000);
+      await redis.set('in-db-3', '1');
+      expect(/db=3/.exec(await redis.client('INFO'))).not.toBeNull();
+    });
+
+    it('fails at once, naming the database, when Redis has no such database', async () => {
+      // ioredis alone would report the failed SELECT as an error event and carry on in database 0.
+      const startedAt = Date.now();
+      const failure = waitForRedis(client(`${server.url}/99`, { name: 'db99' }), 5_000);
+      await expect(failure).rejects.toThrow(`Redis at ${server.url}/99 has no database 99: ERR DB index is out of range`);
+      expect(Date.now() - startedAt).toBeLessThan(2_000);
+    });
+  });
+
   describe('inOneWrite', () => {
     const readsProcessed = async (redis: Redis) => Number(/total_reads_processed:(\d+)/.exec(await redis.info('stats'))![1]);
 

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { FailureLog } from './failure-log';
 import { withTimeout } from './with-timeout';
 import type { Logger } from './logger';
@@ -158,19 +158,39 @@ export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<voi
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
+      let answered = false;
       try {
         // A blocking client (no retry cap) would wait for ever, so each PING gets the time left.
         await withTimeout(redis.ping(), remaining, () => new Error(`no answer within ${remaining} ms`));
-        return;
+        answered = true;
       } catch (err) {
         reason = (connectionError ?? (err instanceof Error ? err : undefined))?.message ?? String(err);
       }
+      if (answered && (await hasDatabase(redis))) return;
       await delay(Math.min(PING_INTERVAL_MS, Math.max(0, deadline - Date.now())));
     }
   } finally {
     redis.off('error', onError);
   }
   throw new Error(`Redis at ${describeServer(redis)} is not reachable: ${reason}`);
+}
+
+/**
+ * Selects the URL's database once more; throws, with no more waiting, if Redis has no such
+ * database. ioredis reports a failed SELECT on connecting only as an error event and carries on
+ * in database 0, among whatever else is kept there. False when the connection failed meanwhile.
+ */
+async function hasDatabase(redis: Redis): Promise<boolean> {
+  const { db } = redis.options;
+  if (!db) return true;
+  try {
+    // Bounded like the PING before it: a blocking client's commands wait for a reconnect.
+    await withTimeout(redis.select(db), PING_INTERVAL_MS * 10, () => new Error('no answer to SELECT'));
+    return true;
+  } catch (err) {
+    if (!(err instanceof ReplyError)) return false;
+    throw new Error(`Redis at ${describeServer(redis)} has no database ${db}: ${(err as Error).message}`);
+  }
 }
 
 /** `redis://user@host:port/db`, never with the password. */
