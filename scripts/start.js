@@ -158,7 +158,7 @@ function startService({ name, port }, redisUrl) {
     printLines(name, child, (line) => {
       if (/"msg":"(sink )?listening"/.test(line)) up();
     });
-    if (name !== 'sink' && QUIET_LEVELS.has(String(process.env.LOG_LEVEL).toLowerCase())) {
+    if (name !== 'sink' && QUIET_LEVELS.has(String(process.env.LOG_LEVEL).trim().toLowerCase())) {
       void waitUntil(() => answers200(`http://127.0.0.1:${port}/readyz`), 60_000).then((ready) => ready && up());
     }
   });
@@ -215,6 +215,9 @@ async function shutdown(code) {
 
 async function main() {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void shutdown(0));
+  // A reader that has gone (`npm start | tee log` with tee stopped, a closed terminal) fails our
+  // writes; the lines are lost, but the services must still stop as asked, not be killed.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   // Should this script end any other way, its children (in groups of their own) must not outlive it.
   process.on('exit', () => {
     for (const { child } of children) if (isRunning(child)) child.kill('SIGKILL');

@@ -103,6 +103,26 @@ describe('npm start', () => {
     expect(await running.exited).toBe(0);
   });
 
+  it('says it is running at a LOG_LEVEL given with stray spaces', async () => {
+    const running = await startFerry({ LOG_LEVEL: ' warn ' });
+    ctrlC(running);
+    expect(await running.exited).toBe(0);
+  });
+
+  it('still stops the services gracefully once the reader of its output has gone', async () => {
+    const running = await startFerry();
+    const { sink, ingest } = running.ports;
+    const messageId = await publish(ingest, `http://127.0.0.1:${sink}/slow/1500/reader-gone`);
+    const received = async () => JSON.stringify(await (await fetch(`http://127.0.0.1:${sink}/_sink/requests`)).json());
+    await waitFor(async () => (await received()).includes(messageId), { what: 'the request to reach the sink' });
+
+    // As `npm start | tee log` when tee is stopped: the next line written meets a closed pipe.
+    running.child.stdout!.destroy();
+    ctrlC(running);
+    // 0: every service, the dispatcher after its drain, stopped cleanly rather than being killed.
+    expect(await running.exited).toBe(0);
+  });
+
   it('stops cleanly on a Ctrl-C while the services are still starting', async () => {
     const [sink, ingest, scheduler, dispatcher] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const child = spawn(process.execPath, [START], {
