@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { waitFor } from '../support/wait';
 
 const RUNTIME = join(__dirname, '..', '..', 'packages', 'runtime', 'dist', 'index.js');
+const SINK = join(__dirname, '..', '..', 'apps', 'sink', 'dist', 'main.js');
 
 /** Runs `body` in a node process with a service logger `log`; stdout is a pipe this test holds. */
 function withLogger(body: string) {
@@ -88,6 +89,17 @@ describe('a service logger', () => {
       terminal.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('lets the sink stop cleanly when its reader has gone', async () => {
+    const sink = spawn(process.execPath, [SINK], { env: { PATH: process.env.PATH ?? '', PORT: '0', SINK_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    sink.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await waitFor(async () => stdout.includes('sink listening'), { what: 'the sink to listen' });
+    sink.stdout!.destroy();
+    // Its "sink stopped" line meets the closed pipe.
+    sink.kill('SIGTERM');
+    expect(await exitOf(sink, 10_000)).toEqual({ code: 0, signal: null });
   });
 
   it('writes every line of a process that exits at once after logging, while its reader keeps up', async () => {

@@ -4,7 +4,9 @@ import { createSink } from './sink-server';
 // If closing ever stalls, exit anyway: whoever sent the signal expects the process to end.
 const SHUTDOWN_DEADLINE_MS = 5_000;
 
-// JSON lines by hand rather than pino: the sink depends on node built-ins and zod only.
+// JSON lines by hand rather than pino: the sink depends on node built-ins and zod only. A
+// reader that has gone fails the write; the line is lost, and the sink goes on (and stops) as asked.
+process.stdout.on('error', () => {});
 function log(fields: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(fields)}\n`);
 }
