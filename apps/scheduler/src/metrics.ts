@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from '@ferry/runtime';
+import { Counter, Gauge, withTimeout, type Registry } from '@ferry/runtime';
 import { listDestinations, shardDepth, type DestinationView, type Store } from '@ferry/store';
 
 export type SchedulerMetrics = ReturnType<typeof createSchedulerMetrics>;
@@ -11,14 +11,18 @@ export interface SchedulerMetricsOptions {
   perDestination: boolean;
 }
 
+/** Longest wait for a gauge's reading: well inside Prometheus's default 10 s scrape timeout. */
+const SCRAPE_READ_TIMEOUT_MS = 1_000;
+
 /**
- * The gauges below are read from Redis at scrape time. While it cannot be reached they have no
- * samples, rather than fail the whole scrape and take the counters and process metrics with them
- * just when someone looks.
+ * The gauges below are read from Redis at scrape time. While it cannot be reached, or does not
+ * answer within SCRAPE_READ_TIMEOUT_MS (a stalled Redis would hold the reply for the command
+ * timeout, 10 s), they have no samples, rather than fail the whole scrape and take the counters
+ * and process metrics with them just when someone looks.
  */
 async function fromRedis(gauge: { reset(): void }, read: () => Promise<void>): Promise<void> {
   try {
-    await read();
+    await withTimeout(read(), SCRAPE_READ_TIMEOUT_MS, () => new Error(`no reading within ${SCRAPE_READ_TIMEOUT_MS} ms`));
   } catch {
     gauge.reset();
   }
