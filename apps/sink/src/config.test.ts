@@ -20,4 +20,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'http' })).toThrow(/PORT/);
     expect(() => loadConfig({ SINK_MAX_RECORDS: '0' })).toThrow(/SINK_MAX_RECORDS/);
   });
+
+  it('takes digits only, as the services do, and spaces alone as unset', () => {
+    for (const port of ['0x1987', '1e3', '80.0', '-1', '65536']) expect(() => loadConfig({ PORT: port })).toThrow(/PORT/);
+    expect(loadConfig({ PORT: ' 8080 ' }).port).toBe(8080);
+    expect(loadConfig({ PORT: ' ' }).port).toBe(4000);
+    expect(() => loadConfig({ SINK_MAX_BODY_BYTES: '1e6' })).toThrow(/SINK_MAX_BODY_BYTES/);
+  });
 });

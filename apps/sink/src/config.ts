@@ -1,13 +1,29 @@
 import { z } from 'zod';
 
-// An empty variable means "not set", as in a compose file with `PORT=`; coercing it would give 0.
-const unsetIfEmpty = (value: unknown): unknown => (value === '' ? undefined : value);
+// An empty variable (or spaces only) means "not set", as in a compose file with `PORT=`.
+const unsetIfEmpty = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+/**
+ * Digits only, as the services read their numbers: coercion would take ` 8080`, `0x1f90` and
+ * `1e3` as well, and listen somewhere the operator did not ask for.
+ */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,16}$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().min(min).max(max))
+      .default(fallback),
+  );
 
 const EnvSchema = z.object({
-  PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65_535).default(4000)),
+  PORT: wholeNumber(0, 65_535, 4000),
   SINK_HOST: z.preprocess(unsetIfEmpty, z.string().optional()),
-  SINK_MAX_RECORDS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(10_000_000).default(100_000)),
-  SINK_MAX_BODY_BYTES: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).default(256 * 1_048_576)),
+  SINK_MAX_RECORDS: wholeNumber(1, 10_000_000, 100_000),
+  SINK_MAX_BODY_BYTES: wholeNumber(1, Number.MAX_SAFE_INTEGER, 256 * 1_048_576),
 });
 
 export interface SinkConfig {
