@@ -79,8 +79,12 @@ describe('Redis that stops answering', () => {
     try {
       await pauser.call('CLIENT', 'PAUSE', '2000', 'ALL');
       const started = Date.now();
-      expectError(await call(stalled.base, 'POST', '/v1/messages', { destination: DEST }), 503, 'SERVICE_UNAVAILABLE');
+      const refused = expectError(await call(stalled.base, 'POST', '/v1/messages', { destination: DEST }), 503, 'SERVICE_UNAVAILABLE');
       expect(Date.now() - started).toBeLessThan(1_500);
+      // As for an outage: a warning with the reason, not an error with a stack on every request.
+      const logged = stalled.lines.filter((line) => line.requestId === refused.requestId && line.msg === 'request failed');
+      expect(logged).toEqual([expect.objectContaining({ level: 40, reason: expect.stringContaining('Command timed out') })]);
+      expect(logged[0]).not.toHaveProperty('err');
       await pauser.call('CLIENT', 'UNPAUSE');
       await waitFor(async () => (await call(stalled.base, 'POST', '/v1/messages', { destination: DEST })).status === 202, {
         what: 'publishing after Redis answers again',

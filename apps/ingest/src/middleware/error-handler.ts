@@ -54,10 +54,12 @@ export function answerError(err: unknown, res: ServerResponse, { requestId, log,
   const error = toApiError(err);
   if (error.status < 500) {
     log().info({ code: error.code, status: error.status, method, route }, 'request refused');
-  } else if (err instanceof ApiError) {
-    // A failure Ferry recognised and named (Redis unreachable, a name lookup failing): its cause
-    // is logged where it was found, once, not with a stack trace on every request it fails.
-    log().warn({ code: error.code, status: error.status, method, route, reason: error.message }, 'request failed');
+  } else if (err instanceof ApiError || isRedisUnreachable(err)) {
+    // A failure Ferry recognised (Redis unreachable or not answering, a name lookup failing):
+    // its cause is logged where it was found (the connection's own lines), once, not with a
+    // stack trace on every request it fails.
+    const reason = err instanceof ApiError ? error.message : `${error.message} (${(err as Error).message})`;
+    log().warn({ code: error.code, status: error.status, method, route, reason }, 'request failed');
   } else {
     log().error({ err, code: error.code, status: error.status, method, route }, 'request failed');
   }
@@ -99,7 +101,11 @@ export function isRedisOutOfMemory(err: unknown): boolean {
 
 /** Connection loss, the retry cap, no reply in time, and error replies (READONLY, LOADING …) all mean "not now". */
 export function isRedisFailure(err: unknown): boolean {
-  if (err instanceof ReplyError) return true;
+  return err instanceof ReplyError || isRedisUnreachable(err);
+}
+
+/** The connection lost, the retry cap reached, or no reply in time: Redis not there, rather than a refusal. */
+function isRedisUnreachable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   return (
     err.name === 'MaxRetriesPerRequestError' ||
