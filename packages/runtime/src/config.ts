@@ -58,10 +58,6 @@ export const deliveryEnvSchema = {
   FERRY_ALLOW_PRIVATE_DESTINATIONS: envBool(false),
 };
 
-/**
- * The URL as written, with the password masked, for error messages and logs. Works on the raw
- * text rather than `new URL()` so it also covers URLs that do not parse.
- */
 /** A database number as ioredis reads it from a URL's path or its `db` parameter. */
 const DATABASE = /^\d{1,5}$/;
 
@@ -84,6 +80,10 @@ function redisUrl(raw: string) {
   return accept(raw);
 }
 
+/**
+ * The URL as written, with the password masked, for error messages and logs. Works on the raw
+ * text rather than `new URL()` so it also covers URLs that do not parse.
+ */
 export function withoutPassword(raw: string): string {
   const at = raw.lastIndexOf('@');
   const scheme = raw.indexOf('//');

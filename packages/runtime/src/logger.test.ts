@@ -48,6 +48,17 @@ describe('createLogger', () => {
       }
     });
 
+    it('drops the arguments of commands in nested errors too, leaving the errors themselves alone', () => {
+      const command = Object.freeze({ name: 'evalsha', args: Object.freeze(['sha', 'SECRET-BODY']) });
+      const inner = Object.assign(new Error('inner'), { command });
+      const err = Object.assign(new Error('outer', { cause: inner }), { previousErrors: [inner] });
+      const { log, lines } = createMemoryLogger();
+      log.error({ err }, 'failed');
+      expect(JSON.stringify(lines[0])).not.toContain('SECRET-BODY');
+      expect(lines[0]?.err).toMatchObject({ previousErrors: [{ message: 'inner', command: { name: 'evalsha' } }] });
+      expect(inner.command.args).toEqual(['sha', 'SECRET-BODY']);
+    });
+
     it('logs a refused password without the password', async () => {
       const { log, lines } = createMemoryLogger();
       const redis = createRedis(server.url.replace('redis://', 'redis://:wrong-s3cret@'), { name: 'auth', log });
