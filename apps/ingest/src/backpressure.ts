@@ -17,18 +17,24 @@ interface MemoryReading {
   maxMemory: number;
 }
 
+/** Called once the messages an admission let in are written, or refused by the store. */
+export type AdmissionSettled = () => void;
+
 /**
  * Refuses new messages while Ferry is behind: when a tenant's unfinished deliveries would pass
  * FERRY_MAX_BACKLOG, or Redis is near its `maxmemory` (past it, Redis refuses every write and
  * the dispatchers could no longer record deliveries either). Both readings are cached briefly
- * (see CachedReading), so the check costs no round trip on most requests; messages accepted
- * here count against the cached backlog at once, and each request checks the count as it stands
- * when it resumes, so a burst cannot slip past the limit between two reads or while one is
+ * (see CachedReading), so the check costs no round trip on most requests. Messages accepted
+ * here count against the cached backlog at once; each request checks the count as it stands
+ * when it resumes; and a read of the backlog adds the messages accepted but not yet written,
+ * which it may not see. So a burst cannot slip past the limit between two reads or while one is
  * under way. Several ingest processes each keep their own count and may pass the limit
  * together by what they accept within one cache period: it is a brake, not a quota.
  */
 export class Backpressure {
   private readonly backlogs = new Map<string, CachedReading<number>>();
+  /** Per tenant, messages admitted whose enqueue has not settled yet. */
+  private readonly unwritten = new Map<string, number>();
   private readonly memory: CachedReading<MemoryReading>;
   private readonly backlogMaxAgeMs: number;
 
@@ -40,9 +46,10 @@ export class Backpressure {
   /**
    * Throws RATE_LIMITED when `count` more messages of `tenant` may not be accepted now, and
    * PAYLOAD_TOO_LARGE when they never could be (more than the limit at once); otherwise counts
-   * them in the tenant's backlog. Call it right before enqueueing them.
+   * them in the tenant's backlog. Call it right before enqueueing them, and what it returns
+   * once the enqueue is over, however it ended.
    */
-  async admit(tenant: string, count: number): Promise<void> {
+  async admit(tenant: string, count: number): Promise<AdmissionSettled> {
     const { maxBacklog, maxMemoryFraction } = this.options;
     if (count > maxBacklog) {
       // No wait would help: even an empty backlog could not take it.
@@ -74,6 +81,15 @@ export class Backpressure {
       });
     }
     backlogReading.adjust((value) => value + count);
+    this.unwritten.set(tenant, (this.unwritten.get(tenant) ?? 0) + count);
+    let settled = false;
+    return () => {
+      if (settled) return;
+      settled = true;
+      const left = (this.unwritten.get(tenant) ?? count) - count;
+      if (left > 0) this.unwritten.set(tenant, left);
+      else this.unwritten.delete(tenant);
+    };
   }
 
   private backlogOf(tenant: string): CachedReading<number> {
@@ -85,12 +101,19 @@ export class Backpressure {
     return reading;
   }
 
+  /**
+   * The tenant's backlog in Redis, plus the messages admitted before the read whose enqueue has
+   * not settled: their writes may reach Redis after this read's, and the cached count they were
+   * added to is about to be replaced. One whose write came first is counted twice until the next
+   * read, which errs on the side of the limit.
+   */
   private async readBacklog(tenant: string): Promise<number> {
     const { store } = this.options;
+    const unwritten = this.unwritten.get(tenant) ?? 0;
     const counts = await Promise.all(
       Array.from({ length: store.options.shards }, (_, shard) => store.redis.hget(store.keys.backlog(shard), tenant)),
     );
-    return counts.reduce((sum: number, count) => sum + Number(count ?? 0), 0);
+    return counts.reduce((sum: number, count) => sum + Number(count ?? 0), unwritten);
   }
 
   private async readMemory(): Promise<MemoryReading> {

@@ -72,8 +72,8 @@ export class MessagePublisher {
     const bodySource = raw && message.body !== undefined ? findBodySources(raw, 'message')[0] : undefined;
     const request = toEnqueueRequest(message, this.policy, { bodySource });
     await this.deps.destinations.assertAllowed([{ destination: message.destination, path: ['destination'] }]);
-    await this.deps.backpressure.admit(TENANT, 1);
-    const enqueued = await this.batcher.enqueue(request);
+    const settled = await this.deps.backpressure.admit(TENANT, 1);
+    const enqueued = await this.batcher.enqueue(request).finally(settled);
     this.deps.metrics.accepted.inc();
     logAccepted(this.deps.log, requestLog, [enqueued]);
     return enqueued;
@@ -93,8 +93,8 @@ export class MessagePublisher {
     if (bodySources.length !== messages.length) bodySources = [];
     const requests = messages.map((message, i) => toEnqueueRequest(message, this.policy, { at: [i], now, bodySource: bodySources[i] }));
     await this.deps.destinations.assertAllowed(messages.map(({ destination }, i) => ({ destination, path: [i, 'destination'] })));
-    await this.deps.backpressure.admit(TENANT, requests.length);
-    const settled = await this.deps.store.enqueueMany(requests);
+    const admissionSettled = await this.deps.backpressure.admit(TENANT, requests.length);
+    const settled = await this.deps.store.enqueueMany(requests).finally(admissionSettled);
     const enqueued = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
     this.deps.metrics.accepted.inc(enqueued.length);
     logAccepted(this.deps.log, requestLog, enqueued);

@@ -83,7 +83,7 @@ describe('FERRY_MAX_BACKLOG under a burst', () => {
     return answers.filter((answer) => answer.status === 202).length;
   }
 
-  it('accepts no more than the limit from publishes that arrive together, while the count is being read', async () => {
+  it('accepts no more than the limit from publishes that arrive together on a fresh ingest', async () => {
     expect(await acceptedOfBurst()).toBe(5);
     expect(await storedCount(ingest.store)).toBe(5);
   });
