@@ -37,6 +37,27 @@ describe('per-destination limits across dispatchers', () => {
     expect((await stack.sinkStats()).maxInFlight).toBe(3);
   });
 
+  it('sends nothing more to a paused destination, not even what a busy dispatcher leased ahead', async () => {
+    // Four slots, and up to two claims of 8 leased ahead of them: 16 wait while 4 are sent.
+    const stack = await startStack({ env: { FERRY_DISPATCH_CONCURRENCY: '4', FERRY_CLAIM_BATCH: '8' } });
+    const ids = await stack.publishAll(Array.from({ length: 20 }, (_, i) => ({ destination: stack.sinkUrl('/slow/1000/paused'), body: { i } })));
+    await waitFor(async () => ((await stack.sinkRequests()).length === 4 ? true : undefined), { what: 'four requests out' });
+    // Long enough for those leased ahead to be checked before they start.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await stack.configureDestination(stack.sink.url, { paused: true });
+    const pausedAt = Date.now();
+
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const afterPause = (await stack.sinkRequests()).filter((request) => Number(request.at) > pausedAt);
+    expect(afterPause).toEqual([]);
+
+    await stack.configureDestination(stack.sink.url, { paused: false });
+    const views = await stack.waitForStates(ids, ['delivered'], 30_000);
+    // Handed back unsent, they spent nothing: one attempt each, each sent once.
+    for (const view of views) expect(view.attempts).toHaveLength(1);
+    expect(await stack.sinkRequests()).toHaveLength(20);
+  });
+
   it('waits out a Retry-After without spending a retry, and sends nothing before it', async () => {
     const stack = await startStack();
     const path = '/flaky/1/busy?status=429&retryAfter=2&scope=path';

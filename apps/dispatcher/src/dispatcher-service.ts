@@ -47,6 +47,14 @@ const DEADLINE_CHECK_MS = 100;
 const LEASE_SPARE_MS = 1_000;
 
 /**
+ * A delivery that waited this long after its lease (for a free slot, or its destination's rate)
+ * is checked in Redis before it is sent: its destination may have been paused, or told to wait
+ * by a Retry-After, meanwhile. One that waited less starts unchecked, like one already in flight
+ * when the pause came; so a drain that keeps its slots busy pays no round trip for the check.
+ */
+const START_CHECK_AFTER_MS = 250;
+
+/**
  * Claims deliveries in batches and sends them, keeping up to `concurrency` in flight. When no
  * shard has work it blocks on the wake-up lists instead of polling. Each outcome is written
  * back with the lease token it was claimed with, so a lease that was lost meanwhile cannot
@@ -211,7 +219,7 @@ export class DispatcherService {
     const timeoutMs = Math.min(delivery.timeoutMs ?? deliveryTimeoutMs, deliveryTimeoutMs);
     this.recording++;
     try {
-      if (this.leaseRunsShort(leasedSince, timeoutMs) && !(await this.extendLease(delivery))) {
+      if (this.needsStartCheck(leasedSince, timeoutMs) && !(await this.mayStillSend(delivery))) {
         this.freeSlot();
         return;
       }
@@ -228,27 +236,31 @@ export class DispatcherService {
   }
 
   /**
-   * Whether the lease might run out before the attempt and its outcome are over. A delivery that
-   * waited in the buffer while every slot was busy may have little of its lease left, and a lease
-   * that ran out mid-attempt would have the delivery sent again by its next claimer.
+   * Whether to check the delivery in Redis before sending it: once it has waited long enough
+   * that its destination may have been paused or told to wait since its lease, or when its lease
+   * might run out before the attempt and its outcome are over (a lease that ran out mid-attempt
+   * would have the delivery sent again by its next claimer). The check renews the lease.
    */
-  private leaseRunsShort(leasedSince: number, timeoutMs: number): boolean {
-    return this.options.leaseMs - (performance.now() - leasedSince) < timeoutMs + LEASE_SPARE_MS;
+  private needsStartCheck(leasedSince: number, timeoutMs: number): boolean {
+    const waitedMs = performance.now() - leasedSince;
+    return waitedMs >= START_CHECK_AFTER_MS || this.options.leaseMs - waitedMs < timeoutMs + LEASE_SPARE_MS;
   }
 
   /**
-   * Renews a lease before sending. One that cannot be renewed is not sent: it was lost (its new
-   * holder sends it), or Redis cannot be reached, and then it is claimed again once its lease
-   * expires rather than risk two copies.
+   * Checks a delivery before sending it (Store.startCheck), renewing its lease. One its
+   * destination holds back (paused, or waiting out a Retry-After) went back to its ready list,
+   * unsent. One whose lease cannot be renewed is not sent either: it was lost (its new holder
+   * sends it), or Redis cannot be reached, and then it is claimed again once its lease expires
+   * rather than risk two copies.
    */
-  private async extendLease(delivery: ClaimedDelivery): Promise<boolean> {
+  private async mayStillSend(delivery: ClaimedDelivery): Promise<boolean> {
     const { store, leaseMs, log } = this.options;
     try {
-      await store.extend(delivery, leaseMs);
-      log.debug({ messageId: delivery.id, attempt: delivery.attempt }, 'lease extended before sending');
-      return true;
+      if ((await store.startCheck(delivery, leaseMs)) === 'send') return true;
+      log.info({ messageId: delivery.id, attempt: delivery.attempt }, 'not sent: its destination was paused or asked to wait since it was leased; handed back');
+      return false;
     } catch (err) {
-      log.warn({ err, messageId: delivery.id, attempt: delivery.attempt }, 'not sent: its lease ran short while it waited and could not be extended');
+      log.warn({ err, messageId: delivery.id, attempt: delivery.attempt }, 'not sent: its lease could not be renewed before sending');
       return false;
     }
   }

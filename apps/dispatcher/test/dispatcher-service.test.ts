@@ -100,12 +100,12 @@ describe('DispatcherService with every slot busy', () => {
     await receiver?.stop();
   });
 
-  it('extends the lease of a delivery that waited for a slot, so it is sent once, not again by its next claimer', async () => {
+  it('checks and renews the lease of a delivery that waited for a slot, so it is sent once, not again by its next claimer', async () => {
     receiver = new SlowReceiver(2_000);
     const url = await receiver.start();
     const ids: string[] = [];
     for (let n = 0; n < 4; n++) ids.push((await store.enqueue(message(url))).id);
-    const extend = jest.spyOn(store, 'extend');
+    const startCheck = jest.spyOn(store, 'startCheck');
     // The scheduler's part: leases that run out are taken back and the deliveries queued again.
     reaper = setInterval(() => void reapExpired(store, 0, 100), 100);
     // One slot, and up to two more deliveries leased ahead of it, under 5.8 s leases. The first
@@ -118,9 +118,10 @@ describe('DispatcherService with every slot busy', () => {
       timeoutMs: 20_000,
     });
     expect([...receiver.received].sort()).toEqual([...ids].sort());
-    const extended = extend.mock.calls.map(([lease]) => lease.id);
-    expect(extended).not.toContain(ids[0]);
-    expect(extended).toEqual(expect.arrayContaining([ids[2], ids[3]]));
+    // The first starts at once, unchecked; the others waited (2 s each) and were checked.
+    const checked = startCheck.mock.calls.map(([lease]) => lease.id);
+    expect(checked).not.toContain(ids[0]);
+    expect(checked).toEqual(expect.arrayContaining([ids[1], ids[2], ids[3]]));
   });
 
   it('does not wait for hand-offs while every slot is busy, so an idle dispatcher gets them', async () => {

@@ -97,6 +97,15 @@ export class ScriptKeys {
     ];
   }
 
+  startCheck(d: DeliveryRef): string[] {
+    const k = this.keys;
+    const s = d.shard;
+    return [
+      k.leases(s), k.inflight(s), k.ready(s, d.dest), k.dests(s), k.parked(s), k.events(s), k.wake(s), k.dest(s, d.dest),
+      k.readyCount(s), k.deliveries(s),
+    ];
+  }
+
   cancel(d: DeliveryRef): string[] {
     const k = this.keys;
     const s = d.shard;

@@ -18,6 +18,7 @@ export const SCRIPT_NAMES = [
   'retry',
   'extend',
   'release',
+  'start-check',
   'defer',
   'cancel',
   'promote',
@@ -42,6 +43,7 @@ declare module 'ioredis' {
     ferryRetry(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryExtend(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryRelease(numKeys: number, ...args: Arg[]): Result<number, Context>;
+    ferryStartCheck(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryDefer(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryCancel(numKeys: number, ...args: Arg[]): Result<number, Context>;
     ferryPromote(numKeys: number, ...args: Arg[]): Result<Array<string | number>, Context>;

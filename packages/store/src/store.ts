@@ -162,6 +162,18 @@ export class Store {
   }
 
   /**
+   * Checks a delivery that waited after its lease, right before it is sent: answers 'send', with
+   * the lease renewed to `leaseMs` from now, or 'held' when its destination was paused or told
+   * to wait (Retry-After) meanwhile, and the delivery went back, unsent and spending nothing, to
+   * the front of its ready list. Throws LeaseLost (or NotFound) when the lease is no longer held.
+   */
+  async startCheck(lease: LeaseRef, leaseMs: number): Promise<'send' | 'held'> {
+    const keys = this.scriptKeys.startCheck(lease);
+    const result = await this.redis.ferryStartCheck(keys.length, ...keys, this.options.eventsMaxLen, lease.id, lease.attempt, leaseMs, lease.dest);
+    return checkScriptResult(result, lease.id) === 0 ? 'held' : 'send';
+  }
+
+  /**
    * Hands a lease back unfinished, without spending a retry. The attempt made under it, if one
    * was, goes on the status trail.
    */

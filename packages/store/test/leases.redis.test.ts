@@ -1,4 +1,4 @@
-import { expireFinished, reapExpired, shardDepth } from '../src';
+import { expireFinished, getDestination, reapExpired, shardDepth, updateDestination } from '../src';
 import { waitFor } from '../../../test/support/wait';
 import { claim, claimOne, failed, message, outcome, useStore } from './fixtures';
 
@@ -89,6 +89,55 @@ describe('leases', () => {
     expect(await redis.zscore(store.keys.leases(0), delivery.id)).toBe(String(expiry));
     await expect(store.extend({ ...delivery, attempt: 9 }, 1000)).rejects.toMatchObject({ code: -2 });
     await expect(store.extend({ ...delivery, id: `${delivery.id}x` }, 1000)).rejects.toMatchObject({ code: -1 });
+  });
+
+  describe('the check before a delivery that waited is sent', () => {
+    it('renews the lease while the destination may still be sent to', async () => {
+      const { store, redis } = ctx;
+      await store.enqueue(message());
+      const delivery = await claimOne(store, 100);
+      expect(await store.startCheck(delivery, 60_000)).toBe('send');
+      expect(Number(await redis.zscore(store.keys.leases(0), delivery.id))).toBeGreaterThan(Date.now() + 50_000);
+      await expect(store.startCheck({ ...delivery, attempt: 9 }, 1000)).rejects.toMatchObject({ code: -2 });
+      await expect(store.startCheck({ ...delivery, id: `${delivery.id}x` }, 1000)).rejects.toMatchObject({ code: -1 });
+    });
+
+    it('hands a delivery back unsent, spending nothing, once its destination was paused after the claim', async () => {
+      const { store } = ctx;
+      const first = await store.enqueue(message());
+      await store.enqueue(message());
+      const [held, next] = await claim(store, 2);
+      expect(held!.id).toBe(first.id);
+      await updateDestination(store, 'https://a.example', { paused: true });
+
+      expect(await store.startCheck(held!, 30_000)).toBe('held');
+      expect(await store.startCheck(next!, 30_000)).toBe('held');
+      expect(await shardDepth(store, 0)).toEqual({ ready: 2, scheduled: 0, inFlight: 0, dead: 0 });
+      expect((await getDestination(store, 'https://a.example'))?.inFlight).toBe(0);
+      expect(await claim(store)).toEqual([]);
+
+      await updateDestination(store, 'https://a.example', { paused: false });
+      const again = await claim(store, 2);
+      // Under the attempt numbers the first claim gave: nothing was sent. Each went to the front
+      // of the list, as a release does (one ordering key never has two in flight to swap).
+      expect(again.map(({ id, attempt }) => ({ id, attempt }))).toEqual([{ id: next!.id, attempt: 1 }, { id: first.id, attempt: 1 }]);
+      const view = await store.get(first.id);
+      expect(view?.record).toMatchObject({ state: 'in_flight', free: 0, attempt: 1 });
+      expect(view?.attempts).toEqual([]);
+    });
+
+    it("hands a delivery back unsent while its destination waits out another delivery's Retry-After", async () => {
+      const { store } = ctx;
+      await store.enqueue(message());
+      const waiting = await store.enqueue(message());
+      const [answered429, held] = await claim(store, 2);
+      expect(await store.defer(answered429!, outcome(429), { waitMs: 1_000, summary: 'HTTP 429' })).toBe(true);
+
+      expect(await store.startCheck(held!, 30_000)).toBe('held');
+      expect(await claim(store)).toEqual([]);
+      const after = await waitFor(async () => (await claim(store, 2)).find(({ id }) => id === waiting.id), { what: 'the wait to end', timeoutMs: 5_000 });
+      expect(after.attempt).toBe(1);
+    });
   });
 
   it('puts a released delivery at the front of its destination, without spending a retry', async () => {
