@@ -2,7 +2,8 @@
   dest-settings — changes a destination's settings: concurrency cap, rate (per second) and
   burst, paused, class (a label for metrics). A field given as null goes back to its default.
   Pausing takes the destination out of the rotation; resuming, or a new rate, lets it back in
-  at once if it has ready work (unless it is waiting out a Retry-After).
+  at once if it has ready work (unless it is waiting out a Retry-After). A rate and burst given
+  again unchanged leave the limiter as it was.
 
   KEYS[1] dest:<dest>   KEYS[2] ready:<dest>   KEYS[3] dests   KEYS[4] parked
   KEYS[5] wake          KEYS[6] destinations
@@ -30,6 +31,16 @@ if changes.paused == true then
 elseif changes.paused == false then
   redis.call('HDEL', destKey, 'paused')
 end
+-- Whether the change gives the rate or the burst another value: one that repeats the same
+-- settings (a client putting them again) leaves the limiter where it is.
+local function paceChanges(field)
+  local value = changes[field]
+  if value == nil then return false end
+  local new = value ~= cjson.null and tonumber(value) or nil
+  return new ~= tonumber(redis.call('HGET', destKey, field))
+end
+local newPace = paceChanges('rate') or paceChanges('burst')
+
 for _, field in ipairs({ 'concurrency', 'rate', 'burst', 'class' }) do
   local value = changes[field]
   if value == cjson.null then
@@ -38,7 +49,7 @@ for _, field in ipairs({ 'concurrency', 'rate', 'burst', 'class' }) do
     redis.call('HSET', destKey, field, value)
   end
 end
-if changes.rate ~= nil or changes.burst ~= nil then
+if newPace then
   -- A new rate starts afresh, and a destination parked by the old one may send again.
   redis.call('HDEL', destKey, 'tat')
   local untilMs = tonumber(redis.call('HGET', destKey, 'until'))

@@ -57,6 +57,19 @@ describe('destination limits', () => {
     await waitFor(async () => (await claimFrom(10)).deliveries.length === 1, { what: 'the next slot' });
   });
 
+  it('keeps the rate going when the same settings are put again, and starts afresh on a new rate', async () => {
+    const { store } = ctx;
+    await updateDestination(store, A, { rate: 1, burst: 1 });
+    await publish(A, 5);
+    expect((await claimFrom(10)).deliveries).toHaveLength(1);
+    // A client putting its settings again (an idempotent PUT) must not open the next slot early.
+    await updateDestination(store, A, { rate: 1, burst: 1 });
+    await updateDestination(store, A, { rate: 1 });
+    expect((await claimFrom(10)).deliveries).toHaveLength(0);
+    await updateDestination(store, A, { rate: 2 });
+    expect((await claimFrom(10)).deliveries).toHaveLength(1);
+  });
+
   it('gives each delivery its destination\'s rate, for the dispatcher to space its start by', async () => {
     const { store } = ctx;
     await updateDestination(store, A, { rate: 10, burst: 2 });
