@@ -58,6 +58,18 @@ describe('per-destination limits across dispatchers', () => {
     expect(await stack.sinkRequests()).toHaveLength(20);
   });
 
+  it('keeps the leases of what waits behind slow receivers, so none is lost unsent or dead-lettered', async () => {
+    // One slot and two claims of 8 leased ahead: the last waits 16 × 0.9 s, twice the 7 s lease.
+    // No free attempts and no retries: a lease lost once would dead-letter a message never sent.
+    const stack = await startStack({ env: { FERRY_DISPATCH_CONCURRENCY: '1', FERRY_CLAIM_BATCH: '8', FERRY_MAX_FREE_ATTEMPTS: '0' } });
+    const ids = await stack.publishAll(Array.from({ length: 17 }, (_, i) => ({ destination: stack.sinkUrl('/slow/900/waiting'), body: { i }, retries: 0 })));
+
+    const views = await stack.waitForStates(ids, ['delivered', 'failed'], 40_000);
+    expect(views.map((view) => view.state)).toEqual(ids.map(() => 'delivered'));
+    for (const view of views) expect(view.attempts).toHaveLength(1);
+    expect(await stack.sinkRequests()).toHaveLength(17);
+  }, 60_000);
+
   it('waits out a Retry-After without spending a retry, and sends nothing before it', async () => {
     const stack = await startStack();
     const path = '/flaky/1/busy?status=429&retryAfter=2&scope=path';

@@ -1,5 +1,5 @@
 import { FailureLog, type Logger, type Redis } from '@ferry/runtime';
-import type { ClaimedDelivery, Store } from '@ferry/store';
+import { StoreError, type ClaimedDelivery, type Store } from '@ferry/store';
 import type { Dispatcher as HttpDispatcher } from 'undici';
 import { ACK_DELAY_MS, AckBatcher } from './ack-batcher';
 import { attemptLine, logAttempt, logUnrecorded } from './attempt-log';
@@ -76,6 +76,7 @@ export class DispatcherService {
    */
   private readonly requests = new RunningRequests();
   private deadlineCheck: NodeJS.Timeout | undefined;
+  private leaseRenewal: NodeJS.Timeout | undefined;
   private running = false;
   /** stop() has handed the buffer back: anything taken later goes straight back too. */
   private handedBack = false;
@@ -106,7 +107,41 @@ export class DispatcherService {
     this.running = true;
     this.deadlineCheck = setInterval(() => this.requests.abortOverdue(performance.now()), DEADLINE_CHECK_MS);
     this.deadlineCheck.unref();
+    this.leaseRenewal = setInterval(() => void this.renewWaitingLeases(), this.options.leaseMs / 4);
+    this.leaseRenewal.unref();
     this.loop = this.run();
+  }
+
+  /**
+   * Renews the leases of buffered deliveries that have waited half a lease. Behind slow
+   * receivers, what was leased ahead can wait longer than a lease: its lease would expire
+   * unsent, the scheduler would count a lost attempt (past the free ones, a retry, then a dead
+   * letter) and the same deliveries, back at the front of their lists, would be leased again
+   * and wait again. Each renewal is a start check (Store.startCheck): one whose destination was
+   * paused or told to wait meanwhile goes back to its ready list instead.
+   */
+  private async renewWaitingLeases(): Promise<void> {
+    const { store, leaseMs, log } = this.options;
+    const checkedAt = performance.now();
+    await Promise.all(
+      this.buffer.leasedBefore(checkedAt - leaseMs / 2).map(async (buffered) => {
+        const { delivery } = buffered;
+        try {
+          const answer = await store.startCheck(delivery, leaseMs);
+          if (answer === 'send') buffered.leasedSince = checkedAt;
+          else {
+            this.buffer.remove(buffered);
+            logHeldBack(log, delivery);
+          }
+        } catch (err) {
+          // Lost (its lease expired and was taken back): the new holder sends it. Redis not
+          // answering: it stays, and is checked again before it starts.
+          if (!(err instanceof StoreError)) return;
+          this.buffer.remove(buffered);
+          log.warn({ err, messageId: delivery.id, attempt: delivery.attempt }, 'not sent: its lease was lost while it waited');
+        }
+      }),
+    );
   }
 
   /**
@@ -134,6 +169,7 @@ export class DispatcherService {
       await this.waitUntilIdle(5_000);
     } finally {
       clearInterval(this.deadlineCheck);
+      clearInterval(this.leaseRenewal);
     }
   }
 
@@ -257,7 +293,7 @@ export class DispatcherService {
     const { store, leaseMs, log } = this.options;
     try {
       if ((await store.startCheck(delivery, leaseMs)) === 'send') return true;
-      log.info({ messageId: delivery.id, attempt: delivery.attempt }, 'not sent: its destination was paused or asked to wait since it was leased; handed back');
+      logHeldBack(log, delivery);
       return false;
     } catch (err) {
       log.warn({ err, messageId: delivery.id, attempt: delivery.attempt }, 'not sent: its lease could not be renewed before sending');
@@ -306,4 +342,9 @@ export class DispatcherService {
     }
     return this.recording === 0;
   }
+}
+
+/** A delivery a start check handed back, unsent, to its ready list. */
+function logHeldBack(log: Logger, delivery: ClaimedDelivery): void {
+  log.info({ messageId: delivery.id, attempt: delivery.attempt }, 'not sent: its destination was paused or asked to wait since it was leased; handed back');
 }

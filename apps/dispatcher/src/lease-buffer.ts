@@ -1,7 +1,10 @@
 import type { ClaimedDelivery } from '@ferry/store';
 import { SendPacer } from './send-pacer';
 
-/** A leased delivery waiting for a slot, with a `performance.now()` reading at or before its lease began. */
+/**
+ * A leased delivery waiting for a slot, with a `performance.now()` reading at or before its
+ * lease began, or was last renewed while it waited.
+ */
 export interface Buffered {
   delivery: ClaimedDelivery;
   leasedSince: number;
@@ -48,6 +51,17 @@ export class LeaseBuffer {
       start(i === 0 ? this.waiting.shift()! : this.waiting.splice(i, 1)[0]!);
     }
     if (heldFor < Infinity) this.lookAgainIn(heldFor, now);
+  }
+
+  /** The deliveries whose lease began (or was last renewed) at or before `since`, oldest first. */
+  leasedBefore(since: number): Buffered[] {
+    return this.waiting.filter(({ leasedSince }) => leasedSince <= since);
+  }
+
+  /** Takes out a delivery that is not to be sent from here (its lease was lost, or handed back). */
+  remove(buffered: Buffered): void {
+    const at = this.waiting.indexOf(buffered);
+    if (at >= 0) this.waiting.splice(at, 1);
   }
 
   /** Empties the buffer (the dispatcher is stopping): answers what it held. */
