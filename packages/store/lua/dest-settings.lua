@@ -31,15 +31,16 @@ if changes.paused == true then
 elseif changes.paused == false then
   redis.call('HDEL', destKey, 'paused')
 end
--- Whether the change gives the rate or the burst another value: one that repeats the same
--- settings (a client putting them again) leaves the limiter where it is.
-local function paceChanges(field)
+-- Whether the change gives the rate or the burst another value, as the limiter reads them (no
+-- burst is a burst of 1): one that repeats the same settings (a client putting them again)
+-- leaves the limiter where it is.
+local function paceChanges(field, default)
   local value = changes[field]
   if value == nil then return false end
-  local new = value ~= cjson.null and tonumber(value) or nil
-  return new ~= tonumber(redis.call('HGET', destKey, field))
+  local new = value ~= cjson.null and tonumber(value) or default
+  return new ~= (tonumber(redis.call('HGET', destKey, field)) or default)
 end
-local newPace = paceChanges('rate') or paceChanges('burst')
+local newPace = paceChanges('rate', nil) or paceChanges('burst', 1)
 
 for _, field in ipairs({ 'concurrency', 'rate', 'burst', 'class' }) do
   local value = changes[field]

@@ -65,6 +65,9 @@ describe('destination limits', () => {
     // A client putting its settings again (an idempotent PUT) must not open the next slot early.
     await updateDestination(store, A, { rate: 1, burst: 1 });
     await updateDestination(store, A, { rate: 1 });
+    // The default burst, named or reset, is the same burst.
+    await updateDestination(store, A, { burst: null });
+    await updateDestination(store, A, { burst: 1 });
     expect((await claimFrom(10)).deliveries).toHaveLength(0);
     await updateDestination(store, A, { rate: 2 });
     expect((await claimFrom(10)).deliveries).toHaveLength(1);
