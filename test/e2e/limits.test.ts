@@ -70,6 +70,20 @@ describe('per-destination limits across dispatchers', () => {
     expect(await stack.sinkRequests()).toHaveLength(17);
   }, 60_000);
 
+  it('holds back, after a quick 429 with Retry-After, what was leased behind it for that destination', async () => {
+    const stack = await startStack({ env: { FERRY_DISPATCH_CONCURRENCY: '1', FERRY_CLAIM_BATCH: '8' } });
+    const ids = await stack.publishAll([
+      { destination: stack.sinkUrl('/slow/1000/first') },
+      { destination: stack.sinkUrl('/flaky/1/busy?status=429&retryAfter=2&scope=path') },
+      ...Array.from({ length: 3 }, (_, i) => ({ destination: stack.sinkUrl('/ok/behind'), body: { i } })),
+    ]);
+    await stack.waitForStates(ids, ['delivered'], 20_000);
+    const requests = await stack.sinkRequests();
+    const refused = requests.find((request) => request.status === 429)!;
+    const during = requests.filter((request) => Number(request.at) > Number(refused.at) && Number(request.at) - Number(refused.at) < 1_950);
+    expect(during).toEqual([]);
+  });
+
   it('waits out a Retry-After without spending a retry, and sends nothing before it', async () => {
     const stack = await startStack();
     const path = '/flaky/1/busy?status=429&retryAfter=2&scope=path';

@@ -6,7 +6,7 @@ import { attemptLine, logAttempt, logUnrecorded } from './attempt-log';
 import { deliver, type AttemptResult } from './deliver';
 import type { AddressPolicy } from './http-agent';
 import { observeAttempt, type DispatcherMetrics } from './metrics';
-import { judge, type OutcomePolicy } from './outcome';
+import { destinationWaitOf, judge, type OutcomePolicy, type Verdict } from './outcome';
 import { recordOutcome } from './record-outcome';
 import { LeaseBuffer, type Buffered } from './lease-buffer';
 import { RunningRequests } from './running-requests';
@@ -54,6 +54,9 @@ const LEASE_SPARE_MS = 1_000;
  */
 const START_CHECK_AFTER_MS = 250;
 
+/** Past this many destinations remembered as asking to wait, the ended waits are forgotten. */
+const MAX_WAITS_REMEMBERED = 1_000;
+
 /**
  * Claims deliveries in batches and sends them, keeping up to `concurrency` in flight. When no
  * shard has work it blocks on the wake-up lists instead of polling. Each outcome is written
@@ -88,6 +91,8 @@ export class DispatcherService {
   /** Whether a buffered delivery may start now, and starting it (made once: startBuffered runs per request). */
   private readonly slotFree = () => this.running && this.sending < this.options.concurrency;
   private readonly startOne = (buffered: Buffered) => this.send(buffered);
+  /** Destinations that asked this dispatcher to wait (Retry-After), until when (performance.now()). */
+  private readonly waitsAsked = new Map<string, number>();
 
   constructor(private readonly options: DispatcherOptions) {
     // A dispatcher waiting for work may be waiting for exactly those acks to free slots.
@@ -128,7 +133,10 @@ export class DispatcherService {
         const { delivery } = buffered;
         try {
           const answer = await store.startCheck(delivery, leaseMs);
-          if (answer === 'send') buffered.leasedSince = checkedAt;
+          if (answer === 'send') {
+            buffered.leasedSince = checkedAt;
+            buffered.checkedAt = checkedAt;
+          }
           else {
             this.buffer.remove(buffered);
             logHeldBack(log, delivery);
@@ -250,12 +258,13 @@ export class DispatcherService {
     resolve?.();
   }
 
-  private async attempt({ delivery, leasedSince }: Buffered): Promise<void> {
-    const { agent, policy, excerptBytes, deliveryTimeoutMs, metrics } = this.options;
+  private async attempt(buffered: Buffered): Promise<void> {
+    const { delivery } = buffered;
+    const { agent, policy, excerptBytes, deliveryTimeoutMs, metrics, outcomes } = this.options;
     const timeoutMs = Math.min(delivery.timeoutMs ?? deliveryTimeoutMs, deliveryTimeoutMs);
     this.recording++;
     try {
-      if (this.needsStartCheck(leasedSince, timeoutMs) && !(await this.mayStillSend(delivery))) {
+      if (this.needsStartCheck(buffered, timeoutMs) && !(await this.mayStillSend(delivery))) {
         this.freeSlot();
         return;
       }
@@ -263,9 +272,21 @@ export class DispatcherService {
       // lease's length later.
       const writeUntil = Date.now() + this.options.leaseMs;
       const result = await deliver(delivery, { agent, policy, timeoutMs, excerptBytes, running: this.requests });
-      this.freeSlot();
       observeAttempt(metrics, result.kind, result.durationMs);
-      await this.record(delivery, result, writeUntil);
+      const verdict = judge(result, delivery, outcomes);
+      const waitMs = destinationWaitOf(verdict);
+      if (waitMs > 0) {
+        // The destination asked to wait: the deliveries to it started from here on are checked
+        // first, and the outcome that parks it is sent before the slot frees, so it reaches
+        // Redis ahead of those checks.
+        this.holdHere(delivery.dest, waitMs);
+        const recorded = this.record(delivery, result, verdict, writeUntil);
+        this.freeSlot();
+        await recorded;
+      } else {
+        this.freeSlot();
+        await this.record(delivery, result, verdict, writeUntil);
+      }
     } finally {
       this.recording--;
     }
@@ -273,13 +294,36 @@ export class DispatcherService {
 
   /**
    * Whether to check the delivery in Redis before sending it: once it has waited long enough
-   * that its destination may have been paused or told to wait since its lease, or when its lease
-   * might run out before the attempt and its outcome are over (a lease that ran out mid-attempt
-   * would have the delivery sent again by its next claimer). The check renews the lease.
+   * that its destination may have been paused or told to wait since, when its destination told
+   * this dispatcher to wait, or when its lease might run out before the attempt and its outcome
+   * are over (a lease that ran out mid-attempt would have the delivery sent again by its next
+   * claimer). The check renews the lease.
    */
-  private needsStartCheck(leasedSince: number, timeoutMs: number): boolean {
-    const waitedMs = performance.now() - leasedSince;
-    return waitedMs >= START_CHECK_AFTER_MS || this.options.leaseMs - waitedMs < timeoutMs + LEASE_SPARE_MS;
+  private needsStartCheck({ delivery, leasedSince, checkedAt }: Buffered, timeoutMs: number): boolean {
+    const now = performance.now();
+    return (
+      now - checkedAt >= START_CHECK_AFTER_MS ||
+      this.heldHere(delivery.dest, now) ||
+      this.options.leaseMs - (now - leasedSince) < timeoutMs + LEASE_SPARE_MS
+    );
+  }
+
+  /** Remembers that `dest` asked this dispatcher to wait `waitMs` (a Retry-After). */
+  private holdHere(dest: string, waitMs: number): void {
+    const now = performance.now();
+    if (this.waitsAsked.size >= MAX_WAITS_REMEMBERED) {
+      for (const [name, until] of this.waitsAsked) if (until <= now) this.waitsAsked.delete(name);
+    }
+    this.waitsAsked.set(dest, Math.max(this.waitsAsked.get(dest) ?? 0, now + waitMs));
+  }
+
+  private heldHere(dest: string, now: number): boolean {
+    if (this.waitsAsked.size === 0) return false;
+    const until = this.waitsAsked.get(dest);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.waitsAsked.delete(dest);
+    return false;
   }
 
   /**
@@ -301,14 +345,13 @@ export class DispatcherService {
     }
   }
 
-  private async record(delivery: ClaimedDelivery, result: AttemptResult, writeUntil: number): Promise<void> {
-    const { metrics, outcomes } = this.options;
+  private async record(delivery: ClaimedDelivery, result: AttemptResult, verdict: Verdict, writeUntil: number): Promise<void> {
+    const { metrics } = this.options;
 
     if (this.requests.givenUp && result.kind !== 'success') {
       await this.handBack(delivery, result);
       return;
     }
-    const verdict = judge(result, delivery, outcomes);
     try {
       const ended = await recordOutcome(this.options.store, this.acks, delivery, result, verdict, writeUntil);
       logAttempt(this.options.log, delivery, result, ended);

@@ -1,13 +1,13 @@
 import type { ClaimedDelivery } from '@ferry/store';
 import { SendPacer } from './send-pacer';
 
-/**
- * A leased delivery waiting for a slot, with a `performance.now()` reading at or before its
- * lease began, or was last renewed while it waited.
- */
+/** A leased delivery waiting for a slot, with `performance.now()` readings. */
 export interface Buffered {
   delivery: ClaimedDelivery;
+  /** At or before its lease began, or was last renewed while it waited. */
   leasedSince: number;
+  /** When it came into the buffer, or its destination was last checked while it waited. */
+  checkedAt: number;
 }
 
 /**
@@ -31,8 +31,8 @@ export class LeaseBuffer {
     return this.waiting.length;
   }
 
-  push(delivery: ClaimedDelivery, leasedSince: number): void {
-    this.waiting.push({ delivery, leasedSince });
+  push(delivery: ClaimedDelivery, leasedSince: number, now = performance.now()): void {
+    this.waiting.push({ delivery, leasedSince, checkedAt: now });
   }
 
   /** Hands deliveries to `start`, oldest first, while `canStart()`; the ones held back stay. */

@@ -53,6 +53,13 @@ export function judge(
 }
 
 /** A few words on a failed attempt, kept as the destination's last error. */
+/** How long the verdict parks the destination for (its Retry-After); 0 when it does not. */
+export function destinationWaitOf(verdict: Verdict): number {
+  if (verdict.action === 'defer') return verdict.waitMs;
+  if (verdict.action === 'retry') return verdict.destinationWaitMs ?? 0;
+  return 0;
+}
+
 export function summarize(result: AttemptResult): string {
   const retryAfter = result.retryAfterMs === undefined ? '' : ` (Retry-After ${result.retryAfterMs / 1000} s)`;
   if (result.statusCode !== undefined) return `HTTP ${result.statusCode}${retryAfter}`;

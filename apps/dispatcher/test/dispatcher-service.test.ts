@@ -137,6 +137,18 @@ describe('DispatcherService with every slot busy', () => {
     await waitFor(async () => (await ctx.redis.scard(store.keys.waiting(0))) === 1, { what: 'the dispatcher to wait for work' });
   });
 
+  it('sends a message handed to it while it waits with no check of its own in Redis', async () => {
+    receiver = new SlowReceiver(0);
+    const url = await receiver.start();
+    startDispatcher({ concurrency: 4, claimBatch: 4, leaseMs: 30_000, deliveryTimeoutMs: 15_000 });
+    await waitFor(async () => (await ctx.redis.scard(store.keys.waiting(0))) === 1, { what: 'the dispatcher to wait for work' });
+    const startCheck = jest.spyOn(store, 'startCheck');
+    await store.enqueue(message(url));
+    await waitFor(async () => receiver.received.length === 1, { what: 'the message handed over' });
+    // A hand-off is sent at once: a round trip more would be a round trip more of latency.
+    expect(startCheck).not.toHaveBeenCalled();
+  });
+
   it('does not claim in a loop while deliveries wait for a slot', async () => {
     receiver = new SlowReceiver(1_000);
     const url = await receiver.start();
