@@ -1,4 +1,4 @@
-import { FailureLog, type Logger, type Redis } from '@ferry/runtime';
+import { FailureLog, withTimeout, type Logger, type Redis } from '@ferry/runtime';
 import { StoreError, type ClaimedDelivery, type Store } from '@ferry/store';
 import type { Dispatcher as HttpDispatcher } from 'undici';
 import { ACK_DELAY_MS, AckBatcher } from './ack-batcher';
@@ -53,6 +53,9 @@ const LEASE_SPARE_MS = 1_000;
  * when the pause came; so a drain that keeps its slots busy pays no round trip for the check.
  */
 const START_CHECK_AFTER_MS = 250;
+
+/** Longest a slot waits for the outcome that parks a destination before it frees anyway. */
+const PARK_WRITE_WAIT_MS = 1_000;
 
 /** Past this many destinations remembered as asking to wait, the ended waits are forgotten. */
 const MAX_WAITS_REMEMBERED = 1_000;
@@ -277,10 +280,12 @@ export class DispatcherService {
       const waitMs = destinationWaitOf(verdict);
       if (waitMs > 0) {
         // The destination asked to wait: the deliveries to it started from here on are checked
-        // first, and the outcome that parks it is sent before the slot frees, so it reaches
-        // Redis ahead of those checks.
+        // first, and the slot frees once the outcome that parks it is written (the deferral, or
+        // the retry after a declined one), so those checks see the park. Should Redis be slow
+        // to answer, it frees after PARK_WRITE_WAIT_MS all the same.
         this.holdHere(delivery.dest, waitMs);
         const recorded = this.record(delivery, result, verdict, writeUntil);
+        await withTimeout(recorded, PARK_WRITE_WAIT_MS, () => new Error('outcome not written yet')).catch(() => undefined);
         this.freeSlot();
         await recorded;
       } else {

@@ -52,7 +52,6 @@ export function judge(
   return { action: 'retry', backoffMs: backoff, final, summary, ...destinationWait };
 }
 
-/** A few words on a failed attempt, kept as the destination's last error. */
 /** How long the verdict parks the destination for (its Retry-After); 0 when it does not. */
 export function destinationWaitOf(verdict: Verdict): number {
   if (verdict.action === 'defer') return verdict.waitMs;
@@ -60,6 +59,7 @@ export function destinationWaitOf(verdict: Verdict): number {
   return 0;
 }
 
+/** A few words on a failed attempt, kept as the destination's last error. */
 export function summarize(result: AttemptResult): string {
   const retryAfter = result.retryAfterMs === undefined ? '' : ` (Retry-After ${result.retryAfterMs / 1000} s)`;
   if (result.statusCode !== undefined) return `HTTP ${result.statusCode}${retryAfter}`;

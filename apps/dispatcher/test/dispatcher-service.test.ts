@@ -149,6 +149,21 @@ describe('DispatcherService with every slot busy', () => {
     expect(startCheck).not.toHaveBeenCalled();
   });
 
+  it.each([
+    ['with free attempts left (the delivery is deferred)', 5],
+    ['with none left (the deferral is declined, and the delivery retried)', 0],
+  ])('sends nothing more to a destination that answered 429 with Retry-After at once, %s', async (_, maxFreeAttempts) => {
+    store = new Store(ctx.redis, { prefix: 'ferry', shards: 1, eventsMaxLen: 1000, maxFreeAttempts });
+    receiver = new SlowReceiver(0, { status: 429, headers: { 'retry-after': '2' } });
+    const url = await receiver.start();
+    for (let n = 0; n < 4; n++) await store.enqueue(message(url));
+    // One slot, the rest leased behind it: each would start a few ms after the one before.
+    startDispatcher({ concurrency: 1, claimBatch: 4, leaseMs: 30_000, deliveryTimeoutMs: 15_000 });
+    await waitFor(async () => receiver.received.length >= 1, { what: 'the first 429' });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('does not claim in a loop while deliveries wait for a slot', async () => {
     receiver = new SlowReceiver(1_000);
     const url = await receiver.start();
