@@ -106,7 +106,7 @@ export class DispatcherService {
       ...options,
       acks: this.acks,
       isRunning: () => this.running,
-      take: (deliveries, leasedSince) => this.take(deliveries, leasedSince),
+      take: (deliveries, leasedSince, checkedSince) => this.take(deliveries, leasedSince, checkedSince),
     });
     options.metrics.countInFlight(() => this.sending);
   }
@@ -221,12 +221,12 @@ export class DispatcherService {
   }
 
   /** Leased deliveries arrive here; once the dispatcher is stopping they are only kept, to be handed back. */
-  private take(deliveries: ClaimedDelivery[], leasedSince: number): void {
+  private take(deliveries: ClaimedDelivery[], leasedSince: number, checkedSince = performance.now()): void {
     if (this.handedBack) {
       for (const delivery of deliveries) void this.handBack(delivery);
       return;
     }
-    for (const delivery of deliveries) this.buffer.push(delivery, leasedSince);
+    for (const delivery of deliveries) this.buffer.push(delivery, leasedSince, checkedSince);
     this.startBuffered();
   }
 

@@ -39,9 +39,11 @@ export interface WorkSourceOptions {
   isRunning: () => boolean;
   /**
    * Receives every leased delivery: a claim's batches, and deliveries handed over on arrival.
-   * `leasedSince` is a `performance.now()` reading at or before their leases began.
+   * `leasedSince` is a `performance.now()` reading at or before their leases began;
+   * `checkedSince`, when given, one at or before their destination's pause was last looked at
+   * (a hand-over left waiting, which may be seconds old), where the default is now.
    */
-  take: (deliveries: ClaimedDelivery[], leasedSince: number) => void;
+  take: (deliveries: ClaimedDelivery[], leasedSince: number, checkedSince?: number) => void;
   metrics: Pick<DispatcherMetrics, 'handedOver'>;
 }
 
@@ -172,7 +174,11 @@ export class WorkSource {
     try {
       await unregisterWaiter(store, this.waiter);
       const leftovers = await takeHandedOver(store, LEFTOVERS_PER_SHARD);
-      if (leftovers.length > 0) take(leftovers, performance.now() - HANDOFF_TTL_MS);
+      if (leftovers.length > 0) {
+        // Handed over up to HANDOFF_TTL_MS ago: checked for a pause since before they start.
+        const leasedSince = performance.now() - HANDOFF_TTL_MS;
+        take(leftovers, leasedSince, leasedSince);
+      }
     } catch (err) {
       // A claim on their shard takes what is left, or their leases expire: delayed, not lost.
       log.warn({ err }, 'could not stop waiting for hand-offs');

@@ -14,6 +14,8 @@ describe('WorkSource hand-off', () => {
   let blocking: Redis;
   let metrics: DispatcherMetrics;
   let taken: ClaimedDelivery[];
+  /** What each call to `take` was told about when its deliveries were leased and checked. */
+  let takeCalls: Array<{ leasedSince: number; checkedSince: number | undefined }>;
   let source: WorkSource;
   let running: boolean;
 
@@ -34,7 +36,10 @@ describe('WorkSource hand-off', () => {
       destinationConcurrency: 10,
       idleWaitSeconds: 5,
       isRunning: () => running,
-      take: (deliveries) => taken.push(...deliveries),
+      take: (deliveries, leasedSince, checkedSince) => {
+        taken.push(...deliveries);
+        takeCalls.push({ leasedSince, checkedSince });
+      },
       metrics,
       ...options,
     });
@@ -45,6 +50,7 @@ describe('WorkSource hand-off', () => {
     blocking = new Redis(ctx.server.url);
     metrics = createDispatcherMetrics(createMetricsRegistry({ service: 'test', collectDefault: false }));
     taken = [];
+    takeCalls = [];
     running = true;
     source = createSource();
   });
@@ -220,6 +226,9 @@ describe('WorkSource hand-off', () => {
     source.stopWaiting();
     await waitFor(async () => taken.length > 0, { what: 'the delivery handed over before to be taken' });
     expect(taken.map((d) => d.id)).toEqual([early.id]);
+    // It may have waited there for seconds: it is to be checked for a pause before it starts.
+    expect(takeCalls).toEqual([{ leasedSince: expect.any(Number), checkedSince: takeCalls[0]!.leasedSince }]);
+    expect(performance.now() - takeCalls[0]!.leasedSince).toBeGreaterThanOrEqual(250);
     expect(await registered()).toBe(false);
     expect((await store.enqueue(message('https://a.example/late'))).state).toBe('ready');
     expect(taken).toHaveLength(1);
