@@ -11,10 +11,8 @@ const MAX_DEPTH = 4;
  * is changed is a copy.
  */
 export function serializeError(err: Error): ReturnType<typeof pino.stdSerializers.err> {
-  const serialized = pino.stdSerializers.err(err);
-  const fields = serialized as unknown as Record<string, unknown>;
-  for (const [key, field] of Object.entries(fields)) fields[key] = withoutArguments(key, field, MAX_DEPTH);
-  return serialized;
+  // One level more: the error itself, whose fields are then searched MAX_DEPTH deep.
+  return withoutArguments('', err, MAX_DEPTH + 1) as ReturnType<typeof pino.stdSerializers.err>;
 }
 
 function withoutArguments(key: string, value: unknown, depth: number): unknown {
