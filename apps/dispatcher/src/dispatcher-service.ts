@@ -47,7 +47,7 @@ const DEADLINE_CHECK_MS = 100;
 const LEASE_SPARE_MS = 1_000;
 
 /**
- * A delivery that waited this long after its lease (for a free slot, or its destination's rate)
+ * A delivery that waited this long in the buffer (for a free slot, or its destination's rate)
  * is checked in Redis before it is sent: its destination may have been paused, or told to wait
  * by a Retry-After, meanwhile. One that waited less starts unchecked, like one already in flight
  * when the pause came; so a drain that keeps its slots busy pays no round trip for the check.
@@ -83,6 +83,8 @@ export class DispatcherService {
   private readonly requests = new RunningRequests();
   private deadlineCheck: NodeJS.Timeout | undefined;
   private leaseRenewal: NodeJS.Timeout | undefined;
+  /** A round of lease renewals is under way. */
+  private renewing = false;
   private running = false;
   /** stop() has handed the buffer back: anything taken later goes straight back too. */
   private handedBack = false;
@@ -129,8 +131,19 @@ export class DispatcherService {
    * paused or told to wait meanwhile goes back to its ready list instead.
    */
   private async renewWaitingLeases(): Promise<void> {
+    // A round still waiting on Redis already covers these deliveries: not twice.
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      await this.renewLeasesWaitedSince(performance.now());
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /** One round of renewals, of the leases half run out at `checkedAt`. */
+  private async renewLeasesWaitedSince(checkedAt: number): Promise<void> {
     const { store, leaseMs, log } = this.options;
-    const checkedAt = performance.now();
     await Promise.all(
       this.buffer.leasedBefore(checkedAt - leaseMs / 2).map(async (buffered) => {
         const { delivery } = buffered;
@@ -139,8 +152,7 @@ export class DispatcherService {
           if (answer === 'send') {
             buffered.leasedSince = checkedAt;
             buffered.checkedAt = checkedAt;
-          }
-          else {
+          } else {
             this.buffer.remove(buffered);
             logHeldBack(log, delivery);
           }
